@@ -1,0 +1,92 @@
+import { cdk8s, javascript } from 'projen';
+
+const project = new cdk8s.ConstructLibraryCdk8s({
+  name: 'cdk8s-gateway',
+  description:
+    'Kubernetes Gateway API as typed cdk8s constructs with team-scoped factories, plus a Node.js data plane that `cdk8s synth` packages into a complete running gateway.',
+  author: 'cdk8s-gateway engineers',
+  authorAddress: 'eng@cdk8s-gateway.dev',
+  repositoryUrl: 'https://github.com/cdk8s-gateway/cdk8s-gateway.git',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  keywords: ['cdk8s', 'kubernetes', 'gateway-api', 'httproute', 'ingress', 'proxy'],
+
+  cdk8sVersion: '2.70.106',
+  constructsVersion: '10.8.1',
+  jsiiVersion: '~6.0.0',
+  minNodeVersion: '20.0.0',
+
+  // No workflows we cannot run: CI is .ci/run on a clean clone.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+  depsUpgrade: false,
+
+  peerDeps: ['cdk8s-plus-28@^2.5.6'],
+  devDeps: [
+    '@types/node@^20',
+    'cdk8s-cli@^2.207.0', // `cdk8s import` for the L1 classes in src/imports/
+    'esbuild@^0.28.0', // bundles the data plane and the CLI into assets/
+    'yaml@^2.9.0',
+    'ajv@^8.20.0',
+    'ajv-formats@^3.0.1',
+    '@marcbachmann/cel-js@^8.0.0',
+    'fast-check@^4',
+    '@grpc/grpc-js@^1.14.0',
+    '@grpc/proto-loader@^0.8.0',
+    'ws@^8.18.0',
+    '@types/ws@^8',
+    'node-forge@^1.3.1',
+    '@types/node-forge@^1',
+    'undici@^7',
+    'prom-client@^15.1.3',
+    // peers measured side by side in bench/
+    'fastify@^5',
+    '@fastify/http-proxy@^11',
+    'http-proxy@^1.18.1',
+    '@types/http-proxy@^1',
+  ],
+
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestConfig: {
+      testTimeout: 30_000,
+      // e2e tests start real processes; keep them from starving each other on 2 cores
+      maxWorkers: 2,
+    },
+  },
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'bench', 'scripts', 'examples', 'projenrc', '.projenrc.ts'],
+    commandOptions: { fix: false },
+    ignorePatterns: ['src/imports/**', 'assets/**', '*.js', '*.d.ts', 'node_modules/', 'lib/', 'coverage', 'test-reports/'],
+  },
+  tsconfigDev: {
+    compilerOptions: {},
+    include: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
+  },
+  gitignore: ['/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
+  npmignoreEnabled: true,
+  npmIgnoreOptions: { ignorePatterns: ['/bench/', '/examples/', '/scripts/', '/.ci/', '/.cache/', '!/assets/'] },
+  bin: { 'cdk8s-gateway': 'bin/cdk8s-gateway' },
+});
+
+// esbuild bundles: assets/dataplane.js (what the pod runs) and assets/cli.js (the `cdk8s-gateway` command).
+const bundle = project.addTask('bundle', {
+  description: 'Bundle the data plane and the CLI with esbuild into assets/',
+  exec: 'node scripts/bundle.mjs',
+});
+project.preCompileTask.spawn(bundle);
+// `npm test` on a fresh clone must not depend on a previous build
+project.testTask.prependSpawn(bundle);
+
+project.addTask('import', {
+  description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
+  exec: 'node scripts/import-gateway-api.mjs',
+});
+
+project.package.addField('engines', { node: '>= 20.0.0' });
+
+project.synth();

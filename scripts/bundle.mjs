@@ -1,0 +1,43 @@
+// Bundles what runs outside jsii's world into single files under assets/:
+// - assets/dataplane.js: the data plane a pod runs (`node dataplane.js --config ...`); no runtime npm deps.
+// - assets/cli.js: the `cdk8s-gateway` command (serve, compile, explain, bundle, echo).
+// Both are deterministic: the same sources give byte-identical output, so synth output is stable.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const outdir = join(root, 'assets');
+mkdirSync(outdir, { recursive: true });
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  legalComments: 'none',
+  sourcemap: false,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const entries = [
+  { entry: 'src/dataplane/main.ts', out: 'dataplane.js', minify: true, maxBytes: 512 * 1024 },
+  // cdk8s and cdk8s-plus-28 are peer dependencies: `bundle` loads them from the user's node_modules
+  { entry: 'src/cli/main.ts', out: 'cli.js', minify: false, external: ['cdk8s', 'cdk8s-plus-28', 'constructs'] },
+];
+
+for (const e of entries) {
+  if (!existsSync(join(root, e.entry))) {
+    console.log(`bundle: ${e.entry} does not exist yet, skipped`);
+    continue;
+  }
+  const outfile = join(outdir, e.out);
+  await build({ ...common, entryPoints: [e.entry], outfile, minify: e.minify, external: e.external ?? [] });
+  const size = statSync(outfile).size;
+  if (e.maxBytes && size > e.maxBytes) {
+    console.error(`bundle: ${e.out} is ${size} bytes, over the ${e.maxBytes}-byte budget (DESIGN.md)`);
+    process.exit(1);
+  }
+}
