@@ -1,0 +1,31 @@
+/**
+ * Gateway API hostname matching. A hostname is exact (`foo.example.com`) or a wildcard (`*.example.com`), which
+ * matches one or more labels in front of the suffix (`a.example.com`, `a.b.example.com`) but not `example.com`.
+ */
+
+/** True when `host` (a request host or SNI) is matched by `pattern` (exact or wildcard). */
+export function hostnameMatches(pattern: string, host: string): boolean {
+  if (pattern.charCodeAt(0) !== 42 /* '*' */) return pattern === host;
+  // '*.example.com' needs at least one character in front of '.example.com'
+  return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
+}
+
+/** True for `*.example.com`. */
+export function isWildcard(hostname: string): boolean {
+  return hostname.startsWith('*.');
+}
+
+/**
+ * Orders hostnames from most to least specific: exact names first (longer first), then wildcards by suffix
+ * length (longer first); ties by name so the order is total.
+ */
+export function compareHostnameSpecificity(a: string | undefined, b: string | undefined): number {
+  if (a === b) return 0;
+  if (a === undefined) return 1;
+  if (b === undefined) return -1;
+  const wa = isWildcard(a);
+  const wb = isWildcard(b);
+  if (wa !== wb) return wa ? 1 : -1;
+  if (a.length !== b.length) return b.length - a.length;
+  return a < b ? -1 : 1;
+}
