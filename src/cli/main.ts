@@ -3,10 +3,13 @@
  * Each subcommand lives in its own file and exports `run(argv): Promise<number>` (the exit code).
  */
 
+import * as echo from './echo';
+
 type Command = { readonly summary: string; readonly load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
   // subcommands register here: serve, compile, explain, bundle, echo
+  echo: { summary: 'a backend that answers with JSON describing each request (HTTP/1.1, h2c, TLS, WebSocket)', load: async () => echo },
 };
 
 function usage(): string {
