@@ -7,7 +7,7 @@
  *   status=<code>        answer with this status
  *   delay=<ms>           wait before answering
  *   size=<bytes>         answer with that many bytes of 'x' instead of JSON
- *   chunks=<n>           stream the JSON in n parts, 20 ms apart
+ *   chunks=<n>           stream the JSON in n parts, `interval` ms apart (default 20)
  *   header=<name>:<val>  add a response header (repeatable)
  *   fail=<n>&key=<k>     the first n requests with key k answer 503
  *   drop=1               close the connection without answering
@@ -187,6 +187,7 @@ export class EchoServer {
       return;
     }
     const step = Math.ceil(json.length / parts);
+    const interval = Number(q.get('interval') ?? 20);
     let i = 0;
     const next = () => {
       if (i >= json.length) {
@@ -195,7 +196,7 @@ export class EchoServer {
       }
       (res as http.ServerResponse).write(json.subarray(i, i + step));
       i += step;
-      setTimeout(next, 20);
+      setTimeout(next, interval);
     };
     next();
   }
