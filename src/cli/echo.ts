@@ -108,8 +108,13 @@ export class EchoServer {
         socket.once('data', (chunk) => {
           socket.pause();
           socket.unshift(chunk);
-          (chunk.toString('latin1', 0, 3) === 'PRI' ? this.h2 : this.h1).emit('connection', socket);
-          socket.resume();
+          if (chunk.toString('latin1', 0, 3) === 'PRI') {
+            // the HTTP/2 session reads the socket natively (and takes the unshifted bytes first)
+            this.h2.emit('connection', socket);
+          } else {
+            this.h1.emit('connection', socket);
+            socket.resume();
+          }
         });
       });
     }
