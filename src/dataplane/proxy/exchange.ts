@@ -401,7 +401,15 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   /** @internal timer callback */
   public retryNow(): void {
     this.retryTimer = undefined;
-    if (!this.done) this.dispatch();
+    if (this.done) return;
+    // another backend of the rule, when there is one (not when a session pins the backend)
+    const plan = this.plan!;
+    const next = plan.session ? undefined : plan.pickOther(this.choice!);
+    if (next) {
+      this.choice = next;
+      this.upstreamHead = next.backend!.protocol === 'h2c' || next.backend!.protocol === 'h2' ? this.buildH2Head(next) : this.buildH1Head(next);
+    }
+    this.dispatch();
   }
 
   /** @internal timer callback */

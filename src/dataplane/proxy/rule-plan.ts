@@ -25,6 +25,7 @@ export class BackendChoice {
   public readonly unsupported?: UnsupportedFilterConfig;
   /** Backend label for metrics and logs (`ns/svc:port`, or `invalid:<reason>`). */
   public readonly label: string;
+  public readonly weight: number;
   public readonly upstreamDuration?: HistogramSeries;
   public readonly upstreamErrors = new Map<string, Series>();
   public readonly retries: Series;
@@ -37,6 +38,7 @@ export class BackendChoice {
   ) {
     this.backend = wb.backend !== undefined ? config.backends[wb.backend] : undefined;
     this.invalid = wb.invalid;
+    this.weight = wb.weight;
     this.label = this.backend ? this.backend.id : `invalid:${wb.invalid?.reason ?? 'unknown'}`;
     const own = splitFilters(wb.filters, config, plan.gatewayLabel, metrics);
     this.requestOps = HeaderOps.compile([...ruleRequest, ...own.request]);
@@ -132,6 +134,20 @@ export class RulePlan {
     return this.choices[n - 1];
   }
 
+  /** A weighted random backend other than `previous` (for a retry), among valid ones; undefined when there is none. */
+  public pickOther(previous: BackendChoice): BackendChoice | undefined {
+    let total = 0;
+    for (const c of this.choices) if (c !== previous && c.backend) total += c.weight;
+    if (total === 0) return undefined;
+    let r = Math.random() * total;
+    for (const c of this.choices) {
+      if (c === previous || !c.backend) continue;
+      r -= c.weight;
+      if (r < 0) return c;
+    }
+    return undefined;
+  }
+
   public byBackendId(id: string): BackendChoice | undefined {
     for (const c of this.choices) if (c.backend && c.backend.id === id) return c;
     return undefined;
@@ -174,7 +190,8 @@ function splitFilters(
       case 'RequestMirror':
         if (f.backend !== undefined && f.percent > 0) {
           const backend = config.backends[f.backend];
-          out.mirrors.push({ backend, fraction: f.percent / 100, series: metrics.mirrors.get(labels({ gateway: gatewayLabel, backend: backend.id })) });
+          const series = metrics.mirrors.get(labels({ gateway: gatewayLabel, backend: backend.id }));
+          out.mirrors.push({ backend, fraction: f.percent / 100, series });
         }
         break;
       case 'Unsupported': out.unsupported = f; break;
