@@ -7,6 +7,8 @@ type Command = { readonly summary: string; readonly load: () => Promise<{ run(ar
 
 const commands: Record<string, Command> = {
   // subcommands register here: serve, compile, explain, bundle, echo
+  compile: { summary: 'compile manifests into the data-plane config and status conditions', load: () => import('./compile.js') },
+  explain: { summary: 'show where a request goes (listener, route, rule, filters, backends) and why', load: () => import('./explain.js') },
 };
 
 function usage(): string {
