@@ -106,7 +106,14 @@ export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput
     const note = `no listener on port ${portNumber} serves host "${req.host}" (listeners: ${names})`;
     return { request, ...empty, status: 404, code: 'GW_NO_LISTENER', notes: [note] };
   }
-  const l = { id: listener.id, name: listener.name, protocol: listener.protocol, hostname: listener.hostname, port: portNumber, parent: listener.parent };
+  const l: ExplainedListener = {
+    id: listener.id,
+    name: listener.name,
+    protocol: listener.protocol,
+    hostname: listener.hostname,
+    port: portNumber,
+    parent: listener.parent,
+  };
   const d = router.match(req, listener);
   if (!d) return { request, listener: l, ...empty, status: 404, code: 'GW_NO_ROUTE', notes: nearMisses(listener, req, config) };
 
