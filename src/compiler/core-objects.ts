@@ -1,0 +1,103 @@
+import { Obj, Store } from './objects';
+
+/** How to treat references to Services, Secrets and ConfigMaps that are not among the input objects. */
+export type ReferenceMode =
+  /**
+   * A namespace is "complete" for a kind when the input holds at least one object of that kind in it: a
+   * missing object there is an error (BackendNotFound, InvalidCertificateRef...). Objects in other namespaces
+   * are assumed to exist outside the manifests (created by Helm, cert-manager...), with a warning.
+   */
+  | 'namespace'
+  /** Every missing Service, Secret or ConfigMap is an error, as a controller in the cluster would see it. */
+  | 'strict';
+
+export interface ServicePort {
+  readonly name?: string;
+  readonly port: number;
+  readonly protocol: string;
+  readonly appProtocol?: string;
+}
+
+export interface ServiceInfo {
+  readonly obj: Obj;
+  readonly type: string;
+  readonly ports: readonly ServicePort[];
+}
+
+export type Lookup<T> = { readonly found: T } | { readonly missing: true } | { readonly external: true };
+
+export class CoreObjects {
+  private readonly services = new Map<string, ServiceInfo>();
+
+  public constructor(
+    private readonly store: Store,
+    private readonly mode: ReferenceMode,
+  ) {
+    for (const obj of store.all('Service')) {
+      const spec = obj.root.at('spec');
+      const ports = spec
+        .at('ports')
+        .list()
+        .map((p) => ({
+          name: p.at('name').str() || undefined,
+          port: p.at('port').int({ required: true, min: 1, max: 65535 }) ?? 0,
+          protocol: p.at('protocol').str() ?? 'TCP',
+          appProtocol: p.at('appProtocol').str() || undefined,
+        }))
+        .filter((p) => p.port > 0);
+      this.services.set(`${obj.namespace}/${obj.name}`, { obj, type: spec.at('type').str() ?? 'ClusterIP', ports });
+    }
+  }
+
+  public service(namespace: string, name: string): Lookup<ServiceInfo> {
+    const s = this.services.get(`${namespace}/${name}`);
+    if (s) return { found: s };
+    return this.absent('Service', namespace);
+  }
+
+  public secret(namespace: string, name: string): Lookup<Obj> {
+    const o = this.store.get('Secret', namespace, name);
+    return o ? { found: o } : this.absent('Secret', namespace);
+  }
+
+  public configMap(namespace: string, name: string): Lookup<Obj> {
+    const o = this.store.get('ConfigMap', namespace, name);
+    return o ? { found: o } : this.absent('ConfigMap', namespace);
+  }
+
+  private absent(kind: 'Service' | 'Secret' | 'ConfigMap', namespace: string): Lookup<never> {
+    if (this.mode === 'strict') return { missing: true };
+    return this.store.all(kind).some((o) => o.namespace === namespace) ? { missing: true } : { external: true };
+  }
+}
+
+/** A data key of a Secret (`data` is base64, `stringData` plain) or a ConfigMap (`data`, `binaryData`). */
+export function dataKey(obj: Obj, key: string): string | undefined {
+  const plain = obj.root.at(obj.kind === 'Secret' ? 'stringData' : 'data').at(key).value;
+  if (typeof plain === 'string') return plain;
+  const encoded = obj.root.at(obj.kind === 'Secret' ? 'data' : 'binaryData').at(key).value;
+  if (typeof encoded !== 'string') return undefined;
+  if (!/^[A-Za-z0-9+/\s]*={0,2}\s*$/.test(encoded)) return undefined;
+  return Buffer.from(encoded, 'base64').toString('utf8');
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----\s*[A-Za-z0-9+/=\s]+?\s*-----END CERTIFICATE-----/;
+const PEM_KEY = /-----BEGIN ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----\s*[A-Za-z0-9+/=\s]+?\s*-----END ((RSA|EC|ENCRYPTED) )?PRIVATE KEY-----/;
+
+/** Why a Secret cannot serve as a TLS certificate, or undefined when it has PEM `tls.crt` and `tls.key`. */
+export function certificateProblem(secret: Obj): string | undefined {
+  const crt = dataKey(secret, 'tls.crt');
+  const keyPem = dataKey(secret, 'tls.key');
+  if (crt === undefined || keyPem === undefined) return `Secret ${secret.namespace}/${secret.name} must have the keys tls.crt and tls.key`;
+  if (!PEM_CERT.test(crt)) return `Secret ${secret.namespace}/${secret.name}: tls.crt is not a PEM certificate`;
+  if (!PEM_KEY.test(keyPem)) return `Secret ${secret.namespace}/${secret.name}: tls.key is not a PEM private key`;
+  return undefined;
+}
+
+/** Why a ConfigMap or Secret cannot serve as a CA bundle (key `ca.crt`), or undefined. */
+export function caBundleProblem(obj: Obj): string | undefined {
+  const ca = dataKey(obj, 'ca.crt');
+  if (ca === undefined) return `${obj.kind} ${obj.namespace}/${obj.name} has no key ca.crt`;
+  if (!PEM_CERT.test(ca)) return `${obj.kind} ${obj.namespace}/${obj.name}: ca.crt is not a PEM certificate`;
+  return undefined;
+}

@@ -1,0 +1,147 @@
+import { HEADER_NAME, HEADER_VALUE, PATH_CHARS, Reader } from './reader';
+import type { PathMatchConfig, ValueMatchConfig } from '../config/dataplane-config';
+
+/** One HTTP match, validated and normalized. */
+export interface MatchDraft {
+  readonly path: PathMatchConfig;
+  readonly method?: string;
+  readonly headers: ValueMatchConfig[];
+  readonly queryParams: ValueMatchConfig[];
+}
+
+export type Checked<T> = { readonly ok: T } | { readonly error: string };
+
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
+
+/** Why an ECMAScript regular expression does not compile, or undefined. */
+export function regexError(pattern: string): string | undefined {
+  try {
+    new RegExp(pattern);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Why an Exact or PathPrefix value is invalid (the CRD's rules), or undefined. */
+export function pathValueError(value: string): string | undefined {
+  if (!value.startsWith('/')) return 'must start with "/"';
+  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) if (value.includes(bad)) return `must not contain "${bad}"`;
+  if (value.endsWith('/..') || value.endsWith('/.')) return 'must not end with "/." or "/.."';
+  if (!PATH_CHARS.test(value)) return 'has characters that are not allowed in a path (escape them as %XX)';
+  return undefined;
+}
+
+/** PathPrefix values are compared by whole segments; a trailing slash is ignored (`/abc/` is `/abc`). */
+export function normalizePrefix(value: string): string {
+  const trimmed = value.replace(/\/+$/, '');
+  return trimmed === '' ? '/' : trimmed;
+}
+
+export function readPath(r: Reader): Checked<PathMatchConfig> {
+  if (r.missing) return { ok: { type: 'PathPrefix', value: '/' } };
+  const type = r.at('type').str() ?? 'PathPrefix';
+  const value = r.at('value').str() ?? '/';
+  if (type === 'RegularExpression') {
+    const err = regexError(value);
+    return err ? { error: `${r.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` } : { ok: { type, value } };
+  }
+  if (type !== 'Exact' && type !== 'PathPrefix') return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression` };
+  const err = pathValueError(value);
+  if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}` };
+  return { ok: { type, value: type === 'PathPrefix' ? normalizePrefix(value) : value } };
+}
+
+/**
+ * Header or query parameter matchers. Only the first matcher of a name counts (the spec); header names are
+ * compared case-insensitively and lower-cased, query parameter names are exact.
+ */
+export function readValueMatches(list: Reader[], what: 'header' | 'query'): Checked<ValueMatchConfig[]> {
+  const out: ValueMatchConfig[] = [];
+  const seen = new Set<string>();
+  for (const m of list) {
+    const rawName = m.at('name').str() ?? '';
+    const type = m.at('type').str() ?? 'Exact';
+    const value = m.at('value').str();
+    if (!HEADER_NAME.test(rawName)) return { error: `${m.path}.name ${JSON.stringify(rawName)} is not a valid ${what === 'header' ? 'header' : 'query parameter'} name` };
+    if (value === undefined) return { error: `${m.path}.value is required` };
+    if (type !== 'Exact' && type !== 'RegularExpression') return { error: `${m.path}.type "${type}" is not Exact or RegularExpression` };
+    if (type === 'RegularExpression') {
+      const err = regexError(value);
+      if (err) return { error: `${m.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` };
+    } else if (what === 'header' && !HEADER_VALUE.test(value)) {
+      return { error: `${m.path}.value ${JSON.stringify(value)} is not a valid header value (printable ASCII)` };
+    }
+    const name = what === 'header' ? rawName.toLowerCase() : rawName;
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push({ type, name, value });
+  }
+  return { ok: out };
+}
+
+/** The matches of an HTTPRoute rule; none means one match of every request (PathPrefix `/`). */
+export function readHttpMatches(list: Reader[]): Checked<MatchDraft[]> {
+  if (list.length === 0) return { ok: [{ path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [] }] };
+  const out: MatchDraft[] = [];
+  for (const m of list) {
+    const path = readPath(m.at('path'));
+    if ('error' in path) return path;
+    const method = m.at('method').str();
+    if (method !== undefined && !METHODS.includes(method)) return { error: `${m.path}.method "${method}" is not one of ${METHODS.join(', ')}` };
+    const headers = readValueMatches(m.at('headers').list(), 'header');
+    if ('error' in headers) return headers;
+    const queryParams = readValueMatches(m.at('queryParams').list(), 'query');
+    if ('error' in queryParams) return queryParams;
+    out.push({ path: path.ok, method, headers: headers.ok, queryParams: queryParams.ok });
+  }
+  return { ok: out };
+}
+
+const GRPC_SERVICE = /^(?:\.?[A-Za-z_][A-Za-z_0-9]*(?:\.[A-Za-z_][A-Za-z_0-9]*)*)$/;
+const GRPC_METHOD = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/**
+ * GRPCRoute matches, compiled to HTTP/2 POST paths: service and method → Exact `/<service>/<method>`; service
+ * only → PathPrefix `/<service>`; method only or RegularExpression → a full-match regex on the path.
+ */
+export function readGrpcMatches(list: Reader[]): Checked<MatchDraft[]> {
+  if (list.length === 0) return { ok: [{ path: { type: 'PathPrefix', value: '/' }, method: 'POST', headers: [], queryParams: [] }] };
+  const out: MatchDraft[] = [];
+  for (const m of list) {
+    const mm = m.at('method');
+    let path: PathMatchConfig = { type: 'PathPrefix', value: '/' };
+    if (!mm.missing) {
+      const type = mm.at('type').str() ?? 'Exact';
+      const service = mm.at('service').str() || undefined;
+      const method = mm.at('method').str() || undefined;
+      if (type === 'Exact') {
+        if (!service && !method) return { error: `${mm.path}: an Exact method match needs service, method or both` };
+        if (service && !GRPC_SERVICE.test(service)) return { error: `${mm.path}.service ${JSON.stringify(service)} is not a valid gRPC service name` };
+        if (method && !GRPC_METHOD.test(method)) return { error: `${mm.path}.method ${JSON.stringify(method)} is not a valid gRPC method name` };
+        if (service && method) path = { type: 'Exact', value: `/${service}/${method}` };
+        else if (service) path = { type: 'PathPrefix', value: `/${service}` };
+        else path = { type: 'RegularExpression', value: `/[^/]+/${escapeRegex(method!)}` };
+      } else if (type === 'RegularExpression') {
+        for (const [field, v] of [
+          ['service', service],
+          ['method', method],
+        ] as const) {
+          const err = v === undefined ? undefined : regexError(v);
+          if (err) return { error: `${mm.path}.${field} ${JSON.stringify(v)} is not a valid regular expression: ${err}` };
+        }
+        path = { type: 'RegularExpression', value: `/(?:${service ?? '[^/]+'})/(?:${method ?? '[^/]+'})` };
+      } else {
+        return { error: `${mm.path}.type "${type}" is not Exact or RegularExpression` };
+      }
+    }
+    const headers = readValueMatches(m.at('headers').list(), 'header');
+    if ('error' in headers) return headers;
+    out.push({ path, method: 'POST', headers: headers.ok, queryParams: [] });
+  }
+  return { ok: out };
+}

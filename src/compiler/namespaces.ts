@@ -1,0 +1,69 @@
+import { Store } from './objects';
+import { Reader } from './reader';
+
+/** A Kubernetes label selector, read once. */
+export interface LabelSelector {
+  readonly matchLabels: Record<string, string>;
+  readonly matchExpressions: ReadonlyArray<{ readonly key: string; readonly operator: string; readonly values: readonly string[] }>;
+}
+
+export function readSelector(r: Reader): LabelSelector | undefined {
+  if (!r.isObject()) return undefined;
+  const matchExpressions = r
+    .at('matchExpressions')
+    .list()
+    .map((e) => ({
+      key: e.at('key').str({ required: true }) ?? '',
+      operator: e.at('operator').str({ required: true, oneOf: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }) ?? '',
+      values: e
+        .at('values')
+        .list()
+        .map((v) => v.str() ?? ''),
+    }));
+  return { matchLabels: r.at('matchLabels').stringMap(), matchExpressions };
+}
+
+export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
+  for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    switch (e.operator) {
+      case 'In':
+        if (!has || !e.values.includes(labels[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && e.values.includes(labels[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false; // an invalid operator selects nothing
+    }
+  }
+  return true;
+}
+
+/**
+ * Namespace labels. A namespace that is not among the input objects still has the label the API server
+ * always sets, `kubernetes.io/metadata.name: <name>`, so selectors on it work without the Namespace object.
+ */
+export class Namespaces {
+  private readonly labels = new Map<string, Record<string, string>>();
+
+  public constructor(store: Store) {
+    for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, 'kubernetes.io/metadata.name': ns.name });
+  }
+
+  public labelsOf(namespace: string): Record<string, string> {
+    return this.labels.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace };
+  }
+
+  /** True when the namespace appears as a Namespace object in the input. */
+  public known(namespace: string): boolean {
+    return this.labels.has(namespace);
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Typed, forgiving access to raw JSON objects. A field of the wrong type is reported once (as a problem with
+ * its dotted path and value) and read as absent, so the compiler never throws on input it did not expect.
+ */
+
+export interface Problem {
+  readonly field: string;
+  readonly message: string;
+  readonly value?: unknown;
+}
+
+export class Problems {
+  public readonly list: Problem[] = [];
+  public add(field: string, message: string, value?: unknown): void {
+    this.list.push({ field, message, value });
+  }
+  /** Problems at or under a field path (e.g. everything under `spec.rules[2]`). */
+  public under(prefix: string): Problem[] {
+    return this.list.filter((p) => p.field === prefix || p.field.startsWith(`${prefix}.`) || p.field.startsWith(`${prefix}[`));
+  }
+}
+
+export interface StrOptions {
+  readonly required?: boolean;
+  /** Allowed values; others are reported (use `enumOf` when unknown values need a status condition instead). */
+  readonly oneOf?: readonly string[];
+  readonly pattern?: RegExp;
+  readonly patternName?: string;
+}
+
+export class Reader {
+  public static root(problems: Problems, value: unknown): Reader {
+    return new Reader(problems, '', value);
+  }
+
+  public constructor(
+    private readonly problems: Problems,
+    public readonly path: string,
+    public readonly value: unknown,
+  ) {}
+
+  public get missing(): boolean {
+    return this.value === undefined || this.value === null;
+  }
+
+  public at(key: string | number): Reader {
+    const path = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
+    const v = isRecord(this.value) && typeof key === 'string' ? this.value[key] : Array.isArray(this.value) && typeof key === 'number' ? this.value[key] : undefined;
+    return new Reader(this.problems, path, v);
+  }
+
+  /** Reports a problem at this field. */
+  public problem(message: string, value: unknown = this.value): void {
+    this.problems.add(this.path, message, value);
+  }
+
+  public isObject(): boolean {
+    if (this.missing) return false;
+    if (!isRecord(this.value)) {
+      this.problem('must be an object');
+      return false;
+    }
+    return true;
+  }
+
+  public str(opts: StrOptions = {}): string | undefined {
+    if (this.missing) {
+      if (opts.required) this.problem('is required', undefined);
+      return undefined;
+    }
+    if (typeof this.value !== 'string') {
+      this.problem('must be a string');
+      return undefined;
+    }
+    if (opts.required && this.value === '') {
+      this.problem('must not be empty');
+      return undefined;
+    }
+    if (opts.oneOf && !opts.oneOf.includes(this.value)) {
+      this.problem(`must be one of ${opts.oneOf.join(', ')}`);
+      return undefined;
+    }
+    if (opts.pattern && !opts.pattern.test(this.value)) {
+      this.problem(`must be ${opts.patternName ?? `a string matching ${opts.pattern.source}`}`);
+      return undefined;
+    }
+    return this.value;
+  }
+
+  public int(opts: { readonly required?: boolean; readonly min?: number; readonly max?: number } = {}): number | undefined {
+    if (this.missing) {
+      if (opts.required) this.problem('is required', undefined);
+      return undefined;
+    }
+    const v = this.value;
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      this.problem('must be an integer');
+      return undefined;
+    }
+    if ((opts.min !== undefined && v < opts.min) || (opts.max !== undefined && v > opts.max)) {
+      this.problem(`must be between ${opts.min ?? '-∞'} and ${opts.max ?? '∞'}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  public bool(): boolean | undefined {
+    if (this.missing) return undefined;
+    if (typeof this.value !== 'boolean') {
+      this.problem('must be true or false');
+      return undefined;
+    }
+    return this.value;
+  }
+
+  /** The items of a list (empty when absent; reported when not a list). */
+  public list(): Reader[] {
+    if (this.missing) return [];
+    if (!Array.isArray(this.value)) {
+      this.problem('must be a list');
+      return [];
+    }
+    return this.value.map((_v, i) => this.at(i));
+  }
+
+  /** A map of strings (labels, options, ConfigMap data); non-string values are reported and skipped. */
+  public stringMap(): Record<string, string> {
+    if (this.missing) return {};
+    if (!isRecord(this.value)) {
+      this.problem('must be a map of strings');
+      return {};
+    }
+    const out: Record<string, string> = {};
+    for (const key of Object.keys(this.value).sort()) {
+      const v = this.value[key];
+      if (typeof v === 'string') out[key] = v;
+      else this.at(key).problem('must be a string');
+    }
+    return out;
+  }
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** RFC 1123 subdomain, as Gateway API names and hostnames use (lower-case). */
+export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** A Gateway API Hostname: an optional `*.` wildcard label then a subdomain. */
+export const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** RFC 7230 token (header and query parameter names). */
+export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+/** Header values the spec allows: printable ASCII, single spaces or tabs between. */
+export const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
+/** Characters allowed in Exact and PathPrefix path values. */
+export const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;

@@ -1,0 +1,147 @@
+/**
+ * Status the compiler computes for every object it is responsible for, shaped like the Kubernetes status
+ * subresource the spec defines (minus `lastTransitionTime`, which would make the output time-dependent).
+ */
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  readonly type: string;
+  readonly status: ConditionStatus;
+  readonly reason: string;
+  readonly message: string;
+  /** The object's `metadata.generation` when the input had one. */
+  readonly observedGeneration?: number;
+}
+
+export interface GroupKind {
+  readonly group: string;
+  readonly kind: string;
+}
+
+export interface ListenerStatus {
+  readonly name: string;
+  readonly supportedKinds: GroupKind[];
+  readonly attachedRoutes: number;
+  readonly conditions: Condition[];
+}
+
+/** A parentRef as written in the route, with defaults filled in (group, kind, namespace). */
+export interface ParentRefStatusKey {
+  readonly group: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly sectionName?: string;
+  readonly port?: number;
+}
+
+export interface RouteParentStatus {
+  readonly parentRef: ParentRefStatusKey;
+  readonly controllerName: string;
+  readonly conditions: Condition[];
+}
+
+export interface PolicyAncestorStatus {
+  readonly ancestorRef: ParentRefStatusKey;
+  readonly controllerName: string;
+  readonly conditions: Condition[];
+}
+
+/** The status of one object. Which fields are set depends on the kind. */
+export interface ObjectStatus {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Absent for cluster-scoped objects (GatewayClass). */
+  readonly namespace?: string;
+  readonly name: string;
+  /** GatewayClass, Gateway, ListenerSet and ReferenceGrant conditions. */
+  readonly conditions?: Condition[];
+  /** Gateway and ListenerSet. */
+  readonly listeners?: ListenerStatus[];
+  /** Gateway: ListenerSets attached and Accepted. */
+  readonly attachedListenerSets?: number;
+  /** Routes: one entry per parentRef this controller is responsible for. */
+  readonly parents?: RouteParentStatus[];
+  /** BackendTLSPolicy: one entry per Gateway that uses a targeted Service. */
+  readonly ancestors?: PolicyAncestorStatus[];
+}
+
+/** Finds the status of an object in a compile result (kind, namespace, name). */
+export function findStatus(statuses: readonly ObjectStatus[], kind: string, namespace: string | undefined, name: string): ObjectStatus | undefined {
+  return statuses.find((s) => s.kind === kind && s.name === name && (s.namespace ?? '') === (namespace ?? ''));
+}
+
+/** The condition of a type in a list. */
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
+  return conditions?.find((c) => c.type === type);
+}
+
+/** Spec condition types and reasons (Gateway API v1.6.1), so the compiler never misspells one. */
+export const Reason = {
+  // shared
+  Accepted: 'Accepted',
+  Programmed: 'Programmed',
+  ResolvedRefs: 'ResolvedRefs',
+  Invalid: 'Invalid',
+  Pending: 'Pending',
+  RefNotPermitted: 'RefNotPermitted',
+  UnsupportedValue: 'UnsupportedValue',
+  // GatewayClass
+  InvalidParameters: 'InvalidParameters',
+  SupportedVersion: 'SupportedVersion',
+  // Gateway
+  ListenersNotValid: 'ListenersNotValid',
+  ListenersNotResolved: 'ListenersNotResolved',
+  UnsupportedAddress: 'UnsupportedAddress',
+  AddressNotAssigned: 'AddressNotAssigned',
+  AddressNotUsable: 'AddressNotUsable',
+  InvalidClientCertificateRef: 'InvalidClientCertificateRef',
+  ConfigurationChanged: 'ConfigurationChanged',
+  // Listener
+  PortUnavailable: 'PortUnavailable',
+  UnsupportedProtocol: 'UnsupportedProtocol',
+  NoValidCACertificate: 'NoValidCACertificate',
+  HostnameConflict: 'HostnameConflict',
+  ProtocolConflict: 'ProtocolConflict',
+  NoConflicts: 'NoConflicts',
+  InvalidCertificateRef: 'InvalidCertificateRef',
+  InvalidRouteKinds: 'InvalidRouteKinds',
+  InvalidCACertificateRef: 'InvalidCACertificateRef',
+  InvalidCACertificateKind: 'InvalidCACertificateKind',
+  OverlappingHostnames: 'OverlappingHostnames',
+  // ListenerSet
+  NotAllowed: 'NotAllowed',
+  ParentNotAccepted: 'ParentNotAccepted',
+  // Route
+  NotAllowedByListeners: 'NotAllowedByListeners',
+  NoMatchingListenerHostname: 'NoMatchingListenerHostname',
+  NoMatchingParent: 'NoMatchingParent',
+  IncompatibleFilters: 'IncompatibleFilters',
+  InvalidKind: 'InvalidKind',
+  BackendNotFound: 'BackendNotFound',
+  // Policy
+  Conflicted: 'Conflicted',
+  TargetNotFound: 'TargetNotFound',
+} as const;
+
+export const ConditionType = {
+  Accepted: 'Accepted',
+  Programmed: 'Programmed',
+  ResolvedRefs: 'ResolvedRefs',
+  SupportedVersion: 'SupportedVersion',
+  Conflicted: 'Conflicted',
+  OverlappingTLSConfig: 'OverlappingTLSConfig',
+  PartiallyInvalid: 'PartiallyInvalid',
+  InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
+} as const;
+
+export function condition(type: string, status: boolean | ConditionStatus, reason: string, message: string, generation?: number): Condition {
+  return {
+    type,
+    status: typeof status === 'boolean' ? (status ? 'True' : 'False') : status,
+    reason,
+    message,
+    observedGeneration: generation,
+  };
+}
