@@ -22,7 +22,9 @@ function configVersion(v: number, extraPort?: number): DataPlaneConfig {
   const a = b.backend('echo-a');
   const web = b.listener(80, { name: 'web' });
   b.route(web, {
-    route: 'all', matches: [{ path: prefix('/') }], backends: [a],
+    route: 'all',
+    matches: [{ path: prefix('/') }],
+    backends: [a],
     filters: [{ type: 'ResponseHeaderModifier', set: [{ name: 'x-config-version', value: String(v) }], add: [], remove: [] }],
   });
   if (extraPort) {
