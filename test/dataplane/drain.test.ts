@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import { ConfigBuilder } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
-import { Spawned, startDataPlane } from '../support/processes';
+import { startDataPlane } from '../support/processes';
 
 let echoes: RunningEcho[];
 let config: ReturnType<ConfigBuilder['build']>;
