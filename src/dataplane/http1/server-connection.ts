@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
-import { createParser, isParseError, METHODS, NativeParser, ParserOwner, releaseParser, REQUEST } from './native-parser';
+import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST } from './native-parser';
 import { Exchange } from '../proxy/exchange';
 
 const CRLF = '\r\n';
@@ -28,6 +28,8 @@ export class H1ServerConnection implements ParserOwner {
   /** An Upgrade request stops the parser; bytes after its head wait here for the tunnel. */
   private upgradeRest: Buffer[] | null = null;
   private tunnelled = false;
+  /** The stream handle llhttp reads from directly (see attach), or null when reading through 'data' events. */
+  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
 
   constructor(
     public readonly socket: net.Socket,
@@ -39,15 +41,30 @@ export class H1ServerConnection implements ParserOwner {
     this.lastActivity = host.clock.now;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
   }
 
-  /** Feeds bytes read before this object took over the socket (protocol sniffing). */
-  public feed(chunk: Buffer): void {
-    this.onData(chunk);
+  /**
+   * Starts reading: `first` holds bytes read before this object took over the socket (protocol sniffing).
+   * When possible llhttp then reads the socket's handle directly in C++ (as node:http does), which saves
+   * the JS stream machinery and a Buffer per read.
+   */
+  public attach(first: Buffer | undefined): void {
+    if (first) this.onData(first);
+    if (this.closed || this.upgradeRest) {
+      if (!this.closed) this.socket.on('data', this.onData);
+      return;
+    }
+    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    if (handle) {
+      this.consumed = handle as NonNullable<H1ServerConnection['consumed']>;
+      this.consumed._consumed = true;
+      this.parser.consume(handle);
+    } else {
+      this.socket.on('data', this.onData);
+    }
   }
 
   /** SIGTERM: finish what is in flight, answer with Connection: close, then close. */
@@ -149,7 +166,7 @@ export class H1ServerConnection implements ParserOwner {
       this.queue.push(x);
       if (!this.readPausedForQueue) {
         this.readPausedForQueue = true;
-        this.socket.pause();
+        this.stopReading();
       }
     }
     return 0;
@@ -157,6 +174,15 @@ export class H1ServerConnection implements ParserOwner {
 
   public parserBody(chunk: Buffer): void {
     this.parsing?.onRequestBody(chunk);
+  }
+
+  public parserMessageBegin(): void {
+    this.headStart = this.host.clock.now;
+  }
+
+  public parserExecute(ret: number | ParseError): void {
+    this.lastActivity = this.host.clock.now;
+    this.afterExecute(ret, undefined);
   }
 
   public parserMessageComplete(): void {
@@ -187,21 +213,21 @@ export class H1ServerConnection implements ParserOwner {
     }
     if (this.queue.length === 0 && this.readPausedForQueue) {
       this.readPausedForQueue = false;
-      if (!this.readPausedForBody) this.socket.resume();
+      if (!this.readPausedForBody) this.startReading();
     }
   }
 
   public pauseReading(): void {
     if (!this.readPausedForBody) {
       this.readPausedForBody = true;
-      this.socket.pause();
+      this.stopReading();
     }
   }
 
   public resumeReading(): void {
     if (this.readPausedForBody) {
       this.readPausedForBody = false;
-      if (!this.readPausedForQueue) this.socket.resume();
+      if (!this.readPausedForQueue) this.startReading();
     }
   }
 
@@ -221,6 +247,25 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  private stopReading(): void {
+    if (this.consumed) this.consumed.readStop();
+    else this.socket.pause();
+  }
+
+  private startReading(): void {
+    if (this.consumed) this.consumed.readStart();
+    else this.socket.resume();
+  }
+
+  /** Back to 'data' events (an Upgrade request: what follows its head belongs to the tunnel). */
+  private unconsume(): void {
+    if (!this.consumed) return;
+    this.parser.unconsume();
+    this.consumed._consumed = false;
+    this.consumed = null;
+    this.socket.on('data', this.onData);
+  }
 
   private start(x: H1Exchange): void {
     const rt = this.host.runtime();
@@ -271,8 +316,10 @@ export class H1ServerConnection implements ParserOwner {
       this.upgradeRest.push(chunk);
       return;
     }
-    if (this.parsing === null && this.headStart === 0) this.headStart = this.lastActivity;
-    const ret = this.parser.execute(chunk);
+    this.afterExecute(this.parser.execute(chunk), chunk);
+  };
+
+  private afterExecute(ret: number | ParseError, chunk: Buffer | undefined): void {
     if (isParseError(ret)) {
       const code = ret.code === 'HPE_HEADER_OVERFLOW' ? 'GW_HEADERS_TOO_LARGE' : 'GW_BAD_REQUEST';
       this.parser.owner = null;
@@ -299,8 +346,12 @@ export class H1ServerConnection implements ParserOwner {
       return;
     }
     const rest = this.upgradeRest as Buffer[] | null;
-    if (rest && ret < chunk.length) rest.push(chunk.subarray(ret));
-  };
+    if (rest) {
+      const data = chunk ?? this.parser.getCurrentBuffer();
+      if (ret < data.length) rest.push(data.subarray(ret));
+      this.unconsume();
+    }
+  }
 
   private onDrain = (): void => {
     this.current?.onDownstreamDrain();
@@ -314,6 +365,10 @@ export class H1ServerConnection implements ParserOwner {
     this.closed = true;
     this.host.untrack(this);
     // 'close' is emitted asynchronously, never from inside execute()
+    if (this.consumed) {
+      this.parser.unconsume();
+      this.consumed = null;
+    }
     releaseParser(this.parser);
     const x = this.current;
     this.current = null;
