@@ -7,6 +7,8 @@ import { Exchange } from '../proxy/exchange';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
+/** Bodies up to this size are written together with the response head as one string. */
+const SMALL_BODY = 8192;
 
 /** A client's HTTP/1.1 connection: parses requests with llhttp and answers them in order. */
 export class H1ServerConnection implements ParserOwner {
@@ -390,6 +392,7 @@ export class H1Exchange extends Exchange {
   public connectMethod = false;
   private chunkedResponse = false;
   private noBody = false;
+  private pendingHead: string | null = null;
 
   constructor(private readonly client: H1ServerConnection) {
     super(client.host.ctx);
@@ -405,7 +408,6 @@ export class H1Exchange extends Exchange {
 
   protected sendHead(status: number, reason: string, headers: string[], length: number): void {
     this.headSent = true;
-    const socket = this.client.socket;
     const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300);
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
@@ -421,28 +423,49 @@ export class H1Exchange extends Exchange {
     }
     if (!this.keepAlive) head += 'connection: close\r\n';
     else if (this.http10) head += 'connection: keep-alive\r\n';
-    socket.cork();
-    socket.write(head + CRLF, 'latin1');
-    process.nextTick(uncork, socket);
+    // held back until the first body bytes or the end, so that a small response is one write
+    this.pendingHead = head + CRLF;
   }
 
   protected sendBody(chunk: Buffer): boolean {
     if (this.noBody || chunk.length === 0) return true;
     const socket = this.client.socket;
-    if (this.chunkedResponse) {
-      socket.write(chunk.length.toString(16) + CRLF, 'latin1');
+    let head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) head = (head ?? '') + chunk.length.toString(16) + CRLF;
+    if (head !== null && chunk.length <= SMALL_BODY) {
+      // one string, one write(2): cheaper than a writev of several parts for small bodies
+      return socket.write(head + chunk.toString('latin1') + (this.chunkedResponse ? CRLF : ''), 'latin1');
+    }
+    if (head !== null) {
+      socket.cork();
+      socket.write(head, 'latin1');
       socket.write(chunk);
-      return socket.write(CRLF, 'latin1');
+      const ok = this.chunkedResponse ? socket.write(CRLF, 'latin1') : true;
+      socket.uncork();
+      return ok;
     }
     return socket.write(chunk);
   }
 
   protected sendEnd(): void {
-    if (this.chunkedResponse) this.client.socket.write(LAST_CHUNK, 'latin1');
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) this.client.socket.write((head ?? '') + LAST_CHUNK, 'latin1');
+    else if (head !== null) this.client.socket.write(head, 'latin1');
+  }
+
+  protected flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.client.socket.write(head, 'latin1');
+    }
   }
 
   protected sendInterim(status: number): void {
     if (this.http10) return;
+    this.flushHead();
     this.client.socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n\r\n`, 'latin1');
   }
 
@@ -487,6 +510,3 @@ export class H1Exchange extends Exchange {
   }
 }
 
-function uncork(socket: net.Socket): void {
-  socket.uncork();
-}

@@ -234,7 +234,9 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
       this.sink = null;
       this.destroy();
       sink?.onUpstreamError('GW_UPSTREAM_PROTOCOL', `${ret.code}: ${ret.message}`, false);
+      return;
     }
+    this.sink?.onUpstreamFlush();
   }
 
   private onError = (err: NodeJS.ErrnoException): void => {
