@@ -82,6 +82,12 @@ project.preCompileTask.spawn(bundle);
 // `npm test` on a fresh clone must not depend on a previous build
 project.testTask.prependSpawn(bundle);
 
+// bench/http: this data plane vs nginx, @fastify/http-proxy and http-proxy on one core each (installs wrk and nginx)
+project.addTask('bench:http', {
+  description: 'Benchmark HTTP/1.1 proxying against nginx and Node peers; writes bench/results/http.json and http.svg',
+  exec: 'node bench/http/run.mjs',
+});
+
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
   exec: 'node scripts/import-gateway-api.mjs',
