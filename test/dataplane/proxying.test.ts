@@ -11,6 +11,7 @@ import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request, request2 } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 let gw: Spawned;
 let echoes: RunningEcho[];
@@ -185,10 +186,3 @@ async function curl(...args: string[]): Promise<string> {
   return (await promisify(execFile)('curl', ['-sS', '--max-time', '5', ...args], { encoding: 'utf8' })).stdout;
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -54,7 +54,8 @@ export class BackendChoice {
   }
 
   public get retries(): Series {
-    return this.retriesSeries ??= this.metrics.retries.get(labels({ gateway: this.plan.gatewayLabel, route: this.plan.routeLabel, backend: this.label }));
+    const plan = this.plan;
+    return this.retriesSeries ??= this.metrics.retries.get(labels({ gateway: plan.gatewayLabel, route: plan.routeLabel, backend: this.label }));
   }
 
   /** The requests counter for a status code (cached per code). */

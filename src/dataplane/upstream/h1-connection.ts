@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { GatewayErrorCode } from '../errors';
 import type { H1Pool } from './h1-pool';
 import { UpstreamConnection, UpstreamSink } from './sink';
-import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE } from '../http1/native-parser';
+import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE, StreamHandle } from '../http1/native-parser';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
@@ -34,7 +34,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   private upgraded = false;
   private upgradeHead: { status: number; reason: string; headers: string[] } | null = null;
   /** Plain TCP: llhttp reads the handle directly once connected (no 'data' events). */
-  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
+  private consumed: StreamHandle | null = null;
 
   constructor(private readonly pool: H1Pool, tlsOptions: tls.ConnectionOptions | undefined) {
     const { host, port } = pool.endpoint;
@@ -197,10 +197,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   // --- socket events (bound once per connection) ----------------------------------------------
 
   private onConnect = (): void => {
-    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    const handle = consumableHandle(this.socket);
     if (!handle || this.closed) return;
     this.socket.removeListener('data', this.onData);
-    this.consumed = handle as NonNullable<H1Connection['consumed']>;
+    this.consumed = handle;
     this.consumed._consumed = true;
     this.parser.consume(handle);
   };
