@@ -30,6 +30,8 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   private keepAlive = true;
   private interim = false;
   private paused = false;
+  /** TLS backends: the handshake completed (errors before it are certificate or protocol problems). */
+  private handshaken = false;
   /** Set when a 101 answer turns the connection into a tunnel. */
   private upgraded = false;
   private upgradeHead: { status: number; reason: string; headers: string[] } | null = null;
@@ -46,6 +48,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     this.socket.on('close', this.onClose);
     this.socket.on('drain', this.onDrain);
     if (!tlsOptions) this.socket.once('connect', this.onConnect);
+    else this.socket.once('secureConnect', () => { this.handshaken = true; });
   }
 
   /** Hands the connection to a request. */
@@ -240,8 +243,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   }
 
   private onError = (err: NodeJS.ErrnoException): void => {
-    this.fail(err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND'
-      ? 'GW_UPSTREAM_UNREACHABLE' : 'GW_UPSTREAM_RESET', `${err.code ?? 'error'}: ${err.message}`, err.code === 'ECONNREFUSED');
+    const unreachable = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND';
+    const tlsFailure = !unreachable && this.pool.endpoint.tls !== undefined && !this.handshaken;
+    this.fail(unreachable ? 'GW_UPSTREAM_UNREACHABLE' : tlsFailure ? 'GW_UPSTREAM_TLS' : 'GW_UPSTREAM_RESET',
+      `${err.code ?? 'error'}: ${err.message}`, err.code === 'ECONNREFUSED');
   };
 
   private onClose = (): void => {

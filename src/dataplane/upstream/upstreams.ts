@@ -152,7 +152,8 @@ export class Upstreams {
     } else {
       options.rejectUnauthorized = false;
     }
-    const key = `${host}:${port}|tls|${t ? `${t.policy.namespace}/${t.policy.name}` : ''}|${backend.protocol}|${this.certs.version}`;
+    // TLS settings are per backend (SNI hostname, CAs, SANs): connections are never shared across backends
+    const key = `${host}:${port}|tls|${backend.id}|${backend.protocol}|${this.certs.version}`;
     return this.cachedEndpoint(key, host, port, options);
   }
 
