@@ -48,7 +48,10 @@ test('a backend with a BackendTLSPolicy is reached over TLS, verified against th
   fs.writeFileSync(path.join(configMaps, 'shop', 'backend-ca', 'ca.crt'), cert.cert);
   const b = new ConfigBuilder();
   const tlsPolicy = (hostname: string) => ({
-    policy: { namespace: 'shop', name: 'backend-tls' }, hostname, systemCAs: false, subjectAltNames: [],
+    policy: { namespace: 'shop', name: 'backend-tls' },
+    hostname,
+    systemCAs: false,
+    subjectAltNames: [],
     caBundles: [{ kind: 'ConfigMap' as const, namespace: 'shop', name: 'backend-ca', key: 'ca.crt' }],
   });
   const good = b.backend('backend', 443, { namespace: 'shop', tls: tlsPolicy('backend.shop.svc') });
