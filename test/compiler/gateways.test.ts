@@ -208,7 +208,9 @@ describe('listener certificates', () => {
 });
 
 describe('client certificate validation (spec.tls.frontend)', () => {
-  const frontend = (refs: Record<string, unknown>[], mode?: string) => ({ tls: { frontend: { default: { validation: { caCertificateRefs: refs, mode } } } } });
+  const frontend = (refs: Record<string, unknown>[], mode?: string) => ({
+    tls: { frontend: { default: { validation: { caCertificateRefs: refs, mode } } } },
+  });
 
   test('valid CA refs configure the HTTPS port', () => {
     const r = compileAll([gateway('gw', [https('https')], { spec: frontend([{ group: '', kind: 'ConfigMap', name: 'ca' }]) }), tlsSecret('cert'), caConfigMap('ca')]);
