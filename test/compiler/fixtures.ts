@@ -109,11 +109,11 @@ export function configOf(result: CompileResult, gw = 'gw', ns = 'infra'): DataPl
 }
 
 /** Where a request goes: `<route name>#<rule index>` (the route's own rule index), or the status code. */
-export function where(result: CompileResult, method: string, url: string, headers: Record<string, string> = {}, gw = 'gw'): string {
-  const e = explain(result, method, url, headers, gw);
+export function where(result: CompileResult, method: string, url: string, headers: Record<string, string> = {}, gw = 'gw', ns = 'infra'): string {
+  const e = explain(result, method, url, headers, gw, ns);
   return e.route ? `${e.route.name}#${e.ruleIndex}` : String(e.status);
 }
 
-export function explain(result: CompileResult, method: string, url: string, headers: Record<string, string> = {}, gw = 'gw'): Explanation {
-  return explainRequest(configOf(result, gw), { method, url, headers });
+export function explain(result: CompileResult, method: string, url: string, headers: Record<string, string> = {}, gw = 'gw', ns = 'infra'): Explanation {
+  return explainRequest(configOf(result, gw, ns), { method, url, headers });
 }
