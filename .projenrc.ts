@@ -55,6 +55,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testTimeout: 30_000,
       // e2e tests start real processes; keep them from starving each other on 2 cores
       maxWorkers: 2,
+      // installs the pods' Node 24 into .cache/ once (the data-plane e2e tests run on it)
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   },
   eslintOptions: {
