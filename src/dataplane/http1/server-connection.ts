@@ -156,7 +156,8 @@ export class H1ServerConnection implements ParserOwner {
     else if (typeof rec['content-length'] === 'string') x.contentLength = Number(rec['content-length']);
     if (upgrade) {
       if (x.method === 'CONNECT') x.connectMethod = true;
-      else x.upgrade = typeof rec.upgrade === 'string' ? rec.upgrade : '';
+      // h2c upgrades are not forwarded: a backend speaking HTTP/2 to the client would bypass routing
+      else x.upgrade = typeof rec.upgrade === 'string' && !/^\s*h2c\s*$/i.test(rec.upgrade) ? rec.upgrade : '';
       // llhttp stops after an Upgrade request: this connection ends with it (tunnel or not)
       x.closeAfter = true;
       this.upgradeRest = [];
