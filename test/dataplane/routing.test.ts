@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import { ConfigBuilder, exact, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
-import { request } from '../support/http';
+import { rawRequest, request } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
 
 let gw: Spawned;
@@ -83,6 +83,14 @@ test('a host no listener accepts gets 404 GW_UNKNOWN_HOST', async () => {
   expect(res.status).toBe(404);
   expect(res.headers['x-gateway-error']).toBe('GW_UNKNOWN_HOST');
   expect(res.json.error.code).toBe('GW_UNKNOWN_HOST');
+});
+
+test('a 404 answered by the gateway keeps the connection open for the next request', async () => {
+  const raw = await rawRequest(gw.ports.get(8080)!,
+    'GET /v1/x HTTP/1.1\r\nHost: www.example.com\r\n\r\nGET /v1/y HTTP/1.1\r\nHost: eu.api.example.com\r\nConnection: close\r\n\r\n');
+  expect(raw).toMatch(/^HTTP\/1\.1 404 /);
+  expect(raw).not.toMatch(/404 Not Found\r\n(?:[^\r]+\r\n)*connection: close/i);
+  expect(raw).toMatch(/HTTP\/1\.1 200 OK[\s\S]*"pod":"echo-a"/);
 });
 
 test('a wildcard listener accepts subdomains; a path no route matches gets 404 GW_NO_ROUTE', async () => {
