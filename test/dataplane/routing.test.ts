@@ -17,6 +17,7 @@ beforeAll(async () => {
   const a = b.backend('echo-a');
   const bb = b.backend('echo-b');
   const down = b.backend('down');
+  const downH2 = b.backend('down-h2', 80, { protocol: 'h2c' });
   const unmapped = b.backend('nowhere');
   const web = b.listener(80, { name: 'web' });
   b.route(web, { route: 'exact', matches: [{ path: exact('/exact') }], backends: [bb] });
@@ -31,6 +32,7 @@ beforeAll(async () => {
     backends: [{ invalid: { reason: 'BackendNotFound', message: 'Service default/missing not found' } }],
   });
   b.route(web, { route: 'empty', matches: [{ path: prefix('/empty') }], backends: [] });
+  b.route(web, { route: 'down-h2', matches: [{ path: prefix('/down-h2') }], backends: [downH2] });
   b.route(web, { route: 'down', matches: [{ path: prefix('/down') }], backends: [down] });
   b.route(web, { route: 'dns', matches: [{ path: prefix('/dns') }], backends: [unmapped] });
   b.route(web, { route: 'catch-all', backends: [a] });
@@ -40,7 +42,7 @@ beforeAll(async () => {
   b.route(api, { route: 'api-v1', matches: [{ path: prefix('/v1') }], backends: [a] });
   gw = await startDataPlane({
     config: b.build(),
-    backends: { [a]: echoes[0].target, [bb]: echoes[1].target, [down]: '127.0.0.1:1' },
+    backends: { [a]: echoes[0].target, [bb]: echoes[1].target, [down]: '127.0.0.1:1', [downH2]: '127.0.0.1:1' },
   });
 });
 
@@ -132,6 +134,14 @@ test('an unreachable backend answers 503 GW_UPSTREAM_UNREACHABLE', async () => {
   const res = await request(gw.url(80, '/down'));
   expect(res.status).toBe(503);
   expect(res.headers['x-gateway-error']).toBe('GW_UPSTREAM_UNREACHABLE');
+});
+
+test('an unreachable h2c backend answers 503 GW_UPSTREAM_UNREACHABLE too', async () => {
+  for (let i = 0; i < 12; i++) {
+    const res = await request(gw.url(80, '/down-h2'));
+    expect(res.status).toBe(503);
+    expect(res.headers['x-gateway-error']).toBe('GW_UPSTREAM_UNREACHABLE');
+  }
 });
 
 test('a Service with no --backend mapping is resolved through cluster DNS, and fails with 503 outside a cluster', async () => {
