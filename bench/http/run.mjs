@@ -292,14 +292,16 @@ async function main() {
       const p = await ours(cfg)(port);
       await waitForPort(port, 30000);
       wrk(port, h, 2);
-      const res = wrk(port, h, DURATION);
+      const res = measure(port, h, DURATION, p.pid);
       scale[key].push(res);
-      console.log(`round ${r} ${key.padEnd(12)} ${res.rps.toFixed(0)} req/s`);
+      console.log(`round ${r} ${key.padEnd(12)} ${res.rps.toFixed(0)} req/s  cpu ${res.cpuUsPerRequest.toFixed(1)} µs/req`);
       await stop(p);
     }
   }
   const r10 = median(scale.routes10, 'rps').rps;
   const r10k = median(scale.routes10000, 'rps').rps;
+  const c10 = median(scale.routes10, 'cpuUsPerRequest').cpuUsPerRequest;
+  const c10k = median(scale.routes10000, 'cpuUsPerRequest').cpuUsPerRequest;
 
   // idle memory with 1,000 routes
   let rssMb;
@@ -335,7 +337,7 @@ async function main() {
       oursOverNginx: cpuRatio('nginx'), oursOverFastify: cpuRatio('@fastify/http-proxy'), oursOverHttpProxy: cpuRatio('http-proxy'),
     },
     halfLoad: half,
-    routes: { rps10: r10, rps10000: r10k, ratio: r10k / r10 },
+    routes: { rps10: r10, rps10000: r10k, ratio: r10k / r10, cpuUsPerRequest10: c10, cpuUsPerRequest10000: c10k, cpuRatio: c10 / c10k },
     idleRssMbWith1000Routes: rssMb,
     bundleBytes,
     targets: {
@@ -345,6 +347,7 @@ async function main() {
       'requests per CPU-second >= 0.5x nginx': cpuRatio('nginx') >= 0.5,
       'p99 < 2 ms at half our max rate': half.p99 < 2,
       '10,000 routes >= 0.9x 10 routes': r10k / r10 >= 0.9,
+      '10,000 routes >= 0.9x 10 routes (requests per CPU-second)': c10 / c10k >= 0.9,
       'idle RSS with 1,000 routes < 80 MB': rssMb < 80,
       'bundle < 512 KiB': bundleBytes < 512 * 1024,
     },
@@ -359,7 +362,8 @@ async function main() {
     console.log(`${x.name.padEnd(20)} ${x.rps.toFixed(0).padStart(8)} ${x.p50.toFixed(2).padStart(8)} ${x.p99.toFixed(2).padStart(7)}  ${(us.rps / x.rps).toFixed(2).padStart(8)}  ${cpu}`);
   }
   console.log(`\np99 at half our max rate (${half.rps.toFixed(0)} req/s): ${half.p99.toFixed(2)} ms (nginx at that load: ${half.nginxAtSameLoad.p99.toFixed(2)} ms)`);
-  console.log(`10,000 routes ÷ 10 routes: ${(r10k / r10).toFixed(3)} (${r10k.toFixed(0)} / ${r10.toFixed(0)} req/s)`);
+  console.log(`10,000 routes ÷ 10 routes: ${(r10k / r10).toFixed(3)} (${r10k.toFixed(0)} / ${r10.toFixed(0)} req/s); ` +
+    `per CPU-second ${(c10 / c10k).toFixed(3)} (${c10k.toFixed(1)} / ${c10.toFixed(1)} µs/req)`);
   console.log(`idle RSS with 1,000 routes: ${rssMb.toFixed(1)} MB; bundle: ${(bundleBytes / 1024).toFixed(1)} KiB`);
   console.log('\ntargets:');
   for (const [k, v] of Object.entries(report.targets)) console.log(`  ${v ? 'met    ' : 'NOT MET'}  ${k}`);
