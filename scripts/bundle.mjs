@@ -1,5 +1,6 @@
 // Bundles what runs outside jsii's world into single files under assets/:
 // - assets/dataplane.js: the data plane a pod runs (`node dataplane.js --config ...`); no runtime npm deps.
+// - assets/boot.js: the pod's entry point; runs the gzipped data plane from the bundle ConfigMap.
 // - assets/cli.js: the `cdk8s-gateway` command (serve, compile, explain, bundle, echo).
 // Both are deterministic: the same sources give byte-identical output, so synth output is stable.
 import { build } from 'esbuild';
@@ -24,6 +25,8 @@ const common = {
 
 const entries = [
   { entry: 'src/dataplane/main.ts', out: 'dataplane.js', minify: true, maxBytes: 512 * 1024 },
+  // what a data-plane pod starts: inflates the gzipped bundle (and a compressed config) and runs it
+  { entry: 'src/deploy/pod/boot-main.ts', out: 'boot.js', minify: false, maxBytes: 16 * 1024 },
   // cdk8s and cdk8s-plus-28 are peer dependencies: `bundle` loads them from the user's node_modules
   { entry: 'src/cli/main.ts', out: 'cli.js', minify: false, external: ['cdk8s', 'cdk8s-plus-28', 'constructs'] },
 ];
