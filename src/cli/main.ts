@@ -7,6 +7,9 @@ type Command = { readonly summary: string; readonly load: () => Promise<{ run(ar
 
 const commands: Record<string, Command> = {
   // subcommands register here: serve, compile, explain, bundle, echo
+  compile: { summary: 'compile manifests into the data-plane config and status conditions', load: () => import('./compile.js') },
+  explain: { summary: 'show where a request goes (listener, route, rule, filters, backends) and why', load: () => import('./explain.js') },
+  echo: { summary: 'a backend that answers with JSON describing each request (HTTP/1.1, h2c, TLS, WebSocket)', load: () => import('./echo.js') },
 };
 
 function usage(): string {
