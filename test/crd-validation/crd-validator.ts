@@ -12,10 +12,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
-import { Environment } from '@marcbachmann/cel-js';
+import type { Environment as CelEnvironment } from '@marcbachmann/cel-js' with { 'resolution-mode': 'import' };
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
+// cel-js ships ESM only; jest compiles it to CommonJS (see the transform in .projenrc.ts), so require() it
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { Environment } = require('@marcbachmann/cel-js') as { Environment: typeof CelEnvironment };
 
 export type Channel = 'standard' | 'experimental';
 
@@ -104,7 +107,7 @@ export class CrdValidator {
   private readonly transition = new Set<string>();
   private readonly translated = new Map<string, number>();
   private evaluations = 0;
-  private readonly env: Environment;
+  private readonly env: CelEnvironment;
   private readonly ajv: Ajv;
 
   private constructor(dirs: { standard?: string; experimental: string }) {
