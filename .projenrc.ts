@@ -52,6 +52,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
+      // @marcbachmann/cel-js (the CEL evaluator of test/crd-validation) ships ESM only: compile it to CommonJS for jest
+      transform: {
+        '^.+/node_modules/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true },
+        }),
+      },
+      transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
       testTimeout: 30_000,
       // e2e tests start real processes; keep them from starving each other on 2 cores
       maxWorkers: 2,
