@@ -1,0 +1,96 @@
+/**
+ * What the deploy step needs to know from a compiled DataPlaneConfig: the sockets to expose and the
+ * Secrets and ConfigMaps to mount. Internal: not exported from src/index.ts.
+ */
+import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
+
+export type Transport = 'TCP' | 'UDP';
+
+/** One socket of the data plane, as the Service exposes it. */
+export interface SocketSpec {
+  readonly port: number;
+  readonly transport: Transport;
+  /** Port name in the Service and the pod: `http-80`, `tls-443`, `udp-53` (unique, at most 15 characters). */
+  readonly name: string;
+}
+
+export type MountKind = 'Secret' | 'ConfigMap';
+
+/** A Secret or ConfigMap the data plane reads, with the keys it reads and who uses it (for messages). */
+export interface MountSpec {
+  readonly kind: MountKind;
+  readonly namespace: string;
+  readonly name: string;
+  readonly keys: string[];
+  readonly usedBy: string[];
+}
+
+export interface ConfigInputs {
+  readonly sockets: SocketSpec[];
+  /** Sorted by kind, then name. */
+  readonly mounts: MountSpec[];
+  /** Refs a pod in the Gateway's namespace cannot mount (one message each, saying what to do). */
+  readonly errors: string[];
+}
+
+/** Collects sockets and mounts from a config; refs outside the Gateway's namespace become errors. */
+export function configInputs(config: DataPlaneConfig): ConfigInputs {
+  const gwNs = config.gateway.namespace;
+  const gw = `Gateway ${gwNs}/${config.gateway.name}`;
+  const mounts = new Map<string, { kind: MountKind; namespace: string; name: string; keys: Set<string>; usedBy: string[] }>();
+  const errors: string[] = [];
+  const use = (kind: MountKind, namespace: string, name: string, keys: string[], usedBy: string) => {
+    if (namespace !== gwNs) {
+      errors.push(crossNamespaceMessage(gw, gwNs, kind, namespace, name, usedBy));
+      return;
+    }
+    const id = `${kind}|${name}`;
+    let m = mounts.get(id);
+    if (!m) mounts.set(id, (m = { kind, namespace, name, keys: new Set(), usedBy: [] }));
+    for (const k of keys) m.keys.add(k);
+    if (!m.usedBy.includes(usedBy)) m.usedBy.push(usedBy);
+  };
+
+  for (const port of config.ports) {
+    for (const l of port.listeners) {
+      for (const c of l.tls?.certificates ?? []) {
+        use('Secret', c.namespace, c.name, ['tls.crt', 'tls.key'], `listener "${l.id}" certificateRefs`);
+      }
+    }
+    for (const ca of port.frontendValidation?.caBundles ?? []) {
+      use(ca.kind, ca.namespace, ca.name, [ca.key || 'ca.crt'], `spec.tls.frontend (port ${port.port}) caCertificateRefs`);
+    }
+  }
+  for (const id of Object.keys(config.backends).sort()) {
+    const tls = config.backends[id].tls;
+    if (!tls) continue;
+    const policy = `BackendTLSPolicy ${tls.policy.namespace}/${tls.policy.name}`;
+    for (const ca of tls.caBundles) use(ca.kind, ca.namespace, ca.name, [ca.key || 'ca.crt'], `${policy} caCertificateRefs`);
+    const cc = tls.clientCertificate;
+    if (cc) use('Secret', cc.namespace, cc.name, ['tls.crt', 'tls.key'], 'spec.tls.backend.clientCertificateRef');
+  }
+
+  const sockets = config.ports.map((p) => ({ port: p.port, transport: p.transport, name: `${socketKind(p)}-${p.port}` }));
+  const sorted = [...mounts.values()]
+    .sort((a, b) => cmp(a.kind, b.kind) || cmp(a.name, b.name))
+    .map((m) => ({ kind: m.kind, namespace: m.namespace, name: m.name, keys: [...m.keys].sort(), usedBy: m.usedBy }));
+  return { sockets, mounts: sorted, errors: [...new Set(errors)] };
+}
+
+/** `http`, `https` (TLS port whose listeners all serve HTTPS), `tls`, `tcp`, `udp`. */
+function socketKind(p: PortConfig): string {
+  if (p.kind === 'TLS' && p.listeners.length > 0 && p.listeners.every((l) => l.protocol === 'HTTPS')) return 'https';
+  return p.kind.toLowerCase();
+}
+
+function crossNamespaceMessage(gw: string, gwNs: string, kind: MountKind, ns: string, name: string, usedBy: string): string {
+  const fix = kind === 'Secret'
+    ? `create the Secret in "${gwNs}" (issue the certificate there, or copy it with your secret manager) and point the reference at that copy`
+    : `create a copy of the ConfigMap in "${gwNs}" and point the reference at it`;
+  return `${gw}: ${usedBy} refers to ${kind} ${ns}/${name}, but the data-plane pods run in namespace "${gwNs}" ` +
+    `and a pod can only mount ${kind}s of its own namespace; ${fix}`;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,143 @@
+import { ApiObject } from 'cdk8s';
+import { IConstruct } from 'constructs';
+import { GatewayDataPlane, propsFromConfig } from './gateway-data-plane';
+import { compile, formatDiagnostic, ObjectStatus, serializeConfig } from '../compiler';
+import type { DataPlaneConfig } from '../config/dataplane-config';
+import type { DataPlaneProps } from '../constructs/data-plane';
+import type { Gateway } from '../constructs/gateway';
+import { addWarning, Warnings } from '../constructs/warnings';
+
+/** Changes the objects of a Gateway's data plane right after the synth step rendered them. */
+export interface IDataPlaneCustomizer {
+  /** Called once with the rendered data plane: reach its kplus objects and change what you need. */
+  customize(dataPlane: GatewayDataPlane): void;
+}
+
+/** The id of the data-plane construct under its Gateway. */
+const DATA_PLANE_ID = 'DataPlane';
+
+const enabledApps = new WeakSet<IConstruct>();
+const customizers = new WeakMap<IConstruct, IDataPlaneCustomizer[]>();
+
+/**
+ * The synth step: when the app synthesizes, every Gateway of `GatewayClass.nodeDataPlane()` gets its data
+ * plane (`GatewayDataPlane`), rendered from the config compiled out of all the app's Gateway API objects
+ * as they finally are. A Gateway the compiler does not accept, or a reference a pod cannot mount, fails
+ * the synth with the reason; route problems and size concerns are printed as warnings.
+ */
+export class DataPlaneSynthStep {
+  /** Renders the data planes of the app of `scope` at synth. Safe to call any number of times. */
+  public static enable(scope: IConstruct): void {
+    const root = scope.node.root;
+    if (enabledApps.has(root)) return;
+    enabledApps.add(root);
+    root.node.addValidation({ validate: () => renderDataPlanes(root) });
+  }
+
+  /** Runs `customizer` on the data plane of `gateway` once it is rendered (escape hatch). */
+  public static customize(gateway: Gateway, customizer: IDataPlaneCustomizer): void {
+    DataPlaneSynthStep.enable(gateway);
+    const list = customizers.get(gateway) ?? [];
+    list.push(customizer);
+    customizers.set(gateway, list);
+  }
+
+  /** The data plane rendered for `gateway`, once the app synthesized (undefined before). */
+  public static of(gateway: Gateway): GatewayDataPlane | undefined {
+    const c = gateway.node.tryFindChild(DATA_PLANE_ID);
+    return c instanceof GatewayDataPlane ? c : undefined;
+  }
+
+  private constructor() {}
+}
+
+interface GatewayLike extends IConstruct {
+  readonly isNodeDataPlane: boolean;
+  readonly dataPlane?: DataPlaneProps;
+  readonly apiObject: ApiObject;
+}
+
+function isNodeDataPlaneGateway(c: IConstruct): c is GatewayLike {
+  const g = c as Partial<GatewayLike>;
+  return g.isNodeDataPlane === true && g.apiObject instanceof ApiObject && g.apiObject.kind === 'Gateway';
+}
+
+/** Compiles the app's objects and renders one data plane per Gateway of ours; returns the synth errors. */
+function renderDataPlanes(root: IConstruct): string[] {
+  const all = root.node.findAll();
+  const gateways = all.filter(isNodeDataPlaneGateway).filter((g) => !g.node.tryFindChild(DATA_PLANE_ID));
+  if (gateways.length === 0) return [];
+
+  // the objects as they will be written (a second synth must not see the data planes it rendered)
+  const inDataPlane = new Set(all.filter((c) => c instanceof GatewayDataPlane).flatMap((c) => c.node.findAll()));
+  const json = new Map<ApiObject, any>();
+  for (const c of all) if (c instanceof ApiObject && !inDataPlane.has(c)) json.set(c, c.toJson());
+  const result = compile([...json.values()]);
+
+  // warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated here
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+  for (const gw of gateways) {
+    const obj = json.get(gw.apiObject);
+    const ns: string = obj.metadata.namespace ?? 'default';
+    const name: string = obj.metadata.name;
+    const config = result.configs.find((c) => c.gateway.namespace === ns && c.gateway.name === name);
+    if (!config) {
+      errors.push(`Gateway ${ns}/${name} is not accepted, so no data plane can be rendered for it: ${notAcceptedReason(result.status, ns, name)}`);
+      continue;
+    }
+    for (const problem of routeProblems(result.status, ns, name)) addWarning(gw, problem);
+    try {
+      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, {
+        ...gw.dataPlane,
+        dataPlane: gw.dataPlane,
+        infrastructureLabels: obj.spec?.infrastructure?.labels,
+        infrastructureAnnotations: obj.spec?.infrastructure?.annotations,
+        ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, gw.dataPlane))),
+      });
+      for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  printWarnings(root);
+  return errors;
+}
+
+/** Options the Gateway's `dataPlane` sets for the running data plane (the rest of the config is compiled). */
+function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps | undefined): DataPlaneConfig {
+  if (!dp?.clientCertificateHeader) return config;
+  return { ...config, options: { ...config.options, clientCertificateHeader: dp.clientCertificateHeader.toLowerCase() } };
+}
+
+function notAcceptedReason(status: readonly ObjectStatus[], ns: string, name: string): string {
+  const s = status.find((x) => x.kind === 'Gateway' && x.namespace === ns && x.name === name);
+  const bad = (s?.conditions ?? []).filter((c) => c.status !== 'True' && (c.type === 'Accepted' || c.type === 'Programmed'));
+  return bad.length > 0 ? bad.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join('; ') : 'the compiler produced no config for it';
+}
+
+/** Route parents of this Gateway that are not Accepted or have unresolved refs, one line each. */
+function routeProblems(status: readonly ObjectStatus[], ns: string, name: string): string[] {
+  const out: string[] = [];
+  for (const s of status) {
+    for (const p of s.parents ?? []) {
+      if (p.parentRef.kind !== 'Gateway' || p.parentRef.namespace !== ns || p.parentRef.name !== name) continue;
+      for (const c of p.conditions) {
+        if ((c.type === 'Accepted' || c.type === 'ResolvedRefs') && c.status !== 'True') {
+          out.push(`${s.kind} ${s.namespace}/${s.name}${p.parentRef.sectionName ? ` (listener ${p.parentRef.sectionName})` : ''}: ` +
+            `${c.type}=${c.status} ${c.reason}: ${c.message}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+const printed = new WeakSet<IConstruct>();
+
+/** cdk8s has no warning channel: the synth step prints the app's warnings once, on stderr. */
+function printWarnings(root: IConstruct): void {
+  if (printed.has(root) || process.env.CDK8S_GATEWAY_QUIET) return;
+  printed.add(root);
+  const list = Warnings.of(root);
+  if (list.length > 0) process.stderr.write(list.map((w) => `cdk8s-gateway: warning: ${w}\n`).join(''));
+}
