@@ -2,17 +2,17 @@ import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { readAsset } from './assets';
+import { configInputs, MountSpec, SocketSpec } from './config-inputs';
 import {
   bundleChecksum, bundleContent, CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, ConfigMapContent, configContent, formatBytes, gzipPinned,
 } from './config-map-data';
-import { configInputs, MountSpec, SocketSpec } from './config-inputs';
 import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
 import { DataPlaneDeploymentOptions, DataPlaneLogLevel } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, DEFAULT_ADMIN_PORT, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
+import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources, heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
 import { DataPlaneProps } from '../constructs/data-plane';
-import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources, heapMib } from './sizing';
 import { addWarning } from '../constructs/warnings';
 
 /** The user and group the data plane runs as (the `node` user of the official Node.js images). */
@@ -74,6 +74,14 @@ export interface GatewayDataPlaneOptions extends DataPlaneDeploymentOptions {
   readonly bundle?: string;
 }
 
+/** Sizes of a data plane's ConfigMaps, as the API server counts them (limit: 1 MiB each). */
+export interface DataPlaneSizes {
+  /** The bundle ConfigMap (boot script and gzipped data plane), in bytes. */
+  readonly bundle: number;
+  /** The config ConfigMap, in bytes (compressed when `compressConfig` is set). */
+  readonly config: number;
+}
+
 /** Everything one Gateway's data plane is rendered from. */
 export interface GatewayDataPlaneProps extends GatewayDataPlaneOptions {
   /** Namespace of the Gateway; every object is rendered there. */
@@ -116,10 +124,11 @@ export class GatewayDataPlane extends Construct {
   public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
   /** Selects the data-plane pods by their stable labels (Services and the NetworkPolicy use it). */
   public readonly pods: kplus.Pods;
-  /** Container port of every listener port (they differ for privileged ports, which are remapped). */
-  public readonly ports: PortPlan;
+  /** The port of the admin server (`/healthz`, `/readyz`, `/metrics`) in the pods. */
+  public readonly adminPort: number;
   /** Sizes of the bundle and config ConfigMaps as the API server counts them. */
-  public readonly sizes: { readonly bundle: number; readonly config: number };
+  public readonly sizes: DataPlaneSizes;
+  private readonly plan: PortPlan;
 
   public constructor(scope: Construct, id: string, props: GatewayDataPlaneProps) {
     super(scope, id);
@@ -128,8 +137,12 @@ export class GatewayDataPlane extends Construct {
     const options: DataPlaneDeploymentOptions = props;
     checkProps(`GatewayDataPlane ${this.node.path}`, props);
     const sockets = props.ports.map((p) => socketOf(p));
-    const mounts = (props.mounts ?? []).map((m) => ({ kind: m.kind === DataPlaneMountKind.SECRET ? 'Secret' as const : 'ConfigMap' as const,
-      namespace, name: m.name, keys: [...m.keys] }));
+    const mounts = (props.mounts ?? []).map((m) => ({
+      kind: m.kind === DataPlaneMountKind.SECRET ? 'Secret' as const : 'ConfigMap' as const,
+      namespace,
+      name: m.name,
+      keys: [...m.keys],
+    }));
     const gw = `Gateway ${namespace}/${gatewayName}`;
     const labels = { ...props.infrastructureLabels, ...dataPlaneLabels(gatewayName) };
     const annotations = props.infrastructureAnnotations;
@@ -178,10 +191,11 @@ export class GatewayDataPlane extends Construct {
     this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(gatewayName) }));
     this.pods = kplus.Pods.select(this, 'Pods', { labels: selectorLabels(gatewayName) });
 
-    this.ports = planPorts(sockets, options.adminPort ?? DEFAULT_ADMIN_PORT);
+    this.plan = planPorts(sockets, options.adminPort ?? DEFAULT_ADMIN_PORT);
+    this.adminPort = this.plan.adminPort;
     const resources = sizing.resources ?? defaultResources();
     const invocation = containerInvocation({
-      plan: this.ports,
+      plan: this.plan,
       compressedConfig: compress,
       hasSecrets: mounts.some((m) => m.kind === 'Secret'),
       hasConfigMaps: mounts.some((m) => m.kind === 'ConfigMap'),
@@ -189,7 +203,7 @@ export class GatewayDataPlane extends Construct {
       logLevel: options.logLevel ?? DataPlaneLogLevel.INFO,
       heapMib: heapMib(resources),
     });
-    const admin = this.ports.adminPort;
+    const admin = this.plan.adminPort;
     this.container = this.deployment.addContainer({
       name: 'dataplane',
       image: sizing.image ?? DEFAULT_IMAGE,
@@ -199,7 +213,7 @@ export class GatewayDataPlane extends Construct {
       ports: [
         ...sockets.map((s) => ({
           name: s.name,
-          number: this.ports.containerPort.get(s.port)!,
+          number: this.plan.containerPort.get(s.port)!,
           protocol: s.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
         })),
         { name: 'admin', number: admin, protocol: kplus.Protocol.TCP },
@@ -271,9 +285,17 @@ export class GatewayDataPlane extends Construct {
         target: this.deployment,
         minReplicas: autoscaling.minReplicas,
         maxReplicas: autoscaling.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.targetCpuUtilizationPercent ?? DEFAULT_TARGET_CPU_PERCENT))],
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(
+          autoscaling.targetCpuUtilizationPercent ?? DEFAULT_TARGET_CPU_PERCENT))],
       });
     }
+  }
+
+  /** The container port the pods bind for a listener port (privileged ports are remapped: 80 → 8080). */
+  public containerPortOf(listenerPort: number): number {
+    const p = this.plan.containerPort.get(listenerPort);
+    if (p === undefined) throw new Error(`GatewayDataPlane ${this.node.path}: no listener port ${listenerPort} (ports: ${[...this.plan.containerPort.keys()].join(', ')})`);
+    return p;
   }
 
   private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>): void {
@@ -314,7 +336,7 @@ export class GatewayDataPlane extends Construct {
       ports: sockets.map((s) => ({
         name: s.name,
         port: s.port,
-        targetPort: this.ports.containerPort.get(s.port)!,
+        targetPort: this.plan.containerPort.get(s.port)!,
         protocol: s.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP,
       })),
     });
@@ -324,7 +346,9 @@ export class GatewayDataPlane extends Construct {
     return service;
   }
 
-  private renderNetworkPolicy(name: string, meta: (n: string) => ApiObjectMetadata, sockets: readonly SocketSpec[], options: DataPlaneDeploymentOptions): kplus.NetworkPolicy {
+  private renderNetworkPolicy(
+    name: string, meta: (n: string) => ApiObjectMetadata, sockets: readonly SocketSpec[], options: DataPlaneDeploymentOptions,
+  ): kplus.NetworkPolicy {
     const policy = new ListenerNetworkPolicy(this, 'NetworkPolicy', {
       metadata: meta(name),
       selector: this.pods,
@@ -332,14 +356,14 @@ export class GatewayDataPlane extends Construct {
     });
     // a NetworkPolicy sees the pod's ports, after the Service translated listener ports
     const listenerPorts = sockets.map((s) => {
-      const port = this.ports.containerPort.get(s.port)!;
+      const port = this.plan.containerPort.get(s.port)!;
       return s.transport === 'UDP' ? kplus.NetworkPolicyPort.udp(port) : kplus.NetworkPolicyPort.tcp(port);
     });
     if (listenerPorts.length > 0) {
       if (options.listenerPeers === undefined) policy.allowFromAnywhere(listenerPorts);
       for (const peer of options.listenerPeers ?? []) policy.addIngressRule(peer, listenerPorts);
     }
-    for (const peer of options.adminPeers ?? []) policy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(this.ports.adminPort)]);
+    for (const peer of options.adminPeers ?? []) policy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(this.plan.adminPort)]);
     return policy;
   }
 }

@@ -1,26 +1,9 @@
 /**
- * The Gateway's `dataPlane` sizing and exposure settings, resolved to their defaults.
+ * Defaults of the Gateway's `dataPlane` sizing (DataPlaneProps in src/constructs/data-plane.ts).
  * Internal: not exported from src/index.ts.
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-
-/** The fields of the Gateway's `dataPlane` prop that the deploy step reads (structurally typed). */
-export interface DataPlaneSizing {
-  readonly replicas?: number;
-  readonly image?: string;
-  readonly imagePullPolicy?: kplus.ImagePullPolicy;
-  readonly resources?: kplus.ContainerResources;
-  readonly serviceType?: kplus.ServiceType;
-  readonly serviceAnnotations?: { [key: string]: string };
-  readonly loadBalancerClass?: string;
-  readonly externalTrafficPolicy?: string;
-  readonly autoscaling?: {
-    readonly minReplicas: number;
-    readonly maxReplicas: number;
-    readonly targetCpuUtilizationPercent?: number;
-  };
-}
 
 export const DEFAULT_IMAGE = 'node:24-alpine';
 export const DEFAULT_REPLICAS = 2;

@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { Duration, Size, Testing } from 'cdk8s';
+import { randomBytes } from 'node:crypto';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import { baseProps, kinds, mainContainer, one, podSpec, render, withoutBundleBytes } from './render';
@@ -142,7 +143,9 @@ describe('mounts', () => {
       return pod.volumes.find((v: any) => v.name === m?.name);
     };
     expect(mountAt('/etc/cdk8s-gateway/secrets/gateway-system/example-com-tls').secret).toEqual({
-      secretName: 'example-com-tls', optional: true, defaultMode: 0o440,
+      secretName: 'example-com-tls',
+      optional: true,
+      defaultMode: 0o440,
       items: [{ key: 'tls.crt', path: 'tls.crt' }, { key: 'tls.key', path: 'tls.key' }],
     });
     expect(mountAt('/etc/cdk8s-gateway/configmaps/gateway-system/client-ca').configMap).toMatchObject({
@@ -163,10 +166,16 @@ describe('mounts', () => {
       kind: 'DataPlaneConfig',
       gateway: { namespace: 'gateway-system', name: 'edge' },
       ports: [{
-        port: 443, transport: 'TCP', kind: 'TLS',
+        port: 443,
+        transport: 'TCP',
+        kind: 'TLS',
         listeners: [{
-          id: 'websecure', name: 'websecure', protocol: 'HTTPS', parent: { kind: 'Gateway', namespace: 'gateway-system', name: 'edge' },
-          tls: { mode: 'Terminate', certificates: [{ namespace: 'shop', name: 'shop-tls' }] }, httpRoutes: [],
+          id: 'websecure',
+          name: 'websecure',
+          protocol: 'HTTPS',
+          parent: { kind: 'Gateway', namespace: 'gateway-system', name: 'edge' },
+          tls: { mode: 'Terminate', certificates: [{ namespace: 'shop', name: 'shop-tls' }] },
+          httpRoutes: [],
         }],
       }],
       httpRules: [],
@@ -175,7 +184,7 @@ describe('mounts', () => {
     });
 
     // WHEN
-    const synth = () => GatewayDataPlane.fromConfig(new (require('cdk8s').Chart)(Testing.app(), 'c'), 'dp', config);
+    const synth = () => GatewayDataPlane.fromConfig(new Chart(Testing.app(), 'c'), 'dp', config);
 
     // THEN
     expect(synth).toThrow('Gateway gateway-system/edge: listener "websecure" certificateRefs refers to Secret shop/shop-tls, ' +
@@ -222,7 +231,8 @@ describe('sizing and exposure', () => {
     const { objects } = render(baseProps({ dataPlane: { autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercent: 60 } } }));
     const hpa = one(objects, 'HorizontalPodAutoscaler');
     expect(hpa.spec).toMatchObject({
-      minReplicas: 2, maxReplicas: 6,
+      minReplicas: 2,
+      maxReplicas: 6,
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'edge-dataplane' },
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }],
     });
@@ -261,7 +271,7 @@ describe('sizing and exposure', () => {
   test('the metrics Service exposes only the admin port, inside the cluster, and peers can be let in', () => {
     // GIVEN
     const app = Testing.app();
-    const chart = new (require('cdk8s').Chart)(app, 'c');
+    const chart = new Chart(app, 'c');
     const prometheus = kplus.Pods.select(chart, 'Prometheus', { labels: { app: 'prometheus' }, namespaces: kplus.Namespaces.select(chart, 'Monitoring', { names: ['monitoring'] }) });
 
     // WHEN
@@ -281,7 +291,7 @@ describe('sizing and exposure', () => {
 
   test('listener peers replace "anyone" on the listener ports', () => {
     const app = Testing.app();
-    const chart = new (require('cdk8s').Chart)(app, 'c');
+    const chart = new Chart(app, 'c');
     const office = kplus.NetworkPolicyIpBlock.ipv4(chart, 'Office', '203.0.113.0/24');
     new GatewayDataPlane(chart, 'dp', baseProps({ listenerPeers: [office] }));
     const np = one(Testing.synth(chart), 'NetworkPolicy');
@@ -317,7 +327,7 @@ describe('sizing and exposure', () => {
 
 describe('config size', () => {
   const big = (bytes: number, compressible: boolean) => {
-    const filler = compressible ? 'a'.repeat(bytes) : require('node:crypto').randomBytes(Math.ceil(bytes * 0.75)).toString('base64');
+    const filler = compressible ? 'a'.repeat(bytes) : randomBytes(Math.ceil(bytes * 0.75)).toString('base64');
     return JSON.stringify({ apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1', filler });
   };
 

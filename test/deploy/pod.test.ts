@@ -62,7 +62,9 @@ beforeAll(async () => {
   // the cluster's part: the certificate Secret the Gateway refers to
   const cert = selfSignedCert(['*.example.com', 'shop.example.com']);
   const secret = {
-    apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls',
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
     metadata: { name: 'example-com-tls', namespace: 'gateway-system' },
     data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
   };
