@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { GatewayDataPlane, propsFromConfig } from './gateway-data-plane';
-import { compile, formatDiagnostic, ObjectStatus, serializeConfig } from '../compiler';
-import type { DataPlaneConfig } from '../config/dataplane-config';
+import { GatewayDataPlane } from './gateway-data-plane';
+import { gatewayDataPlaneProps, notAcceptedReason, routeProblems } from './gateway-inputs';
+import { compile, formatDiagnostic } from '../compiler';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { addWarning, Warnings } from '../constructs/warnings';
@@ -87,13 +87,7 @@ function renderDataPlanes(root: IConstruct): string[] {
     }
     for (const problem of routeProblems(result.status, ns, name)) addWarning(gw, problem);
     try {
-      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, {
-        ...gw.dataPlane,
-        dataPlane: gw.dataPlane,
-        infrastructureLabels: obj.spec?.infrastructure?.labels,
-        infrastructureAnnotations: obj.spec?.infrastructure?.annotations,
-        ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, gw.dataPlane))),
-      });
+      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }));
       for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
     } catch (e) {
       errors.push((e as Error).message);
@@ -101,35 +95,6 @@ function renderDataPlanes(root: IConstruct): string[] {
   }
   printWarnings(root);
   return errors;
-}
-
-/** Options the Gateway's `dataPlane` sets for the running data plane (the rest of the config is compiled). */
-function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps | undefined): DataPlaneConfig {
-  if (!dp?.clientCertificateHeader) return config;
-  return { ...config, options: { ...config.options, clientCertificateHeader: dp.clientCertificateHeader.toLowerCase() } };
-}
-
-function notAcceptedReason(status: readonly ObjectStatus[], ns: string, name: string): string {
-  const s = status.find((x) => x.kind === 'Gateway' && x.namespace === ns && x.name === name);
-  const bad = (s?.conditions ?? []).filter((c) => c.status !== 'True' && (c.type === 'Accepted' || c.type === 'Programmed'));
-  return bad.length > 0 ? bad.map((c) => `${c.type}=${c.status} ${c.reason}: ${c.message}`).join('; ') : 'the compiler produced no config for it';
-}
-
-/** Route parents of this Gateway that are not Accepted or have unresolved refs, one line each. */
-function routeProblems(status: readonly ObjectStatus[], ns: string, name: string): string[] {
-  const out: string[] = [];
-  for (const s of status) {
-    for (const p of s.parents ?? []) {
-      if (p.parentRef.kind !== 'Gateway' || p.parentRef.namespace !== ns || p.parentRef.name !== name) continue;
-      for (const c of p.conditions) {
-        if ((c.type === 'Accepted' || c.type === 'ResolvedRefs') && c.status !== 'True') {
-          out.push(`${s.kind} ${s.namespace}/${s.name}${p.parentRef.sectionName ? ` (listener ${p.parentRef.sectionName})` : ''}: ` +
-            `${c.type}=${c.status} ${c.reason}: ${c.message}`);
-        }
-      }
-    }
-  }
-  return out;
 }
 
 const printed = new WeakSet<IConstruct>();

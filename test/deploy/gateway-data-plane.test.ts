@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import { randomBytes } from 'node:crypto';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
