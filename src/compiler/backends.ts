@@ -1,7 +1,7 @@
 import { assumedExternal, Context } from './context';
 import { ServiceInfo } from './core-objects';
 import { describe, GATEWAY_GROUP, Obj, RouteKind } from './objects';
-import { Reader } from './reader';
+import { own, Reader } from './reader';
 import { Reason } from './status';
 import type { BackendConfig, InvalidBackendConfig } from '../config/dataplane-config';
 
@@ -97,7 +97,7 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   }
   let protocol: BackendConfig['protocol'] = defaultProtocol;
   if ((traffic === 'http' || traffic === 'grpc') && sp.appProtocol) {
-    const p = APP_PROTOCOLS[sp.appProtocol];
+    const p = own(APP_PROTOCOLS, sp.appProtocol);
     if (!p) {
       return invalid(
         Reason.UnsupportedProtocol,

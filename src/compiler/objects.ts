@@ -1,6 +1,6 @@
 import { compareStrings } from './canonical-json';
 import { Diagnostic, preview } from './diagnostics';
-import { isRecord, Problems, Reader } from './reader';
+import { isRecord, own, Problems, Reader } from './reader';
 
 export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
@@ -154,7 +154,7 @@ function readObject(value: unknown, index: number, diagnostics: Diagnostic[]): O
 
   let known: KnownKind | undefined;
   if (group === GATEWAY_GROUP || group === 'gateway.networking.x-k8s.io') {
-    const versions = (GATEWAY_KINDS as Record<string, readonly string[]>)[kind];
+    const versions = own<readonly string[]>(GATEWAY_KINDS, kind);
     if (!versions || group !== GATEWAY_GROUP) {
       const suggestion = Object.keys(GATEWAY_KINDS).find((k) => k.toLowerCase() === kind.toLowerCase());
       return fail(

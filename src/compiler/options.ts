@@ -1,6 +1,6 @@
 import { assumedExternal, Context, note } from './context';
 import { describe, Obj } from './objects';
-import { DNS_SUBDOMAIN, HEADER_NAME, isRecord, Reader } from './reader';
+import { DNS_SUBDOMAIN, HEADER_NAME, isRecord, own, Reader } from './reader';
 import type { DataPlaneOptions } from '../config/dataplane-config';
 
 export const DEFAULT_OPTIONS: DataPlaneOptions = { clusterDomain: 'cluster.local' };
@@ -52,7 +52,7 @@ export function readOptions(ctx: Context, owner: Obj, ref: Reader, defaultNamesp
   for (const [k, v] of Object.entries(data)) if (k !== 'options.json') values[k] = v;
   const options: Record<string, string> = {};
   for (const [k, v] of Object.entries(values).sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const spec = (KEYS as Record<string, { pattern: RegExp; what: string }>)[k];
+    const spec = own<{ pattern: RegExp; what: string }>(KEYS, k);
     if (!spec) {
       note(ctx, 'warning', cm, `data.${k}`, `unknown data-plane option "${k}" ignored (known: ${Object.keys(KEYS).join(', ')})`);
       continue;

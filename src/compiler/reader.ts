@@ -140,6 +140,11 @@ export class Reader {
   }
 }
 
+/** `table[key]` for own keys only, so input such as `constructor` or `__proto__` never reaches a prototype. */
+export function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
+}
+
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

@@ -68,6 +68,8 @@ function valueMatches(m: CompiledValueMatch, value: string): boolean {
 function headerMatches(m: CompiledValueMatch, value: string | string[] | undefined): boolean {
   if (value === undefined) return false;
   if (typeof value === 'string') return valueMatches(m, value);
+  // anything but a list (e.g. an inherited `constructor` on a plain headers object) is no header
+  if (!Array.isArray(value)) return false;
   for (let i = 0; i < value.length; i++) if (valueMatches(m, value[i])) return true;
   return false;
 }
