@@ -546,7 +546,7 @@ function renderCors(where: Where, o: CorsOptions): Record<string, unknown> {
   checkHeaderList(where.at('exposeHeaders'), o.exposeHeaders);
   let maxAge: number | undefined;
   if (o.maxAge) {
-    maxAge = o.maxAge.toSeconds();
+    maxAge = o.maxAge.toSeconds({ integral: false });
     checkInteger(where.at('maxAge'), maxAge, 1, 2147483647);
   }
   return {

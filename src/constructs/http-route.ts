@@ -220,8 +220,8 @@ export class HttpRoute extends RouteBase {
     if (!rule.timeout && !rule.backendTimeout) return {};
     const request = rule.timeout ? gatewayDuration(where.at('timeouts.request'), rule.timeout) : undefined;
     const backendRequest = rule.backendTimeout ? gatewayDuration(where.at('timeouts.backendRequest'), rule.backendTimeout) : undefined;
-    if (rule.timeout && rule.backendTimeout && rule.timeout.toMilliseconds() !== 0 &&
-        rule.backendTimeout.toMilliseconds() > rule.timeout.toMilliseconds()) {
+    if (rule.timeout && rule.backendTimeout && rule.timeout.toMilliseconds({ integral: false }) !== 0 &&
+        rule.backendTimeout.toMilliseconds({ integral: false }) > rule.timeout.toMilliseconds({ integral: false })) {
       failObject(where.at('timeouts'), `backendRequest ${show(backendRequest)} must not be longer than request ${show(request)}`);
     }
     return { timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) } };
