@@ -1,9 +1,9 @@
 /** Synth-time cross-object checks: a route must be able to attach where it says, and reach what it names. */
 import { Chart } from 'cdk8s';
+import { find, fixture, synth } from './fixture';
 import {
   AllowedRoutes, Backend, Gateway, GatewayClass, HttpFilter, HttpRoute, Listener, ReferenceGrant, TcpRoute,
 } from '../../src';
-import { find, fixture, synth } from './fixture';
 
 const api = Backend.fromServiceName('api', { port: 8080 });
 

@@ -10,7 +10,9 @@ export function fixture() {
     listeners: [
       Listener.http({ name: 'web', port: 80 }),
       Listener.https({
-        name: 'websecure', port: 443, hostname: '*.example.com',
+        name: 'websecure',
+        port: 443,
+        hostname: '*.example.com',
         certificates: [TlsCertificate.fromSecretName('example-com-tls')],
       }),
     ],

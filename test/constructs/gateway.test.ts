@@ -1,10 +1,10 @@
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { find, fixture, synth, warnings } from './fixture';
 import {
   AllowedRoutes, CaCertificate, ClientCertificateMode, Gateway, GatewayAddress, GatewayClass, Listener, ReferenceGrant,
   RouteKind, TlsCertificate,
 } from '../../src';
-import { find, fixture, synth, warnings } from './fixture';
 
 function platform() {
   const app = new App();
@@ -78,8 +78,11 @@ describe('Gateway', () => {
       gatewayClass: GatewayClass.fromName('eg'),
       listeners: [
         Listener.https({
-          name: 'websecure', port: 443, hostname: 'shop.example.com',
-          certificates: [TlsCertificate.fromSecretName('shop-tls')], tlsOptions: { 'example.com/min-version': '1.3' },
+          name: 'websecure',
+          port: 443,
+          hostname: 'shop.example.com',
+          certificates: [TlsCertificate.fromSecretName('shop-tls')],
+          tlsOptions: { 'example.com/min-version': '1.3' },
         }),
         Listener.tlsPassthrough({ name: 'db', port: 5432, hostname: 'db.example.com' }),
         Listener.tcp({ name: 'raw', port: 9000 }),
@@ -99,7 +102,10 @@ describe('Gateway', () => {
     expect(spec.gatewayClassName).toBe('eg');
     expect(spec.listeners).toEqual([
       {
-        name: 'websecure', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com',
+        name: 'websecure',
+        port: 443,
+        protocol: 'HTTPS',
+        hostname: 'shop.example.com',
         tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-tls' }], options: { 'example.com/min-version': '1.3' } },
       },
       { name: 'db', port: 5432, protocol: 'TLS', hostname: 'db.example.com', tls: { mode: 'Passthrough' } },

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
-import { Backend, GrpcFilter, GrpcMatch, GrpcRoute, GrpcRouteRule, HttpFilter, SessionPersistenceType } from '../../src';
 import { find, fixture, synth, warnings } from './fixture';
+import { Backend, GrpcFilter, GrpcMatch, GrpcRoute, GrpcRouteRule, HttpFilter, SessionPersistenceType } from '../../src';
 
 const cart = Backend.fromServiceName('cart', { port: 9090 });
 

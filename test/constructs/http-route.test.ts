@@ -1,10 +1,10 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { find, fixture, synth, warnings } from './fixture';
 import {
   Backend, BlueGreen, CookieLifetime, HttpFilter, HttpMatch, HttpMethod, HttpRoute, HttpRouteRule, PathModifier,
   RedirectScheme, RedirectStatusCode, SessionPersistenceType, TrafficSplit,
 } from '../../src';
-import { find, fixture, synth, warnings } from './fixture';
 
 const api = Backend.fromServiceName('api', { port: 8080 });
 
@@ -155,8 +155,10 @@ describe('HttpRoute experimental-channel fields', () => {
     }]);
     const rules = find(synth(app), 'HTTPRoute', 'storefront').spec.rules;
     expect(rules[0].filters[0].externalAuth).toEqual({
-      protocol: 'HTTP', backendRef: { name: 'authz', port: 9000 },
-      http: { path: '/check', allowedHeaders: ['authorization'], allowedResponseHeaders: ['x-user'] }, forwardBody: { maxSize: 1024 },
+      protocol: 'HTTP',
+      backendRef: { name: 'authz', port: 9000 },
+      http: { path: '/check', allowedHeaders: ['authorization'], allowedResponseHeaders: ['x-user'] },
+      forwardBody: { maxSize: 1024 },
     });
     expect(rules[1].filters[0].externalAuth).toEqual({ protocol: 'GRPC', backendRef: { name: 'authz', port: 9000 }, grpc: { allowedHeaders: ['authorization'] } });
     expect(warnings(app)).toContainEqual(expect.stringContaining('rules[0].filters[0].externalAuth: ExternalAuth filter is an experimental-channel feature'));

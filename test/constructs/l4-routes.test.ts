@@ -1,8 +1,8 @@
 import { App, Chart } from 'cdk8s';
+import { find, synth, warnings } from './fixture';
 import {
   Backend, Gateway, GatewayClass, HttpFilter, Listener, TcpRoute, TlsCertificate, TlsRoute, UdpRoute,
 } from '../../src';
-import { find, synth, warnings } from './fixture';
 
 function l4() {
   const app = new App();

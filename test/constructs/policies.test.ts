@@ -1,11 +1,11 @@
 /** ListenerSet, BackendTLSPolicy and ReferenceGrant. */
 import { App, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { find, synth } from './fixture';
 import {
   AllowedListeners, AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, Gateway, GatewayClass, HttpRoute, Listener,
   ListenerSet, SubjectAltName, TlsCertificate, WellKnownCaCertificates,
 } from '../../src';
-import { find, synth } from './fixture';
 
 function shared(allowedListeners?: AllowedListeners) {
   const app = new App();
@@ -37,7 +37,10 @@ describe('ListenerSet', () => {
     expect(find(objects, 'ListenerSet', 'shop-listeners').spec).toEqual({
       parentRef: { name: 'shared', namespace: 'gateway-system' },
       listeners: [{
-        name: 'shop', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com',
+        name: 'shop',
+        port: 443,
+        protocol: 'HTTPS',
+        hostname: 'shop.example.com',
         tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-tls' }] },
       }],
     });

@@ -1,9 +1,9 @@
 /** Team grants: what a team may do through its factory, what the platform emits, and what the cluster enforces. */
 import { ApiObject, Chart } from 'cdk8s';
+import { find, fixture, synth, warnings } from './fixture';
 import {
   AllowedRoutes, Backend, Gateway, GatewayClass, GrpcMatch, HttpMatch, Listener, RouteKind, TeamGrant, TlsCertificate,
 } from '../../src';
-import { find, fixture, synth, warnings } from './fixture';
 
 const api = Backend.fromServiceName('api', { port: 8080 });
 
@@ -153,10 +153,12 @@ describe('what a grant renders', () => {
     expect(listeners[0].allowedRoutes).toEqual({
       namespaces: {
         from: 'Selector',
-        selector: { matchExpressions: [
-          { key: 'cdk8s-gateway.io/team', operator: 'In', values: ['shop'] },
-          { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop'] },
-        ] },
+        selector: {
+          matchExpressions: [
+            { key: 'cdk8s-gateway.io/team', operator: 'In', values: ['shop'] },
+            { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop'] },
+          ],
+        },
       },
       kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
     });
