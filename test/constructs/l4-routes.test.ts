@@ -54,7 +54,7 @@ test('a TLSRoute needs a hostname and every layer-4 route needs a backend', () =
 
 test.each([
   [() => Backend.fromServiceName('pg', { port: 5432, filters: [HttpFilter.requestHeaders({ set: { a: '1' } })] }),
-    /TcpRoute l4\/r: rules\[0\].backendRefs\[0\].filters: are not supported on TCPRoute backends \(HTTPRoute only\)/],
+    /TcpRoute l4\/r: rules\[0\].backendRefs\[0\].filters: are not supported on TCPRoute backends \(HTTPRoute and GRPCRoute only\)/],
   [() => Backend.fromServiceName('pg', { port: 99999 }), /rules\[0\].backendRefs\[0\].port 99999 must be an integer between 1 and 65535/],
 ])('layer-4 backends are checked (%#)', (backend, message) => {
   const { chart, gateway } = l4();
