@@ -129,11 +129,6 @@ export abstract class RouteBase extends GatewayApiResource {
     this._guard = guard;
   }
 
-  /** @internal */
-  public get _routeGuard(): RouteGuard | undefined {
-    return this._guard;
-  }
-
   /** Hostnames as added. @internal */
   public get _hostnameList(): string[] {
     return [...this._hostnames];
