@@ -307,7 +307,8 @@ export class TeamGrant extends Construct implements RouteGuard {
       failObject(where, `team "${this.team}" has no granted listener that accepts ${kind} ` +
         `(granted: ${granted.map((l) => `${l.name}: ${l.protocol}`).join(', ')})`);
     }
-    const names = hostnames ?? this._hostnames;
+    // by default a route serves the granted hostnames its listeners can receive
+    const names = hostnames ?? this._hostnames.filter((h) => chosen.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname)));
     names.forEach((h, i) => {
       checkLength(where.at('hostnames').at(i), h, 1, 253);
       this._checkHostname(where.at('hostnames').at(i), h);

@@ -264,6 +264,24 @@ describe('what a grant renders', () => {
     expect(find(objects, 'UDPRoute', 'dns').spec.parentRefs).toEqual([{ name: 'l4', namespace: 'gateway-system', sectionName: 'udp' }]);
   });
 
+  test('a route defaults to the granted hostnames its listeners can receive', () => {
+    const { app, platform } = fixture();
+    const gw = new Gateway(platform, 'mixed', {
+      gatewayClass: GatewayClass.nodeDataPlane(platform),
+      listeners: [
+        Listener.https({ name: 'web', port: 443, hostname: 'shop.example.com', certificates: [TlsCertificate.fromSecretName('c')] }),
+        Listener.tlsPassthrough({ name: 'db', port: 5432, hostname: '*.db.example.com' }),
+      ],
+    });
+    const team = gw.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com', 'pg.db.example.com'] });
+    const chart = new Chart(app, 'team', { namespace: 'shop' });
+    team.httpRoute(chart, 'web', { rules: [{ backends: [api] }] });
+    team.tlsRoute(chart, 'pg', { backends: [Backend.fromServiceName('pg', { port: 5432 })] });
+    const objects = synth(app);
+    expect(find(objects, 'HTTPRoute', 'web').spec.hostnames).toEqual(['shop.example.com']);
+    expect(find(objects, 'TLSRoute', 'pg').spec.hostnames).toEqual(['pg.db.example.com']);
+  });
+
   test('a route in a chart without namespace is placed in the team namespace', () => {
     const { app, gateway } = fixture();
     const shop = gateway.grantTeam('shop', { namespace: 'shop' });
