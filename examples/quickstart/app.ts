@@ -3,7 +3,7 @@
  * application team, `shop`, that routes its own hostname to its Services.
  */
 import { App, Chart } from 'cdk8s';
-import { Backend, Gateway, GatewayClass, HttpFilter, HttpMatch, Listener, TlsCertificate } from '../../src';
+import { Backend, Gateway, GatewayClass, HttpMatch, Listener, TlsCertificate } from '../../src';
 
 export function build(app: App): void {
   // the platform team: the Gateway, its listeners, and who may attach routes where
@@ -28,18 +28,13 @@ export function build(app: App): void {
     createNamespace: true,
   });
 
-  // the shop team: its routes, through the factory it was handed
+  // the shop team: its routes, through the factory it was handed (served on both granted listeners,
+  // for the granted hostname)
   const shopChart = new Chart(app, 'shop', { namespace: 'shop' });
   shop.httpRoute(shopChart, 'storefront', {
-    listeners: ['websecure'],
     rules: [
       { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] },
       { backends: [Backend.fromServiceName('storefront', { port: 8080 })] },
     ],
-  });
-  // plain HTTP only redirects to HTTPS
-  shop.httpRoute(shopChart, 'https-redirect', {
-    listeners: ['web'],
-    rules: [{ filters: [HttpFilter.httpsRedirect()] }],
   });
 }

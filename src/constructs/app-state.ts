@@ -6,7 +6,6 @@
  */
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { effectiveNamespace } from './resource';
 
 export interface TeamNamespace {
   readonly team: string;
@@ -44,7 +43,7 @@ function duplicateObjects(root: IConstruct): string[] {
   for (const c of root.node.findAll()) {
     if (!(c instanceof ApiObject)) continue;
     const clusterScoped = c.kind === 'GatewayClass' || c.kind === 'Namespace' || c.kind.startsWith('Cluster');
-    const ns = clusterScoped ? '' : effectiveNamespace(c.metadata.namespace);
+    const ns = clusterScoped ? '' : (c.metadata.namespace ?? 'default');
     const key = `${c.apiVersion.split('/')[0]}|${c.kind}|${ns}|${c.name}`;
     const prev = seen.get(key);
     if (prev !== undefined) {

@@ -15,46 +15,40 @@ export interface BackendRefJson {
   readonly filters?: FilterJson[];
 }
 
-export interface BackendOptions {
-  /** The Service port. */
-  readonly port: number;
+/** Options every backend of a rule takes. */
+export interface BackendShareOptions {
   /**
    * Relative share of the rule's traffic (0 to 1,000,000). 0 sends nothing.
    * @default 1
    */
   readonly weight?: number;
   /**
+   * Filters applied only to requests sent to this backend (HTTPRoute and GRPCRoute).
+   * @default - none
+   */
+  readonly filters?: HttpFilter[];
+}
+
+export interface BackendOptions extends BackendShareOptions {
+  /** The Service port. */
+  readonly port: number;
+  /**
    * Namespace of the Service. Another namespace than the route's needs a ReferenceGrant there
    * (team factories emit it for granted namespaces).
    * @default - the route's namespace
    */
   readonly namespace?: string;
-  /**
-   * Filters applied only to requests sent to this backend (HTTPRoute only).
-   * @default - none
-   */
-  readonly filters?: HttpFilter[];
 }
 
-export interface ServiceBackendOptions {
+export interface ServiceBackendOptions extends BackendShareOptions {
   /**
    * The Service port.
    * @default - the Service's only port (an error when it has several)
    */
   readonly port?: number;
-  /**
-   * Relative share of the rule's traffic (0 to 1,000,000).
-   * @default 1
-   */
-  readonly weight?: number;
-  /**
-   * Filters applied only to requests sent to this backend (HTTPRoute only).
-   * @default - none
-   */
-  readonly filters?: HttpFilter[];
 }
 
-export interface BackendReferenceProps {
+export interface BackendReferenceProps extends BackendShareOptions {
   /** API group of the backend kind (`""` for core). */
   readonly group: string;
   /** Kind, e.g. `ServiceImport`. */
@@ -71,16 +65,6 @@ export interface BackendReferenceProps {
    * @default - none
    */
   readonly port?: number;
-  /**
-   * Relative share of the rule's traffic.
-   * @default 1
-   */
-  readonly weight?: number;
-  /**
-   * Per-backend filters (HTTPRoute only).
-   * @default - none
-   */
-  readonly filters?: HttpFilter[];
 }
 
 interface BackendData {
@@ -186,7 +170,7 @@ export class Backend {
       if (d.weight !== undefined) fail(where.at('weight'), d.weight, `is not allowed: a ${role} backend receives a copy, not a share`);
       if (d.filters.length > 0) failObject(where.at('filters'), `are not allowed on a ${role} backend`);
     }
-    if (d.filters.length > 0 && !allowFilters) failObject(where.at('filters'), `are not supported on ${ctx.routeKind} backends (HTTPRoute only)`);
+    if (d.filters.length > 0 && !allowFilters) failObject(where.at('filters'), `are not supported on ${ctx.routeKind} backends (HTTPRoute and GRPCRoute only)`);
     const filters = role === 'backend' && d.filters.length > 0 ? ctx.renderFilters(where.at('filters'), d.filters) : undefined;
     return {
       ...(d.group !== '' ? { group: d.group } : {}),

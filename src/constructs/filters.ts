@@ -352,9 +352,7 @@ export class HttpFilter {
    * Experimental channel: needs the experimental Gateway API CRDs.
    */
   public static externalAuthHttp(backend: Backend, options: HttpExternalAuthOptions = {}): HttpFilter {
-    return new HttpFilter(FilterType.EXTERNAL_AUTH, (w, ctx) => {
-      const where = w.at('externalAuth');
-      ctx.markExperimental(where, 'ExternalAuth filter');
+    return externalAuth('HTTP', backend, options.forwardBodyMaxSize, (where) => {
       if (options.path !== undefined) {
         checkLength(where.at('http.path'), options.path, 1, 1024);
         if (!AUTH_PATH.test(options.path)) fail(where.at('http.path'), options.path, 'may only contain URL path characters');
@@ -362,19 +360,13 @@ export class HttpFilter {
       checkHeaderList(where.at('http.allowedHeaders'), options.allowedHeaders);
       checkHeaderList(where.at('http.allowedResponseHeaders'), options.allowedResponseHeaders);
       return {
-        type: FilterType.EXTERNAL_AUTH,
-        externalAuth: {
-          protocol: 'HTTP',
-          backendRef: backend._render(where.at('backendRef'), ctx, 'externalAuth', false),
-          http: {
-            ...(options.path !== undefined ? { path: options.path } : {}),
-            ...(options.allowedHeaders ? { allowedHeaders: [...options.allowedHeaders] } : {}),
-            ...(options.allowedResponseHeaders ? { allowedResponseHeaders: [...options.allowedResponseHeaders] } : {}),
-          },
-          ...renderForwardBody(where, options.forwardBodyMaxSize),
+        http: {
+          ...(options.path !== undefined ? { path: options.path } : {}),
+          ...(options.allowedHeaders ? { allowedHeaders: [...options.allowedHeaders] } : {}),
+          ...(options.allowedResponseHeaders ? { allowedResponseHeaders: [...options.allowedResponseHeaders] } : {}),
         },
       };
-    }, undefined, [backend]);
+    });
   }
 
   /**
@@ -382,20 +374,15 @@ export class HttpFilter {
    * Experimental channel: needs the experimental Gateway API CRDs.
    */
   public static externalAuthGrpc(backend: Backend, options: GrpcExternalAuthOptions = {}): HttpFilter {
-    return new HttpFilter(FilterType.EXTERNAL_AUTH, (w, ctx) => {
-      const where = w.at('externalAuth');
-      ctx.markExperimental(where, 'ExternalAuth filter');
+    return externalAuth('GRPC', backend, options.forwardBodyMaxSize, (where) => {
       checkHeaderList(where.at('grpc.allowedHeaders'), options.allowedHeaders);
-      return {
-        type: FilterType.EXTERNAL_AUTH,
-        externalAuth: {
-          protocol: 'GRPC',
-          backendRef: backend._render(where.at('backendRef'), ctx, 'externalAuth', false),
-          grpc: { ...(options.allowedHeaders ? { allowedHeaders: [...options.allowedHeaders] } : {}) },
-          ...renderForwardBody(where, options.forwardBodyMaxSize),
-        },
-      };
-    }, undefined, [backend]);
+      return { grpc: { ...(options.allowedHeaders ? { allowedHeaders: [...options.allowedHeaders] } : {}) } };
+    });
+  }
+
+  /** @internal */
+  public static _create(type: FilterType, renderer: Renderer, pathModifier?: PathModifier, backends: Backend[] = []): HttpFilter {
+    return new HttpFilter(type, renderer, pathModifier, backends);
   }
 
   /** An implementation-specific filter (the data plane of this project answers 500 for these). */
@@ -546,7 +533,7 @@ function renderCors(where: Where, o: CorsOptions): Record<string, unknown> {
   checkHeaderList(where.at('exposeHeaders'), o.exposeHeaders);
   let maxAge: number | undefined;
   if (o.maxAge) {
-    maxAge = o.maxAge.toSeconds();
+    maxAge = o.maxAge.toSeconds({ integral: false });
     checkInteger(where.at('maxAge'), maxAge, 1, 2147483647);
   }
   return {
@@ -563,6 +550,24 @@ function checkHeaderList(where: Where, list: readonly string[] | undefined): voi
   checkMaxItems(where, list, 64);
   checkUnique(where, list ?? [], 'header', true);
   (list ?? []).forEach((h, i) => checkHeaderName(where.at(i), h));
+}
+
+/** The ExternalAuth filter of either protocol: `detail` checks and renders the protocol's own settings. */
+function externalAuth(protocol: 'HTTP' | 'GRPC', backend: Backend, forwardBodyMaxSize: number | undefined,
+  detail: (where: Where) => Record<string, unknown>): HttpFilter {
+  return HttpFilter._create(FilterType.EXTERNAL_AUTH, (w, ctx) => {
+    const where = w.at('externalAuth');
+    ctx.markExperimental(where, 'ExternalAuth filter');
+    return {
+      type: FilterType.EXTERNAL_AUTH,
+      externalAuth: {
+        protocol,
+        backendRef: backend._render(where.at('backendRef'), ctx, 'externalAuth', false),
+        ...detail(where),
+        ...renderForwardBody(where, forwardBodyMaxSize),
+      },
+    };
+  }, undefined, [backend]);
 }
 
 function renderForwardBody(where: Where, maxSize: number | undefined): Record<string, unknown> {

@@ -5,9 +5,9 @@ import { checkFilterList, FilterContext, GrpcFilter } from './filters';
 import { RouteKind } from './listener';
 import { GrpcMatch } from './matches';
 import { resolveObjectName } from './resource';
-import { backendsOf, BackendUse, RouteBase, RouteParentRef } from './route-base';
+import { backendsOf, BackendUse, checkRuleLimits, RouteBase, RouteParentRef } from './route-base';
 import { renderSessionPersistence, SessionPersistence } from './session-persistence';
-import { checkDnsSubdomain, checkMaxItems, checkUnique, failObject } from './validation';
+import { checkMaxItems } from './validation';
 import { addWarning } from './warnings';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 
@@ -105,13 +105,7 @@ export class GrpcRoute extends RouteBase {
   public addRule(rule: GrpcRouteRule): void {
     const index = this._rules.length;
     const where = this._where.at('rules').at(index);
-    checkMaxItems(this._where.at('rules'), [...this._rules, rule], 16);
-    const matches = [...this._rules, rule].reduce((n, r) => n + (r.matches?.length ?? 0), 0);
-    if (matches > 128) failObject(this._where.at('rules'), `have ${matches} matches in total; at most 128 are allowed across all rules`);
-    if (rule.name !== undefined) {
-      checkDnsSubdomain(where.at('name'), rule.name);
-      checkUnique(this._where.at('rules'), [...this._rules, rule].flatMap((r) => (r.name ? [r.name] : [])), 'rule name', false);
-    }
+    checkRuleLimits(this._where, this._rules, rule, 0);
     this.renderRule(rule, index);
     for (const use of backendsOf(toHttpShape(rule), where)) this._guardBackend(use.where, use.backend);
     this._rules.push(rule);

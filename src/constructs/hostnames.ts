@@ -20,14 +20,5 @@ export function hostnameCovers(outer: string, inner: string): boolean {
 
 /** True when some host matches both (a listener hostname and a route hostname intersect). */
 export function hostnamesIntersect(a: string, b: string): boolean {
-  return hostnameCovers(a, b) || hostnameCovers(b, a) || (a.startsWith('*.') && b.startsWith('*.') && a === b);
-}
-
-/**
- * True when a route with `routeHostnames` can attach to a listener with `listenerHostname`: either side
- * unset matches everything.
- */
-export function routeMatchesListener(routeHostnames: readonly string[], listenerHostname: string | undefined): boolean {
-  if (!listenerHostname || routeHostnames.length === 0) return true;
-  return routeHostnames.some((h) => hostnamesIntersect(h, listenerHostname));
+  return hostnameCovers(a, b) || hostnameCovers(b, a);
 }

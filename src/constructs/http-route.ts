@@ -5,10 +5,10 @@ import { checkFilterList, FilterContext, FilterJson, FilterType, HttpFilter } fr
 import { RouteKind } from './listener';
 import { HttpMatch } from './matches';
 import { resolveObjectName } from './resource';
-import { backendsOf, BackendUse, RouteBase, RouteParentRef } from './route-base';
+import { backendsOf, BackendUse, checkRuleLimits, RouteBase, RouteParentRef } from './route-base';
 import { renderSessionPersistence, SessionPersistence } from './session-persistence';
 import {
-  checkDnsSubdomain, checkInteger, checkMaxItems, checkUnique, failObject, gatewayDuration, show, Where,
+  checkInteger, checkMaxItems, checkUnique, failObject, gatewayDuration, show, Where,
 } from './validation';
 import { addWarning } from './warnings';
 import * as k8s from '../imports/gateway.networking.k8s.io';
@@ -143,13 +143,7 @@ export class HttpRoute extends RouteBase {
   public addRule(rule: HttpRouteRule): void {
     const index = this._rules.length;
     const where = this._where.at('rules').at(index);
-    checkMaxItems(this._where.at('rules'), [...this._rules, rule], 16);
-    const matches = [...this._rules, rule].reduce((n, r) => n + Math.max(1, r.matches?.length ?? 0), 0);
-    if (matches > 128) failObject(this._where.at('rules'), `have ${matches} matches in total; at most 128 are allowed across all rules`);
-    if (rule.name !== undefined) {
-      checkDnsSubdomain(where.at('name'), rule.name);
-      checkUnique(this._where.at('rules'), [...this._rules, rule].flatMap((r) => (r.name ? [r.name] : [])), 'rule name', false);
-    }
+    checkRuleLimits(this._where, this._rules, rule, 1);
     this.renderRule(rule, index); // throws on the first problem
     for (const use of backendsOf(rule, where)) this._guardBackend(use.where, use.backend);
     this._rules.push(rule);
@@ -220,8 +214,8 @@ export class HttpRoute extends RouteBase {
     if (!rule.timeout && !rule.backendTimeout) return {};
     const request = rule.timeout ? gatewayDuration(where.at('timeouts.request'), rule.timeout) : undefined;
     const backendRequest = rule.backendTimeout ? gatewayDuration(where.at('timeouts.backendRequest'), rule.backendTimeout) : undefined;
-    if (rule.timeout && rule.backendTimeout && rule.timeout.toMilliseconds() !== 0 &&
-        rule.backendTimeout.toMilliseconds() > rule.timeout.toMilliseconds()) {
+    if (rule.timeout && rule.backendTimeout && rule.timeout.toMilliseconds({ integral: false }) !== 0 &&
+        rule.backendTimeout.toMilliseconds({ integral: false }) > rule.timeout.toMilliseconds({ integral: false })) {
       failObject(where.at('timeouts'), `backendRequest ${show(backendRequest)} must not be longer than request ${show(request)}`);
     }
     return { timeouts: { ...(request ? { request } : {}), ...(backendRequest ? { backendRequest } : {}) } };

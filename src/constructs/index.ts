@@ -14,7 +14,7 @@ export {
 export { DataPlaneProps, DataPlaneAutoscaling, ExternalTrafficPolicy } from './data-plane';
 export { ListenerSet, ListenerSetProps } from './listener-set';
 export { IRouteParent, RouteParentRef, RouteBase } from './route-base';
-export { L4RouteBase } from './l4-route-base';
+export { L4RouteBase, L4RouteOptions, L4RouteProps } from './l4-route-base';
 export { HttpMatch, HttpMethod, GrpcMatch } from './matches';
 export {
   HttpFilter, GrpcFilter, FilterType, HeaderModifications, RedirectStatusCode, RedirectScheme, PathModifier,
@@ -22,13 +22,13 @@ export {
   HttpExternalAuthOptions, GrpcExternalAuthOptions, ExtensionRef,
 } from './filters';
 export {
-  Backend, BackendOptions, ServiceBackendOptions, BackendReferenceProps, TrafficSplit, PercentBackend, BlueGreen,
+  Backend, BackendOptions, BackendShareOptions, ServiceBackendOptions, BackendReferenceProps, TrafficSplit, PercentBackend, BlueGreen,
 } from './backends';
 export { SessionPersistence, SessionPersistenceType, CookieLifetime } from './session-persistence';
 export { HttpRoute, HttpRouteProps, HttpRouteOptions, HttpRouteRule, HttpRetry } from './http-route';
 export { GrpcRoute, GrpcRouteProps, GrpcRouteOptions, GrpcRouteRule } from './grpc-route';
 export { TlsRoute, TlsRouteProps, TlsRouteOptions } from './tls-route';
-export { TcpRoute, TcpRouteProps, L4RouteOptions } from './tcp-route';
+export { TcpRoute, TcpRouteProps } from './tcp-route';
 export { UdpRoute, UdpRouteProps } from './udp-route';
 export { ReferenceGrant, ReferenceGrantProps, ReferenceGrantFrom, ReferenceGrantTo } from './reference-grant';
 export {

@@ -1,6 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { appState } from './app-state';
 import { checkDnsSubdomain, describeConstruct, Where } from './validation';
 
 /** The API group of every Gateway API kind. */
@@ -25,6 +26,7 @@ export abstract class GatewayApiResource extends Construct implements kplus.IApi
 
   protected constructor(scope: Construct, id: string) {
     super(scope, id);
+    appState(this); // registers the app-wide checks (duplicate objects)
   }
 
   /** The object's `metadata.name`. */

@@ -2,11 +2,12 @@ import { Construct } from 'constructs';
 import type { Backend } from './backends';
 import type { HttpFilter } from './filters';
 import { hostnamesIntersect } from './hostnames';
-import type { Listener, RouteKind } from './listener';
+import type { Listener } from './listener';
+import { RouteKind } from './listener';
 import { referenceGrantHint, ReferenceGrant } from './reference-grant';
 import { effectiveNamespace, GatewayApiResource, GATEWAY_API_GROUP } from './resource';
 import {
-  checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, failObject, show, Where,
+  checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, checkUnique, failObject, show, Where,
 } from './validation';
 import { addWarning } from './warnings';
 
@@ -128,11 +129,6 @@ export abstract class RouteBase extends GatewayApiResource {
     this._guard = guard;
   }
 
-  /** @internal */
-  public get _routeGuard(): RouteGuard | undefined {
-    return this._guard;
-  }
-
   /** Hostnames as added. @internal */
   public get _hostnameList(): string[] {
     return [...this._hostnames];
@@ -235,12 +231,48 @@ export abstract class RouteBase extends GatewayApiResource {
   }
 }
 
+const ROUTE_CLASS: Record<RouteKind, string> = {
+  HTTPRoute: 'HttpRoute', GRPCRoute: 'GrpcRoute', TLSRoute: 'TlsRoute', TCPRoute: 'TcpRoute', UDPRoute: 'UdpRoute',
+};
+
+/** The construct class of a route kind, as messages name it (`HttpRoute`). @internal */
+export function routeClassName(kind: RouteKind): string {
+  return ROUTE_CLASS[kind];
+}
+
+/** The RBAC resource of a route kind (`httproutes`). @internal */
+export function routeResource(kind: RouteKind): string {
+  return `${kind.toLowerCase()}s`;
+}
+
 function sameParent(a: IRouteParent, b: IRouteParent): boolean {
   return a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
 }
 
 function describeParent(p: IRouteParent): string {
   return `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+}
+
+/**
+ * The route-wide rule limits of the HTTPRoute and GRPCRoute CRDs, checked when `rule` is added: at most 16
+ * rules, at most 128 matches in total (a rule without matches counts `emptyMatches`), unique rule names.
+ * @internal
+ */
+export function checkRuleLimits(where: Where, existing: readonly RuleShape[], rule: RuleShape, emptyMatches: number): void {
+  const all = [...existing, rule];
+  checkMaxItems(where.at('rules'), all, 16);
+  const matches = all.reduce((n, r) => n + (r.matches?.length || emptyMatches), 0);
+  if (matches > 128) failObject(where.at('rules'), `have ${matches} matches in total; at most 128 are allowed across all rules`);
+  if (rule.name !== undefined) {
+    checkDnsSubdomain(where.at('rules').at(existing.length).at('name'), rule.name);
+    checkUnique(where.at('rules'), all.flatMap((r) => (r.name ? [r.name] : [])), 'rule name', false);
+  }
+}
+
+/** @internal */
+export interface RuleShape {
+  readonly name?: string;
+  readonly matches?: readonly unknown[];
 }
 
 /** Every backend a rule sends traffic (or copies, or auth checks) to. @internal */

@@ -6,11 +6,12 @@ import type { Gateway } from './gateway';
 import { GrpcRoute, GrpcRouteOptions } from './grpc-route';
 import { hostnameCovers, hostnamesIntersect } from './hostnames';
 import { HttpRoute, HttpRouteOptions } from './http-route';
+import { L4RouteOptions } from './l4-route-base';
 import { Listener, ListenerProtocol, RouteKind, supportedRouteKinds } from './listener';
 import { ReferenceGrant } from './reference-grant';
 import { stripNamespace } from './resource';
-import { RouteBase, RouteGuard, RouteParentRef } from './route-base';
-import { L4RouteOptions, TcpRoute } from './tcp-route';
+import { RouteBase, routeClassName, RouteGuard, RouteParentRef, routeResource } from './route-base';
+import { TcpRoute } from './tcp-route';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength, failObject, show, Where } from './validation';
@@ -87,13 +88,6 @@ export interface TeamTcpRouteProps extends L4RouteOptions, TeamRouteOptions {}
 export interface TeamUdpRouteProps extends L4RouteOptions, TeamRouteOptions {}
 
 const ROUTE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
-const RESOURCE_OF: Record<RouteKind, string> = {
-  [RouteKind.HTTP_ROUTE]: 'httproutes',
-  [RouteKind.GRPC_ROUTE]: 'grpcroutes',
-  [RouteKind.TLS_ROUTE]: 'tlsroutes',
-  [RouteKind.TCP_ROUTE]: 'tcproutes',
-  [RouteKind.UDP_ROUTE]: 'udproutes',
-};
 
 /**
  * A team's scoped factory, returned by `Gateway.grantTeam()`. Routes created through it live in the team's
@@ -292,7 +286,7 @@ export class TeamGrant extends Construct implements RouteGuard {
   /** Checks everything that can be checked before the route exists. */
   private prepare(scope: Construct, id: string, kind: RouteKind, metadata: ApiObjectMetadata | undefined,
     listeners: string[] | undefined, hostnames: string[] | undefined) {
-    const where = new Where(`${kindLabel(kind)} ${scope.node.path ? `${scope.node.path}/` : ''}${id}`);
+    const where = new Where(`${routeClassName(kind)} ${scope.node.path ? `${scope.node.path}/` : ''}${id}`);
     if (!this._routeKinds.includes(kind)) {
       failObject(where, `team "${this.team}" may not create ${kind} (granted: ${this._routeKinds.join(', ')})`);
     }
@@ -313,7 +307,8 @@ export class TeamGrant extends Construct implements RouteGuard {
       failObject(where, `team "${this.team}" has no granted listener that accepts ${kind} ` +
         `(granted: ${granted.map((l) => `${l.name}: ${l.protocol}`).join(', ')})`);
     }
-    const names = hostnames ?? this._hostnames;
+    // by default a route serves the granted hostnames its listeners can receive
+    const names = hostnames ?? this._hostnames.filter((h) => chosen.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname)));
     names.forEach((h, i) => {
       checkLength(where.at('hostnames').at(i), h, 1, 253);
       this._checkHostname(where.at('hostnames').at(i), h);
@@ -353,7 +348,7 @@ export class TeamGrant extends Construct implements RouteGuard {
       metadata: { name, namespace: this.namespace, labels: { [TeamGrant.TEAM_LABEL]: this.team } },
       rules: [{
         apiGroups: ['gateway.networking.k8s.io'],
-        resources: this._routeKinds.map((k) => RESOURCE_OF[k]),
+        resources: this._routeKinds.map(routeResource),
         verbs: ROUTE_VERBS,
       }],
     } as any);
@@ -382,8 +377,4 @@ export class TeamGrant extends Construct implements RouteGuard {
     for (const kind of this._routeKinds) rg.addFrom({ kind, namespace: this.namespace });
     for (const name of g.serviceNames ?? [undefined]) rg.addTo({ group: '', kind: 'Service', ...(name ? { name } : {}) });
   }
-}
-
-function kindLabel(kind: RouteKind): string {
-  return { HTTPRoute: 'HttpRoute', GRPCRoute: 'GrpcRoute', TLSRoute: 'TlsRoute', TCPRoute: 'TcpRoute', UDPRoute: 'UdpRoute' }[kind];
 }

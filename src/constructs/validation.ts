@@ -189,7 +189,7 @@ export function checkUnique(where: Where, names: readonly string[], what: string
  * A cdk8s Duration in Gateway API form: `^([0-9]{1,5}(h|m|s|ms)){1,4}$`, e.g. `1h30m`, `500ms`, `0s`.
  */
 export function gatewayDuration(where: Where, d: Duration): string {
-  const total = d.toMilliseconds();
+  const total = d.toMilliseconds({ integral: false });
   if (!Number.isInteger(total) || total < 0) fail(where, `${total}ms`, 'must be a whole number of milliseconds, at least 0');
   if (total === 0) return '0s';
   const h = Math.floor(total / 3_600_000);

@@ -19,8 +19,3 @@ export function buildExample(name: string): App {
   build(app);
   return app;
 }
-
-/** Every object the example synthesizes, chart by chart. */
-export function synthExample(name: string): any[][] {
-  return buildExample(name).charts.map((c) => c.toJson());
-}
