@@ -40,15 +40,20 @@ beforeAll(async () => {
   const web = b.listener(80, { name: 'web' });
   const p = (path: string) => [{ path: prefix(path) }];
   b.route(web, {
-    route: 'req-headers', matches: p('/reqh'), backends: [a],
+    route: 'req-headers',
+    matches: p('/reqh'),
+    backends: [a],
     filters: [headerFilter('RequestHeaderModifier', { set: [['X-Set', 'set-by-gateway']], add: [['X-Add', 'added']], remove: ['X-Remove'] })],
   });
   b.route(web, {
-    route: 'resp-headers', matches: p('/resph'), backends: [a],
+    route: 'resp-headers',
+    matches: p('/resph'),
+    backends: [a],
     filters: [headerFilter('ResponseHeaderModifier', { set: [['X-Resp-Set', 'new']], add: [['X-Resp-Add', 'two']], remove: ['X-Resp-Remove'] })],
   });
   b.route(web, {
-    route: 'backend-headers', matches: p('/backendh'),
+    route: 'backend-headers',
+    matches: p('/backendh'),
     backends: [{ backend: bb, filters: [headerFilter('RequestHeaderModifier', { add: [['X-Backend-Filter', 'b']] })] }],
     filters: [headerFilter('RequestHeaderModifier', { add: [['X-Rule-Filter', 'r']] })],
   });
@@ -60,7 +65,9 @@ beforeAll(async () => {
   redirect('/old', { path: { type: 'ReplacePrefixMatch', value: '/new' }, statusCode: 308 });
   redirect('/full', { path: { type: 'ReplaceFullPath', value: '/replaced' }, statusCode: 307 });
   b.route(web, {
-    route: 'rewrite-prefix', matches: p('/rw'), backends: [a],
+    route: 'rewrite-prefix',
+    matches: p('/rw'),
+    backends: [a],
     filters: [{ type: 'URLRewrite', hostname: 'internal.example.com', path: { type: 'ReplacePrefixMatch', value: '/backend' } }],
   });
   b.route(web, { route: 'rewrite-root', matches: p('/strip'), backends: [a], filters: [{ type: 'URLRewrite', path: { type: 'ReplacePrefixMatch', value: '/' } }] });
@@ -68,10 +75,17 @@ beforeAll(async () => {
   b.route(web, { route: 'mirror-all', matches: p('/mirror-all'), backends: [a], filters: [{ type: 'RequestMirror', backend: mirror, percent: 100 }] });
   b.route(web, { route: 'mirror-half', matches: p('/mirror-half'), backends: [a], filters: [{ type: 'RequestMirror', backend: mirror, percent: 50 }] });
   b.route(web, {
-    route: 'cors', matches: p('/cors'), backends: [a],
+    route: 'cors',
+    matches: p('/cors'),
+    backends: [a],
     filters: [{
-      type: 'CORS', allowOrigins: ['https://app.example.com', 'https://*.example.org'], allowMethods: ['GET', 'POST'],
-      allowHeaders: ['x-custom'], exposeHeaders: ['x-exposed'], allowCredentials: true, maxAge: 600,
+      type: 'CORS',
+      allowOrigins: ['https://app.example.com', 'https://*.example.org'],
+      allowMethods: ['GET', 'POST'],
+      allowHeaders: ['x-custom'],
+      exposeHeaders: ['x-exposed'],
+      allowCredentials: true,
+      maxAge: 600,
     }],
   });
   b.route(web, { route: 'sticky', matches: p('/sticky'), backends: [a, bb], sessionPersistence: { type: 'Cookie', sessionName: 'gw-session', cookieLifetime: 'Permanent', absoluteTimeoutMs: 3600_000 } });
@@ -81,13 +95,17 @@ beforeAll(async () => {
   b.route(web, { route: 'retry', matches: p('/retry'), backends: [a], retry: { codes: [503], attempts: 3, backoffMs: 5 } });
   b.route(web, { route: 'retry-connect', matches: p('/failover'), backends: [down, a], retry: { codes: [], attempts: 1, backoffMs: 5 } });
   b.route(web, {
-    route: 'unsupported', matches: p('/ext'), backends: [a],
+    route: 'unsupported',
+    matches: p('/ext'),
+    backends: [a],
     filters: [{ type: 'Unsupported', filterType: 'ExtensionRef', message: 'ExtensionRef example.com/Thing "x" is not supported' }],
   });
   gw = await startDataPlane({
     config: b.build(),
     backends: {
-      [a]: echoes[0].target, [bb]: echoes[1].target, [down]: '127.0.0.1:1',
+      [a]: echoes[0].target,
+      [bb]: echoes[1].target,
+      [down]: '127.0.0.1:1',
       [mirror]: `127.0.0.1:${(mirrorTarget.address() as net.AddressInfo).port}`,
     },
   });

@@ -3,9 +3,9 @@
  * One data plane (Node 24) for the file.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as http from 'node:http';
 import type * as net from 'node:net';
+import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
@@ -39,7 +39,9 @@ beforeAll(async () => {
   gw = await startDataPlane({
     config: b.build(),
     backends: {
-      [a]: echoes[0].target, [h2]: echoes[1].target, [ws]: echoes[0].target,
+      [a]: echoes[0].target,
+      [h2]: echoes[1].target,
+      [ws]: echoes[0].target,
       [stuck]: `127.0.0.1:${(hold.address() as net.AddressInfo).port}`,
     },
   });
@@ -62,8 +64,14 @@ test('the Host header is passed through and X-Forwarded-For/-Proto/-Host are set
 
 test('hop-by-hop request headers, and headers named by Connection, are not forwarded', async () => {
   const res = await request(gw.url(80, '/hop'), {
-    headers: { 'connection': 'keep-alive, x-private', 'x-private': 'secret', 'keep-alive': 'timeout=5', 'te': 'gzip',
-      'proxy-authorization': 'Basic Zm9vOmJhcg==', 'x-kept': 'yes' },
+    headers: {
+      'connection': 'keep-alive, x-private',
+      'x-private': 'secret',
+      'keep-alive': 'timeout=5',
+      'te': 'gzip',
+      'proxy-authorization': 'Basic Zm9vOmJhcg==',
+      'x-kept': 'yes',
+    },
   });
   const h = res.json.headers;
   expect(h['x-kept']).toBe('yes');

@@ -26,7 +26,8 @@ beforeAll(async () => {
   b.route(web, { route: 'match-default', matches: [{ path: prefix('/match') }], backends: [a] });
   b.route(web, { route: 'weighted', matches: [{ path: prefix('/weighted') }], backends: [{ backend: a, weight: 1 }, { backend: bb, weight: 3 }] });
   b.route(web, {
-    route: 'invalid', matches: [{ path: prefix('/invalid') }],
+    route: 'invalid',
+    matches: [{ path: prefix('/invalid') }],
     backends: [{ invalid: { reason: 'BackendNotFound', message: 'Service default/missing not found' } }],
   });
   b.route(web, { route: 'empty', matches: [{ path: prefix('/empty') }], backends: [] });

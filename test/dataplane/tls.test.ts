@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 /** Handshakes with SNI `servername`, returns the served certificate and the negotiated ALPN protocol. */
-function handshake(servername: string, alpn: string[] = ['http/1.1']): Promise<{ cert: tls.PeerCertificate; alpn: string | false }> {
+function handshake(servername: string, alpn: string[] = ['http/1.1']): Promise<{ cert: tls.PeerCertificate; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(443)!, servername, ALPNProtocols: alpn, rejectUnauthorized: false }, () => {
       const out = { cert: s.getPeerCertificate(), alpn: s.alpnProtocol };

@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { node24, REPO_ROOT } from './node-versions';
+import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 
 export const DATAPLANE_JS = path.join(REPO_ROOT, 'assets', 'dataplane.js');
 export const CLI_JS = path.join(REPO_ROOT, 'assets', 'cli.js');

@@ -19,6 +19,10 @@ export interface NativeParser {
   remove(): void;
   pause(): void;
   resume(): void;
+  /** Parse straight from a stream handle in C++ (no 'data' events); results arrive through parserExecute. */
+  consume(handle: unknown): void;
+  unconsume(): void;
+  getCurrentBuffer(): Buffer;
   [slot: number]: unknown;
 }
 
@@ -38,6 +42,10 @@ export interface ParserOwner {
   ): number;
   parserBody(chunk: Buffer): void;
   parserMessageComplete(): void;
+  /** The first byte of a message arrived. */
+  parserMessageBegin?(): void;
+  /** After each read of a consumed handle: bytes parsed, or the parse error. */
+  parserExecute?(ret: number | ParseError): void;
 }
 
 interface HttpCommon {
@@ -84,6 +92,14 @@ function onMessageComplete(this: NativeParser): void {
   this.owner?.parserMessageComplete();
 }
 
+function onMessageBegin(this: NativeParser): void {
+  this.owner?.parserMessageBegin?.();
+}
+
+function onExecute(this: NativeParser, ret: number | ParseError): void {
+  this.owner?.parserExecute?.(ret);
+}
+
 const free: NativeParser[] = [];
 const MAX_FREE = 1000;
 
@@ -96,10 +112,18 @@ export function createParser(type: number, owner: ParserOwner, maxHeaderSize: nu
     p[HTTPParser.kOnHeadersComplete] = onHeadersComplete;
     p[HTTPParser.kOnBody] = onBody;
     p[HTTPParser.kOnMessageComplete] = onMessageComplete;
+    p[HTTPParser.kOnExecute] = onExecute;
+    p[HTTPParser.kOnMessageBegin] = onMessageBegin;
   }
   p.initialize(type, {}, maxHeaderSize, HTTPParser.kLenientNone);
   p.owner = owner;
   return p;
+}
+
+/** A socket's native stream handle when the parser can read from it directly (plain TCP and TLS sockets). */
+export function consumableHandle(socket: { _handle?: unknown }): unknown {
+  const h = socket._handle as { isStreamBase?: boolean; _consumed?: boolean } | null | undefined;
+  return h && h.isStreamBase && !h._consumed ? h : undefined;
 }
 
 /** Returns a parser whose connection closed. Never call it from inside that parser's callbacks. */

@@ -2,11 +2,13 @@ import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
-import { createParser, isParseError, METHODS, NativeParser, ParserOwner, releaseParser, REQUEST } from './native-parser';
+import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST } from './native-parser';
 import { Exchange } from '../proxy/exchange';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
+/** Bodies up to this size are written together with the response head as one string. */
+const SMALL_BODY = 8192;
 
 /** A client's HTTP/1.1 connection: parses requests with llhttp and answers them in order. */
 export class H1ServerConnection implements ParserOwner {
@@ -28,6 +30,8 @@ export class H1ServerConnection implements ParserOwner {
   /** An Upgrade request stops the parser; bytes after its head wait here for the tunnel. */
   private upgradeRest: Buffer[] | null = null;
   private tunnelled = false;
+  /** The stream handle llhttp reads from directly (see attach), or null when reading through 'data' events. */
+  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
 
   constructor(
     public readonly socket: net.Socket,
@@ -39,15 +43,30 @@ export class H1ServerConnection implements ParserOwner {
     this.lastActivity = host.clock.now;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
   }
 
-  /** Feeds bytes read before this object took over the socket (protocol sniffing). */
-  public feed(chunk: Buffer): void {
-    this.onData(chunk);
+  /**
+   * Starts reading: `first` holds bytes read before this object took over the socket (protocol sniffing).
+   * When possible llhttp then reads the socket's handle directly in C++ (as node:http does), which saves
+   * the JS stream machinery and a Buffer per read.
+   */
+  public attach(first: Buffer | undefined): void {
+    if (first) this.onData(first);
+    if (this.closed || this.upgradeRest) {
+      if (!this.closed) this.socket.on('data', this.onData);
+      return;
+    }
+    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    if (handle) {
+      this.consumed = handle as NonNullable<H1ServerConnection['consumed']>;
+      this.consumed._consumed = true;
+      this.parser.consume(handle);
+    } else {
+      this.socket.on('data', this.onData);
+    }
   }
 
   /** SIGTERM: finish what is in flight, answer with Connection: close, then close. */
@@ -149,7 +168,7 @@ export class H1ServerConnection implements ParserOwner {
       this.queue.push(x);
       if (!this.readPausedForQueue) {
         this.readPausedForQueue = true;
-        this.socket.pause();
+        this.stopReading();
       }
     }
     return 0;
@@ -157,6 +176,15 @@ export class H1ServerConnection implements ParserOwner {
 
   public parserBody(chunk: Buffer): void {
     this.parsing?.onRequestBody(chunk);
+  }
+
+  public parserMessageBegin(): void {
+    this.headStart = this.host.clock.now;
+  }
+
+  public parserExecute(ret: number | ParseError): void {
+    this.lastActivity = this.host.clock.now;
+    this.afterExecute(ret, undefined);
   }
 
   public parserMessageComplete(): void {
@@ -187,21 +215,21 @@ export class H1ServerConnection implements ParserOwner {
     }
     if (this.queue.length === 0 && this.readPausedForQueue) {
       this.readPausedForQueue = false;
-      if (!this.readPausedForBody) this.socket.resume();
+      if (!this.readPausedForBody) this.startReading();
     }
   }
 
   public pauseReading(): void {
     if (!this.readPausedForBody) {
       this.readPausedForBody = true;
-      this.socket.pause();
+      this.stopReading();
     }
   }
 
   public resumeReading(): void {
     if (this.readPausedForBody) {
       this.readPausedForBody = false;
-      if (!this.readPausedForQueue) this.socket.resume();
+      if (!this.readPausedForQueue) this.startReading();
     }
   }
 
@@ -221,6 +249,25 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   // --- internals -------------------------------------------------------------------------------
+
+  private stopReading(): void {
+    if (this.consumed) this.consumed.readStop();
+    else this.socket.pause();
+  }
+
+  private startReading(): void {
+    if (this.consumed) this.consumed.readStart();
+    else this.socket.resume();
+  }
+
+  /** Back to 'data' events (an Upgrade request: what follows its head belongs to the tunnel). */
+  private unconsume(): void {
+    if (!this.consumed) return;
+    this.parser.unconsume();
+    this.consumed._consumed = false;
+    this.consumed = null;
+    this.socket.on('data', this.onData);
+  }
 
   private start(x: H1Exchange): void {
     const rt = this.host.runtime();
@@ -271,8 +318,10 @@ export class H1ServerConnection implements ParserOwner {
       this.upgradeRest.push(chunk);
       return;
     }
-    if (this.parsing === null && this.headStart === 0) this.headStart = this.lastActivity;
-    const ret = this.parser.execute(chunk);
+    this.afterExecute(this.parser.execute(chunk), chunk);
+  };
+
+  private afterExecute(ret: number | ParseError, chunk: Buffer | undefined): void {
     if (isParseError(ret)) {
       const code = ret.code === 'HPE_HEADER_OVERFLOW' ? 'GW_HEADERS_TOO_LARGE' : 'GW_BAD_REQUEST';
       this.parser.owner = null;
@@ -299,8 +348,12 @@ export class H1ServerConnection implements ParserOwner {
       return;
     }
     const rest = this.upgradeRest as Buffer[] | null;
-    if (rest && ret < chunk.length) rest.push(chunk.subarray(ret));
-  };
+    if (rest) {
+      const data = chunk ?? this.parser.getCurrentBuffer();
+      if (ret < data.length) rest.push(data.subarray(ret));
+      this.unconsume();
+    }
+  }
 
   private onDrain = (): void => {
     this.current?.onDownstreamDrain();
@@ -314,6 +367,10 @@ export class H1ServerConnection implements ParserOwner {
     this.closed = true;
     this.host.untrack(this);
     // 'close' is emitted asynchronously, never from inside execute()
+    if (this.consumed) {
+      this.parser.unconsume();
+      this.consumed = null;
+    }
     releaseParser(this.parser);
     const x = this.current;
     this.current = null;
@@ -335,6 +392,7 @@ export class H1Exchange extends Exchange {
   public connectMethod = false;
   private chunkedResponse = false;
   private noBody = false;
+  private pendingHead: string | null = null;
 
   constructor(private readonly client: H1ServerConnection) {
     super(client.host.ctx);
@@ -350,7 +408,6 @@ export class H1Exchange extends Exchange {
 
   protected sendHead(status: number, reason: string, headers: string[], length: number): void {
     this.headSent = true;
-    const socket = this.client.socket;
     const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300);
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
@@ -366,28 +423,49 @@ export class H1Exchange extends Exchange {
     }
     if (!this.keepAlive) head += 'connection: close\r\n';
     else if (this.http10) head += 'connection: keep-alive\r\n';
-    socket.cork();
-    socket.write(head + CRLF, 'latin1');
-    process.nextTick(uncork, socket);
+    // held back until the first body bytes or the end, so that a small response is one write
+    this.pendingHead = head + CRLF;
   }
 
   protected sendBody(chunk: Buffer): boolean {
     if (this.noBody || chunk.length === 0) return true;
     const socket = this.client.socket;
-    if (this.chunkedResponse) {
-      socket.write(chunk.length.toString(16) + CRLF, 'latin1');
+    let head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) head = (head ?? '') + chunk.length.toString(16) + CRLF;
+    if (head !== null && chunk.length <= SMALL_BODY) {
+      // one string, one write(2): cheaper than a writev of several parts for small bodies
+      return socket.write(head + chunk.toString('latin1') + (this.chunkedResponse ? CRLF : ''), 'latin1');
+    }
+    if (head !== null) {
+      socket.cork();
+      socket.write(head, 'latin1');
       socket.write(chunk);
-      return socket.write(CRLF, 'latin1');
+      const ok = this.chunkedResponse ? socket.write(CRLF, 'latin1') : true;
+      socket.uncork();
+      return ok;
     }
     return socket.write(chunk);
   }
 
   protected sendEnd(): void {
-    if (this.chunkedResponse) this.client.socket.write(LAST_CHUNK, 'latin1');
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) this.client.socket.write((head ?? '') + LAST_CHUNK, 'latin1');
+    else if (head !== null) this.client.socket.write(head, 'latin1');
+  }
+
+  protected flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.client.socket.write(head, 'latin1');
+    }
   }
 
   protected sendInterim(status: number): void {
     if (this.http10) return;
+    this.flushHead();
     this.client.socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n\r\n`, 'latin1');
   }
 
@@ -432,6 +510,3 @@ export class H1Exchange extends Exchange {
   }
 }
 
-function uncork(socket: net.Socket): void {
-  socket.uncork();
-}

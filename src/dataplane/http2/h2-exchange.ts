@@ -110,6 +110,10 @@ export class H2Exchange extends Exchange {
     if (!this.stream.destroyed) this.stream.end();
   }
 
+  protected flushHead(): void {
+    // respond() already sent the HEADERS frame
+  }
+
   protected sendInterim(): void {
     // 100-continue is implicit in HTTP/2
   }

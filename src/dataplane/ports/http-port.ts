@@ -28,14 +28,19 @@ export class HttpPortServer extends PortServer {
   private onConnection(socket: net.Socket): void {
     socket.on('error', ignore);
     let buffered: Buffer | undefined;
+    const gone = (): void => {
+      socket.destroy();
+    };
     const sniff = (chunk: Buffer): void => {
       const data = buffered ? Buffer.concat([buffered, chunk]) : chunk;
       const n = Math.min(data.length, PREFACE.length);
       if (data.compare(PREFACE, 0, n, 0, n) !== 0) {
         socket.removeListener('data', sniff);
+        socket.removeListener('end', gone);
         this.serveHttp1(socket, false, undefined, data);
       } else if (n === PREFACE.length) {
         socket.removeListener('data', sniff);
+        socket.removeListener('end', gone);
         socket.pause();
         this.serveHttp2(socket, data);
       } else {
@@ -44,6 +49,7 @@ export class HttpPortServer extends PortServer {
       }
     };
     socket.on('data', sniff);
+    socket.on('end', gone);
   }
 }
 

@@ -100,7 +100,7 @@ export abstract class PortServer implements ConnectionHost {
     this.conns.add(c);
     this.connections.inc();
     if (this.draining) c.drain();
-    if (first) c.feed(first);
+    c.attach(first);
   }
 
   /** Serves a socket over HTTP/2 (the preface may already have been read into `first`). */

@@ -246,6 +246,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     this.sendHead(status, reason, this.responseHeaders(headers), this.responseLength(status, headers));
   }
 
+  public onUpstreamFlush(): void {
+    if (this.headSent && !this.done) this.flushHead();
+  }
+
   public onUpstreamBody(chunk: Buffer): void {
     if (this.done) return;
     this.bytesOut += chunk.length;
@@ -339,6 +343,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   protected abstract sendBody(chunk: Buffer): boolean;
   protected abstract sendEnd(trailers?: string[]): void;
   protected abstract sendInterim(status: number, headers: string[]): void;
+  /** Writes a response head held back for coalescing (the upstream has nothing more for now). */
+  protected abstract flushHead(): void;
   /** Abort the response mid-way (the client sees a reset, not a truncated success). */
   protected abstract destroyDownstream(): void;
   protected abstract pauseDownstream(): void;

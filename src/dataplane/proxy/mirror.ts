@@ -68,6 +68,7 @@ export class MirrorRequest implements UpstreamSink {
   public onUpstreamInterim(): void {}
   public onUpstreamHead(): void {}
   public onUpstreamBody(): void {}
+  public onUpstreamFlush(): void {}
   public onUpstreamDrain(): void {}
 
   public onUpstreamEnd(): void {

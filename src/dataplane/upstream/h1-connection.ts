@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { GatewayErrorCode } from '../errors';
 import type { H1Pool } from './h1-pool';
 import { UpstreamConnection, UpstreamSink } from './sink';
-import { createParser, isParseError, NativeParser, ParserOwner, RESPONSE } from '../http1/native-parser';
+import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE } from '../http1/native-parser';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
@@ -33,6 +33,8 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   /** Set when a 101 answer turns the connection into a tunnel. */
   private upgraded = false;
   private upgradeHead: { status: number; reason: string; headers: string[] } | null = null;
+  /** Plain TCP: llhttp reads the handle directly once connected (no 'data' events). */
+  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
 
   constructor(private readonly pool: H1Pool, tlsOptions: tls.ConnectionOptions | undefined) {
     const { host, port } = pool.endpoint;
@@ -43,6 +45,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     this.socket.on('error', this.onError);
     this.socket.on('close', this.onClose);
     this.socket.on('drain', this.onDrain);
+    if (!tlsOptions) this.socket.once('connect', this.onConnect);
   }
 
   /** Hands the connection to a request. */
@@ -84,14 +87,16 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   public pause(): void {
     if (!this.paused) {
       this.paused = true;
-      this.socket.pause();
+      if (this.consumed) this.consumed.readStop();
+      else this.socket.pause();
     }
   }
 
   public resume(): void {
     if (this.paused) {
       this.paused = false;
-      this.socket.resume();
+      if (this.consumed) this.consumed.readStart();
+      else this.socket.resume();
     }
   }
 
@@ -108,7 +113,8 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     this.socket.removeListener('error', this.onError);
     this.socket.removeListener('close', this.onClose);
     this.socket.removeListener('drain', this.onDrain);
-    this.parser.owner = null;
+    this.unconsume();
+    releaseParser(this.parser);
     this.pool.forget(this);
     return this.socket;
   }
@@ -151,6 +157,14 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     return sink.upstreamHeadRequest || statusCode === 204 || statusCode === 304 ? 1 : 0;
   }
 
+  public parserMessageBegin(): void {
+    this.gotResponseBytes = true;
+  }
+
+  public parserExecute(ret: number | ParseError): void {
+    this.afterExecute(ret, undefined);
+  }
+
   public parserBody(chunk: Buffer): void {
     this.sink?.onUpstreamBody(chunk);
   }
@@ -182,15 +196,35 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
 
   // --- socket events (bound once per connection) ----------------------------------------------
 
+  private onConnect = (): void => {
+    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    if (!handle || this.closed) return;
+    this.socket.removeListener('data', this.onData);
+    this.consumed = handle as NonNullable<H1Connection['consumed']>;
+    this.consumed._consumed = true;
+    this.parser.consume(handle);
+  };
+
+  private unconsume(): void {
+    if (!this.consumed) return;
+    this.parser.unconsume();
+    this.consumed._consumed = false;
+    this.consumed = null;
+  }
+
   private onData = (chunk: Buffer): void => {
     this.gotResponseBytes = true;
-    const ret = this.parser.execute(chunk);
+    this.afterExecute(this.parser.execute(chunk), chunk);
+  };
+
+  private afterExecute(ret: number | ParseError, chunk: Buffer | undefined): void {
     const up = this.upgradeHead;
     if (up) {
       this.upgradeHead = null;
       const sink = this.sink;
+      const data = chunk ?? this.parser.getCurrentBuffer();
       const socket = this.detachForTunnel();
-      const rest = typeof ret === 'number' ? chunk.subarray(ret) : Buffer.alloc(0);
+      const rest = typeof ret === 'number' ? data.subarray(ret) : Buffer.alloc(0);
       if (sink) sink.onUpstreamUpgrade(up.status, up.reason, up.headers, socket, rest);
       else socket.destroy();
       return;
@@ -200,8 +234,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
       this.sink = null;
       this.destroy();
       sink?.onUpstreamError('GW_UPSTREAM_PROTOCOL', `${ret.code}: ${ret.message}`, false);
+      return;
     }
-  };
+    this.sink?.onUpstreamFlush();
+  }
 
   private onError = (err: NodeJS.ErrnoException): void => {
     this.fail(err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND'
@@ -215,11 +251,15 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
       const ret = this.parser.finish();
       if (!isParseError(ret) && this.responseDone) {
         this.pool.forget(this);
+        this.unconsume();
+        releaseParser(this.parser);
         return;
       }
     }
     this.fail('GW_UPSTREAM_RESET', 'connection closed before the response completed', false);
     this.pool.forget(this);
+    this.unconsume();
+    releaseParser(this.parser);
   };
 
   private onDrain = (): void => {

@@ -70,6 +70,7 @@ class H2Attempt implements UpstreamConnection {
         return;
       }
       this.sink?.onUpstreamHead(status, '', flat);
+      this.sink?.onUpstreamFlush();
     });
     st.on('data', (chunk: Buffer) => this.sink?.onUpstreamBody(chunk));
     st.on('trailers', (headers) => {

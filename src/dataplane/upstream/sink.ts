@@ -15,6 +15,8 @@ export interface UpstreamSink {
   /** Response head; `headers` is the flat [name, value, ...] list as received. */
   onUpstreamHead(status: number, reason: string, headers: string[]): void;
   onUpstreamBody(chunk: Buffer): void;
+  /** The bytes read so far are processed: whatever was held back for coalescing must go out now. */
+  onUpstreamFlush(): void;
   /** `trailers` is a flat list (h2 backends only). */
   onUpstreamEnd(trailers?: string[]): void;
   /**
