@@ -89,6 +89,12 @@ project.preCompileTask.spawn(bundle);
 // `npm test` on a fresh clone must not depend on a previous build
 project.testTask.prependSpawn(bundle);
 
+// `npm run demo`: the quickstart example running locally from its synthesized YAML (scripts/demo.mjs)
+project.addTask('demo', {
+  description: 'Synthesize examples/quickstart and run it on this machine with echo backends; prints curl commands',
+  exec: 'node scripts/demo.mjs',
+});
+
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
   exec: 'node scripts/import-gateway-api.mjs',
