@@ -153,7 +153,7 @@ async function main() {
   // DEMO_SKIP_BUILD: assets/ was just built (the test suite, whose other tests run assets/ meanwhile)
   if (!process.env.DEMO_SKIP_BUILD) step('building the data plane and the CLI (assets/)', process.execPath, [path.join(root, 'scripts', 'bundle.mjs')]);
   step('synthesizing examples/quickstart into examples/quickstart/dist', process.execPath,
-    [path.join(root, 'node_modules', 'ts-node', 'dist', 'bin.js'), '--transpile-only', '-P', path.join(root, 'examples', 'tsconfig.json'),
+    [path.join(root, 'node_modules', 'ts-node', 'dist', 'bin.js'), '--transpile-only', '-P', path.join(root, 'scripts', 'tsconfig.json'),
       path.join(root, 'scripts', 'synth-example.ts'), 'quickstart']);
 
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-demo-'));

@@ -1,7 +1,7 @@
 /**
  * Synthesizes examples/<name> into examples/<name>/dist with the synth step enabled, so that dist/ holds
  * the data-plane objects next to the Gateway API objects whatever the example's main.ts does.
- * Usage: ts-node -P examples/tsconfig.json scripts/synth-example.ts <name>
+ * Usage: ts-node -P scripts/tsconfig.json scripts/synth-example.ts <name>
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
