@@ -18,7 +18,9 @@ import { stringify } from 'yaml';
 import { K8sObject, LaidOutPod, layOutPod, readManifests, updateConfigMapVolume } from './kubelet';
 import { build } from '../../examples/quickstart/app';
 import { Backend, Gateway, HttpMatch, HttpRoute } from '../../src';
+import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { DataPlaneSynthStep } from '../../src/deploy/synth-step';
+import { explainRequest } from '../../src/router';
 import { selfSignedCert } from '../support/certs';
 import { request } from '../support/http';
 import { dataPlaneNode, Spawned, startEcho, tempDir } from '../support/processes';
@@ -33,6 +35,7 @@ interface Fixture {
   echoes: Spawned[];
   ca: string;
   backends: Record<string, string>;
+  config: DataPlaneConfig;
 }
 
 let f: Fixture;
@@ -73,10 +76,16 @@ beforeAll(async () => {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.labels?.['app.kubernetes.io/managed-by'] === 'cdk8s-gateway')!;
   const pod = layOutPod([...objects, secret], deployment, path.join(work, 'pod'), dataPlaneNode());
 
-  const api = await startEcho('api-0', ['--namespace', 'shop']);
-  const storefront = await startEcho('storefront-0', ['--namespace', 'shop']);
-  const feature = await startEcho('new-feature-0', ['--namespace', 'shop']);
-  const backends = { 'shop/api:8080': api.target, 'shop/storefront:8080': storefront.target, 'shop/new-feature:8080': feature.target };
+  // one echo backend per Service port the config routes to (pod "<service>-0"), and one for the route added later
+  const config: DataPlaneConfig = JSON.parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'edge-dataplane-config')!.data['config.json']);
+  const services = [...Object.values(config.backends).map((b) => ({ ns: b.namespace, name: b.name, port: b.port })), { ns: 'shop', name: 'new-feature', port: 8080 }];
+  const backends: Record<string, string> = {};
+  const echoes: Spawned[] = [];
+  for (const svc of services) {
+    const echo = await startEcho(`${svc.name}-0`, ['--namespace', svc.ns]);
+    echoes.push(echo.proc);
+    backends[`${svc.ns}/${svc.name}:${svc.port}`] = echo.target;
+  }
 
   const listenerPorts = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'edge-dataplane')!.spec.ports.map((p: any) => p.port);
   const argv = [...pod.argv, '--address', '127.0.0.1', '--admin-port', '0', ...listenerPorts.flatMap((p: number) => ['--port-map', `${p}=0`])];
@@ -84,7 +93,7 @@ beforeAll(async () => {
   const proc = new Spawned(spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: work }));
   await proc.waitForLine(/^ready$/, 30_000);
   process.stdout.write(`pod test: ${argv.slice(0, 3).join(' ')} ... (${execFileSync(argv[0], ['--version'], { encoding: 'utf8' }).trim()})\n`);
-  f = { dist, objects, pod, proc, echoes: [api.proc, storefront.proc, feature.proc], ca: cert.cert, backends };
+  f = { dist, objects, pod, proc, echoes, ca: cert.cert, backends, config };
   fs.writeFileSync(path.join(work, 'ca.crt'), cert.cert);
 }, 300_000);
 
@@ -93,17 +102,19 @@ afterAll(async () => {
   await Promise.all([f?.proc.stop(), ...(f?.echoes ?? []).map((e) => e.stop())]);
 });
 
-async function curl(args: string[]): Promise<{ status: number; body: any }> {
-  const { stdout } = await run('curl', ['-sS', '--max-time', '10', '-w', '\n%{http_code}', ...args]);
+/** curl's answer: status, the redirect Location if any, and the body (parsed when JSON). */
+async function curl(args: string[]): Promise<{ status: number; location?: string; body: any }> {
+  const { stdout } = await run('curl', ['-sS', '--max-time', '10', '-w', '\n%{http_code} %{redirect_url}', ...args]);
   const i = stdout.lastIndexOf('\n');
   const body = stdout.slice(0, i);
+  const [status, location] = stdout.slice(i + 1).split(' ');
   let json: any;
   try {
     json = JSON.parse(body);
   } catch {
     json = body;
   }
-  return { status: Number(stdout.slice(i + 1)), body: json };
+  return { status: Number(status), location: location || undefined, body: json };
 }
 
 function https(pathAndQuery: string): Promise<{ status: number; body: any }> {
@@ -113,24 +124,43 @@ function https(pathAndQuery: string): Promise<{ status: number; body: any }> {
 }
 
 test('the pod binds what the Service targets: each listener, and the admin port the probes use', () => {
-  const bound = f.proc.lines.filter((l) => l.startsWith('listening ')).map((l) => l.split(' ').slice(1, 3).join(' '));
-  expect(bound.sort()).toEqual(['HTTP 80', 'TLS 443']);
+  const bound = f.proc.lines.filter((l) => l.startsWith('listening ')).map((l) => Number(l.split(' ')[2]));
+  const service = f.objects.find((o) => o.kind === 'Service' && o.metadata.name === 'edge-dataplane')!;
+  expect(bound.sort()).toEqual(service.spec.ports.map((p: any) => p.port).sort());
   expect(f.proc.adminPort).toBeGreaterThan(0);
 });
 
-test('HTTPS with the mounted certificate reaches the routed Services', async () => {
-  const api = await https('/api/orders?id=7');
-  expect(api.status).toBe(200);
-  expect(api.body).toMatchObject({ pod: 'api-0', namespace: 'shop', path: '/api/orders?id=7' });
-  const home = await https('/');
-  expect(home.status).toBe(200);
-  expect(home.body.pod).toBe('storefront-0');
+/** What the compiled config says a request gets: a redirect, the echo pod of a backend, or a status. */
+function expected(url: string): { status: number; pod?: string; location?: string } {
+  const e = explainRequest(f.config, { method: 'GET', url });
+  if (e.redirect) return { status: e.redirect.statusCode, location: e.redirect.location };
+  const b = e.backends.find((x) => x.percent === 100)?.backend;
+  if (b) return { status: 200, pod: `${b.name}-0` };
+  return { status: e.status ?? 0 };
+}
+
+async function onTheWire(url: string): Promise<{ status: number; pod?: string; location?: string }> {
+  const u = new URL(url);
+  const port = f.proc.ports.get(Number(u.port || (u.protocol === 'https:' ? 443 : 80)))!;
+  const local = `${u.protocol}//${u.hostname}:${port}${u.pathname}${u.search}`;
+  const r = await curl(['--cacert', path.join(f.pod.root, '..', 'ca.crt'), '--resolve', `${u.hostname}:${port}:127.0.0.1`, local]);
+  return { status: r.status, ...(r.location ? { location: r.location } : {}), ...(r.body?.pod ? { pod: r.body.pod } : {}) };
+}
+
+test.each([
+  'https://shop.example.com/api/orders?id=7',
+  'https://shop.example.com/',
+  'http://shop.example.com/api/orders',
+  'http://shop.example.com/cart',
+])('%s gets on the wire what the compiled config says', async (url) => {
+  const want = expected(url);
+  expect(await onTheWire(url)).toEqual(want);
 });
 
-test('plain HTTP is redirected to HTTPS on the listener port clients see', async () => {
-  const port = f.proc.ports.get(80)!;
-  const { stdout } = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code} %{redirect_url}', '-H', 'Host: shop.example.com', `http://127.0.0.1:${port}/cart`]);
-  expect(stdout).toBe('301 https://shop.example.com/cart');
+test('HTTPS reaches a routed Service through the mounted certificate', async () => {
+  const r = await https('/api/orders?id=7');
+  expect(r.status).toBe(200);
+  expect(r.body).toMatchObject({ namespace: 'shop', path: '/api/orders?id=7', headers: { 'x-forwarded-proto': 'https' } });
 });
 
 test('the admin port answers the probes', async () => {
@@ -142,7 +172,7 @@ test('the admin port answers the probes', async () => {
 test('a new config ConfigMap reaches the running pod by hot reload, without a restart', async () => {
   // GIVEN the app changed: one more route, synthesized again
   const before = await https('/new/thing');
-  expect(before.body.pod).toBe('storefront-0'); // falls through to the catch-all rule
+  expect(before.body.pod).not.toBe('new-feature-0');
   const next = synthQuickstart(path.join(f.dist, '..', 'dist-2'), true);
   const configMap = next.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'edge-dataplane-config')!;
   const deployment = next.find((o) => o.kind === 'Deployment' && o.metadata.name === 'edge-dataplane')!;
