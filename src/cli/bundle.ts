@@ -140,7 +140,7 @@ export async function run(argv: string[]): Promise<number> {
       warnings.push(...inputs.routeProblems(result.status, ns, gw.name));
       const object = loaded.objects.find((o: any) => o?.kind === 'Gateway' && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === gw.name);
       try {
-        new dataPlane.GatewayDataPlane(new cdk8s.Chart(app, `${ns}-${gw.name}`), 'DataPlane', inputs.gatewayDataPlaneProps(config, object, opts));
+        new dataPlane.GatewayDataPlane(new cdk8s.Chart(app, `${ns}-${gw.name}`), 'DataPlane', inputs.gatewayDataPlaneProps(config, object, opts, loaded.objects));
       } catch (e) {
         errors.push(`error: ${(e as Error).message}`);
       }

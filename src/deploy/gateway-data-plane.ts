@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { readAsset } from './assets';
-import { configInputs, MountSpec, SocketSpec } from './config-inputs';
+import { configInputs, copyCaBundles, MountSpec, SocketSpec } from './config-inputs';
 import {
   bundleChecksum, bundleContent, CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, ConfigMapContent, configContent, formatBytes, gzipPinned,
 } from './config-map-data';
@@ -26,12 +26,24 @@ export enum DataPlaneMountKind {
   CONFIG_MAP = 'ConfigMap',
 }
 
-/** A Secret or ConfigMap of the Gateway's namespace that the data plane reads. */
+/** A Secret or ConfigMap that the data plane reads. */
 export interface DataPlaneMount {
   readonly kind: DataPlaneMountKind;
   readonly name: string;
   /** The keys the data plane reads (only these are projected into the pod). */
   readonly keys: string[];
+  /**
+   * Namespace of the object. A pod can only mount objects of its own namespace: one of another namespace
+   * needs `content`.
+   * @default - the Gateway's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The object's data (key → text), shipped in a ConfigMap of the Gateway's namespace and mounted where
+   * the data plane looks for the original. Only for public data such as CA certificates.
+   * @default - the object itself is mounted
+   */
+  readonly content?: { [key: string]: string };
 }
 
 /** A socket of the data plane: a listener port and its transport. */
@@ -139,9 +151,10 @@ export class GatewayDataPlane extends Construct {
     const sockets = props.ports.map((p) => socketOf(p));
     const mounts = (props.mounts ?? []).map((m) => ({
       kind: m.kind === DataPlaneMountKind.SECRET ? 'Secret' as const : 'ConfigMap' as const,
-      namespace,
+      namespace: m.namespace ?? namespace,
       name: m.name,
       keys: [...m.keys],
+      content: m.content,
     }));
     const gw = `Gateway ${namespace}/${gatewayName}`;
     const labels = { ...props.infrastructureLabels, ...dataPlaneLabels(gatewayName) };
@@ -236,7 +249,7 @@ export class GatewayDataPlane extends Construct {
       // keep serving while the endpoint removal propagates; `node` is the one binary every data-plane image has
       lifecycle: { preStop: kplus.Handler.fromCommand(['node', '-e', `setTimeout(() => {}, ${preStop.toMilliseconds()})`]) },
     });
-    this.mountVolumes(mounts);
+    this.mountVolumes(mounts, (copyName) => meta(copyName));
     if (options.topologySpread ?? true) {
       ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         'topology.kubernetes.io/zone', 'kubernetes.io/hostname',
@@ -298,7 +311,7 @@ export class GatewayDataPlane extends Construct {
     return p;
   }
 
-  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>): void {
+  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): void {
     const mount = (path: string, volume: kplus.Volume) => {
       this.deployment.addVolume(volume);
       this.container.mount(path, volume, { readOnly: true });
@@ -312,18 +325,30 @@ export class GatewayDataPlane extends Construct {
 
     const used = new Set<string>();
     for (const m of mounts) {
-      let volName = dnsLabel(m.name, '', 63 - 4);
-      volName = `${m.kind === 'Secret' ? 'sec' : 'cm'}-${volName}`;
-      if (used.has(volName)) volName = dnsLabel(`${m.kind}-${m.name}`, '');
+      const own = m.content === undefined;
+      let volName = `${m.kind === 'Secret' ? 'sec' : 'cm'}-${own ? '' : `${m.namespace}-`}${m.name}`;
+      volName = dnsLabel(volName, '');
+      if (used.has(volName)) volName = dnsLabel(`${m.kind}-${m.namespace}-${m.name}`, '');
       used.add(volName);
       const items = Object.fromEntries(m.keys.map((k) => [k, { path: k }]));
-      // optional: a certificate issued later (cert-manager) appears in the running pod, which reloads it;
-      // until then only the listeners that need it fail their handshakes
-      const volume = m.kind === 'Secret'
-        ? kplus.Volume.fromSecret(this, `Secret-${m.name}`, kplus.Secret.fromSecretName(this, `SecretRef-${m.name}`, m.name),
-          { name: volName, items, optional: true, defaultMode: 0o440 })
-        : kplus.Volume.fromConfigMap(this, `ConfigMap-${m.name}`, kplus.ConfigMap.fromConfigMapName(this, `ConfigMapRef-${m.name}`, m.name),
+      const id = `${m.kind}-${own ? '' : `${m.namespace}-`}${m.name}`;
+      let volume: kplus.Volume;
+      if (!own) {
+        // a CA bundle of another namespace: its public content, copied into a ConfigMap the pods can mount
+        const copy = new kplus.ConfigMap(this, `Copy-${id}`, {
+          metadata: meta(dnsLabel(`${this.deployment.name}-${m.kind === 'Secret' ? 'secret' : 'cm'}-${m.namespace}-${m.name}`, '')),
+          data: Object.fromEntries(m.keys.map((k) => [k, m.content![k] ?? ''])),
+        });
+        volume = kplus.Volume.fromConfigMap(this, `Volume-${id}`, copy, { name: volName, items, defaultMode: 0o444 });
+      } else if (m.kind === 'Secret') {
+        // optional: a certificate issued later (cert-manager) appears in the running pod, which reloads it;
+        // until then only the listeners that need it fail their handshakes
+        volume = kplus.Volume.fromSecret(this, `Volume-${id}`, kplus.Secret.fromSecretName(this, `Ref-${id}`, m.name),
+          { name: volName, items, optional: true, defaultMode: 0o440 });
+      } else {
+        volume = kplus.Volume.fromConfigMap(this, `Volume-${id}`, kplus.ConfigMap.fromConfigMapName(this, `Ref-${id}`, m.name),
           { name: volName, items, optional: true, defaultMode: 0o444 });
+      }
       mount(mountPath(m.kind, m.namespace, m.name), volume);
     }
   }
@@ -392,8 +417,11 @@ function checkSize(scope: Construct, gw: string, what: 'bundle' | 'config', name
   }
 }
 
-/** The Gateway, ports and mounts of a serialized DataPlaneConfig. @internal */
-export function propsFromConfig(json: string): GatewayDataPlaneProps {
+/**
+ * The Gateway, ports and mounts of a serialized DataPlaneConfig. CA bundles of other namespaces are
+ * copied from `objects` (the app's or the manifests'). @internal
+ */
+export function propsFromConfig(json: string, objects: readonly unknown[] = []): GatewayDataPlaneProps {
   let config: DataPlaneConfig;
   try {
     config = JSON.parse(json) as DataPlaneConfig;
@@ -404,14 +432,20 @@ export function propsFromConfig(json: string): GatewayDataPlaneProps {
     throw new Error(`GatewayDataPlane: the config must be a ${DATAPLANE_CONFIG_API_VERSION} ${DATAPLANE_CONFIG_KIND}, ` +
       `got apiVersion ${JSON.stringify(config?.apiVersion)} kind ${JSON.stringify(config?.kind)}`);
   }
-  const inputs = configInputs(config);
+  const inputs = copyCaBundles(configInputs(config), config.gateway.namespace, objects);
   if (inputs.errors.length > 0) throw new Error(inputs.errors.join('\n'));
   return {
     gatewayNamespace: config.gateway.namespace,
     gatewayName: config.gateway.name,
     config: json,
     ports: inputs.sockets.map((s) => ({ port: s.port, protocol: s.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP, name: s.name })),
-    mounts: inputs.mounts.map((m) => ({ kind: m.kind === 'Secret' ? DataPlaneMountKind.SECRET : DataPlaneMountKind.CONFIG_MAP, name: m.name, keys: m.keys })),
+    mounts: inputs.mounts.map((m) => ({
+      kind: m.kind === 'Secret' ? DataPlaneMountKind.SECRET : DataPlaneMountKind.CONFIG_MAP,
+      name: m.name,
+      keys: m.keys,
+      namespace: m.namespace,
+      content: m.content,
+    })),
   };
 }
 
@@ -441,6 +475,10 @@ function checkProps(who: string, p: GatewayDataPlaneProps): void {
   (p.mounts ?? []).forEach((m, i) => {
     if (!DNS_SUBDOMAIN.test(m.name)) fail(`mounts[${i}].name`, m.name, `must be the name of a ${m.kind} (a DNS subdomain)`);
     if (m.keys.length === 0) fail(`mounts[${i}].keys`, m.keys, 'must name at least one key');
+    if (m.namespace !== undefined && m.namespace !== p.gatewayNamespace && m.content === undefined) {
+      fail(`mounts[${i}].namespace`, m.namespace, `is not the Gateway's namespace "${p.gatewayNamespace}": a pod cannot mount a ${m.kind} ` +
+        'of another namespace; give its content (public data such as CA certificates only) or create it in the Gateway\'s namespace');
+    }
   });
   if (p.adminPort !== undefined && (!Number.isInteger(p.adminPort) || p.adminPort < 1024 || p.adminPort > 65535)) {
     fail('adminPort', p.adminPort, 'must be a whole number from 1024 to 65535 (the pod runs without root)');

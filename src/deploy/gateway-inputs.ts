@@ -7,13 +7,16 @@ import { ObjectStatus, serializeConfig } from '../compiler';
 import type { DataPlaneConfig } from '../config/dataplane-config';
 import type { DataPlaneProps } from '../constructs/data-plane';
 
-/** The props of a Gateway's data plane: its compiled config, its object as written and the chosen options. */
-export function gatewayDataPlaneProps(config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions): GatewayDataPlaneProps {
+/**
+ * The props of a Gateway's data plane: its compiled config, its object as written, the chosen options,
+ * and all the objects (where CA bundles of other namespaces are copied from).
+ */
+export function gatewayDataPlaneProps(config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions, objects: readonly unknown[]): GatewayDataPlaneProps {
   return {
     ...options,
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,
     infrastructureAnnotations: gateway?.spec?.infrastructure?.annotations,
-    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options.dataPlane))),
+    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options.dataPlane)), objects),
   };
 }
 

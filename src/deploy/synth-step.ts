@@ -87,14 +87,31 @@ function renderDataPlanes(root: IConstruct): string[] {
     }
     for (const problem of routeProblems(result.status, ns, name)) addWarning(gw, problem);
     try {
-      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }));
+      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]));
       for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
+      errors.push(...collisions(dataPlane, json));
     } catch (e) {
       errors.push((e as Error).message);
     }
   }
   printWarnings(root);
   return errors;
+}
+
+/** A data-plane object with the kind, namespace and name of an app object would overwrite it when applied. */
+function collisions(dataPlane: GatewayDataPlane, app: Map<ApiObject, any>): string[] {
+  const taken = new Map<string, ApiObject>();
+  for (const [o, j] of app) taken.set(`${o.apiVersion}|${o.kind}|${j.metadata?.namespace ?? 'default'}|${j.metadata?.name}`, o);
+  const out: string[] = [];
+  for (const c of dataPlane.node.findAll()) {
+    if (!(c instanceof ApiObject)) continue;
+    const other = taken.get(`${c.apiVersion}|${c.kind}|${c.metadata.namespace}|${c.name}`);
+    if (other) {
+      out.push(`the data plane of ${dataPlane.node.scope!.node.path} renders ${c.kind} ${c.metadata.namespace}/${c.name}, which ${other.node.path} ` +
+        'also defines (one would overwrite the other when applied); rename that object');
+    }
+  }
+  return out;
 }
 
 const printed = new WeakSet<IConstruct>();

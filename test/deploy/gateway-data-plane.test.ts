@@ -154,6 +154,18 @@ describe('mounts', () => {
     expect(c.args).toEqual(expect.arrayContaining(['--secrets-dir', '/etc/cdk8s-gateway/secrets', '--configmaps-dir', '/etc/cdk8s-gateway/configmaps']));
   });
 
+  test('an object of another namespace is refused unless its content is given, which is then shipped in a copy', () => {
+    // GIVEN
+    const foreign = { kind: DataPlaneMountKind.CONFIG_MAP, name: 'ca', namespace: 'shop', keys: ['ca.crt'] };
+
+    // THEN
+    expect(() => render(baseProps({ mounts: [foreign] }))).toThrow(
+      /mounts\[0\]\.namespace "shop" is not the Gateway's namespace "gateway-system": a pod cannot mount a ConfigMap of another namespace/);
+    const { objects } = render(baseProps({ mounts: [{ ...foreign, content: { 'ca.crt': 'PEM' } }] }));
+    expect(one(objects, 'ConfigMap', 'edge-dataplane-cm-shop-ca')).toMatchObject({ metadata: { namespace: 'gateway-system' }, data: { 'ca.crt': 'PEM' } });
+    expect(mainContainer(objects).volumeMounts.map((m: any) => m.mountPath)).toContain('/etc/cdk8s-gateway/configmaps/shop/ca');
+  });
+
   test('no Secret to read: no secrets directory is passed', () => {
     const { objects } = render(baseProps());
     expect(mainContainer(objects).args).not.toContain('--secrets-dir');

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant, TlsCertificate,
+  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant, TlsCertificate,
 } from '../../src';
 import { compile, serializeConfig } from '../../src/compiler';
 import { GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
@@ -120,6 +120,52 @@ test('a certificate in another namespace (allowed by a ReferenceGrant) fails the
   expect(() => f.app.synth()).toThrow('Gateway gateway-system/edge: listener "websecure" certificateRefs refers to Secret certs/shop-tls, ' +
     'but the data-plane pods run in namespace "gateway-system" and a pod can only mount Secrets of its own namespace; ' +
     'create the Secret in "gateway-system" (issue the certificate there, or copy it with your secret manager) and point the reference at that copy');
+});
+
+describe('CA bundles of another namespace (BackendTLSPolicy lives next to its Service)', () => {
+  function backendTls(f: Fixture, withConfigMap: boolean) {
+    new HttpRoute(f.apps, 'api', {
+      parentRefs: [{ parent: f.gateway }],
+      rules: [{ backends: [Backend.fromServiceName('api', { port: 8443 })] }],
+    });
+    if (withConfigMap) new kplus.ConfigMap(f.apps, 'ApiCa', { metadata: { name: 'api-ca' }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' } });
+    new BackendTlsPolicy(f.apps, 'api-tls', {
+      targets: [{ name: 'api' }],
+      hostname: 'api.shop.svc',
+      caCertificates: [CaCertificate.fromConfigMapName('api-ca')],
+    });
+  }
+
+  test('are copied into the Gateway\'s namespace and mounted where the data plane looks for the original', () => {
+    // GIVEN
+    const f = fixture({ listeners: [Listener.http({ name: 'web', port: 80, allowedRoutes: AllowedRoutes.allNamespaces() })] });
+    backendTls(f, true);
+
+    // WHEN
+    const objects = objectsOf(f.app);
+
+    // THEN
+    const copy = find(objects, 'ConfigMap', 'edge-dataplane-cm-shop-api-ca');
+    expect(copy.metadata.namespace).toBe('gateway-system');
+    expect(copy.data).toEqual({ 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' });
+    const pod = find(objects, 'Deployment', 'edge-dataplane').spec.template.spec;
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.mountPath === '/etc/cdk8s-gateway/configmaps/shop/api-ca');
+    expect(pod.volumes.find((v: any) => v.name === mount.name).configMap.name).toBe('edge-dataplane-cm-shop-api-ca');
+  });
+
+  test('that are not among the app\'s objects fail the synth, saying what to do', () => {
+    const f = fixture({ listeners: [Listener.http({ name: 'web', port: 80, allowedRoutes: AllowedRoutes.allNamespaces() })] });
+    backendTls(f, false);
+    expect(() => f.app.synth()).toThrow('BackendTLSPolicy shop/api-tls validation.caCertificateRefs refers to ConfigMap shop/api-ca, ' +
+      'which is not among the objects being synthesized; the data-plane pods run in namespace "gateway-system" and cannot mount it from "shop", ' +
+      'so its CA certificates are copied at synth: define the ConfigMap (with that key) in the app or the manifests');
+  });
+});
+
+test('an app object with the name of a data-plane object fails the synth instead of being overwritten', () => {
+  const f = fixture();
+  new kplus.ConfigMap(f.platform, 'Mine', { metadata: { name: 'edge-dataplane-config' } });
+  expect(() => f.app.synth()).toThrow(/the data plane of platform\/edge renders ConfigMap gateway-system\/edge-dataplane-config, which platform\/Mine\/Resource also defines/);
 });
 
 test('the Gateway\'s dataPlane settings size and expose the data plane', () => {
