@@ -11,7 +11,9 @@ import type { DataPlaneProps } from '../constructs/data-plane';
  * The props of a Gateway's data plane: its compiled config, its object as written, the chosen options,
  * and all the objects (where CA bundles of other namespaces are copied from).
  */
-export function gatewayDataPlaneProps(config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions, objects: readonly unknown[]): GatewayDataPlaneProps {
+export function gatewayDataPlaneProps(
+  config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions, objects: readonly unknown[],
+): GatewayDataPlaneProps {
   return {
     ...options,
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,

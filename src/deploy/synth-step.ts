@@ -87,7 +87,8 @@ function renderDataPlanes(root: IConstruct): string[] {
     }
     for (const problem of routeProblems(result.status, ns, name)) addWarning(gw, problem);
     try {
-      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]));
+      const props = gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]);
+      const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, props);
       for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
       errors.push(...collisions(dataPlane, json));
     } catch (e) {
