@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as zlib from 'node:zlib';
+import { FileWatcher } from '../../dataplane/ops/file-watcher';
 
 export interface BootArgs {
   readonly inflate: ReadonlyArray<{ readonly from: string; readonly to: string }>;
@@ -58,50 +59,23 @@ export function inflateFile(from: string, to: string): void {
   fs.renameSync(tmp, to);
 }
 
-/** Identity of what a path currently points to: ConfigMap updates swap the `..data` symlink. */
-function stampOf(file: string): string {
-  try {
-    const real = fs.realpathSync(file);
-    const st = fs.statSync(real);
-    return `${real}:${st.mtimeMs}:${st.size}:${st.ino}`;
-  } catch {
-    return 'missing';
-  }
-}
-
 function logError(msg: string, fields: Record<string, unknown>): void {
   process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg, component: 'boot', ...fields }) + '\n');
 }
 
 /**
- * Keeps `to` in step with `from`: polls the source's stamp (and watches its directory for a prompt
- * reaction). Returns a function that stops watching.
+ * Keeps `to` in step with `from`, noticing a ConfigMap update the way the data plane notices one of its
+ * config file (`..data` symlink swaps). Returns a function that stops watching.
  */
-export function keepInflated(from: string, to: string, pollMs = 1000): () => void {
-  let stamp = stampOf(from);
-  const check = () => {
-    const s = stampOf(from);
-    if (s === stamp) return;
-    stamp = s;
+export function keepInflated(from: string, to: string): () => void {
+  const watcher = new FileWatcher(from, () => {
     try {
       inflateFile(from, to);
     } catch (e) {
       logError('compressed config update refused; the last good config stays in place', { file: from, error: (e as Error).message });
     }
-  };
-  const timer = setInterval(check, pollMs);
-  timer.unref();
-  let watcher: fs.FSWatcher | undefined;
-  try {
-    watcher = fs.watch(path.dirname(from), { persistent: false }, () => setTimeout(check, 50).unref());
-    watcher.on('error', () => { /* polling still runs */ });
-  } catch {
-    watcher = undefined;
-  }
-  return () => {
-    clearInterval(timer);
-    watcher?.close();
-  };
+  });
+  return () => watcher.close();
 }
 
 /** Runs a CommonJS bundle (plain or gzipped) in this process, as `node <bundle> ...rest` would. */
