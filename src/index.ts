@@ -2,3 +2,4 @@
 export * as k8s from './imports/gateway.networking.k8s.io';
 export * from './constructs';
 export * from './deploy';
+export * from './testing/gateway-tester';

@@ -12,3 +12,5 @@ export type { Condition, ConditionStatus, ObjectStatus, ListenerStatus, RoutePar
 export { canonicalJson } from './canonical-json';
 export { parseDuration } from './duration';
 export { intersectHostnames } from './attach';
+export { synthReport, formatSynthFinding } from './synth-report';
+export type { SynthFinding } from './synth-report';

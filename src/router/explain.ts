@@ -268,7 +268,8 @@ export function formatExplanation(e: Explanation): string {
   return lines.join('\n');
 }
 
-function describeFilter(f: HttpFilterConfig): string {
+/** One line describing a filter, for people. */
+export function describeFilter(f: HttpFilterConfig): string {
   switch (f.type) {
     case 'RequestHeaderModifier':
     case 'ResponseHeaderModifier':

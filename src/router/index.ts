@@ -10,5 +10,5 @@ export { normalizeHost, normalizePath, routeRequest } from './request';
 export type { RouteRequestInput } from './request';
 export { compileFullMatch, parseQuery } from './predicates';
 export type { RouteRequest, RouteDecision, SniDecision } from './types';
-export { explainRequest, formatExplanation, redirectLocation, rewritePath } from './explain';
+export { describeFilter, explainRequest, formatExplanation, redirectLocation, rewritePath } from './explain';
 export type { Explanation, ExplainedBackend } from './explain';
