@@ -172,6 +172,7 @@ export class TeamGrant extends Construct implements RouteGuard {
         'one namespace belongs to one team');
     }
     if (!owner) state.teamNamespaces.set(this.namespace, { team: this.team, grantPath: this.node.path, emitted: false });
+    gateway._addGrant(this);
     if (props.createNamespace) this.emitNamespace();
     if (props.rbac) this.emitRbac(props.rbac);
     for (const g of this._backendGrants) this.emitReferenceGrant(g);
