@@ -57,7 +57,7 @@ maybe('constructs and CRDs agree', () => {
   });
 
   test('hostnames: whatever the construct accepts, the CRD accepts', () => {
-    const hostChars = fc.constantFrom('a', 'b', '0', '-', '.', '.', '*', 'A', '_');
+    const hostChars = fc.oneof({ arbitrary: fc.constantFrom('a', 'b', '0', '.'), weight: 6 }, fc.constantFrom('-', '*', 'A', '_'));
     let accepted = 0;
     fc.assert(fc.property(fc.string({ unit: hostChars, minLength: 1, maxLength: 10 }), (hostname) => {
       const { spec, error } = render({ backends: [backend] }, [hostname]);
@@ -69,7 +69,8 @@ maybe('constructs and CRDs agree', () => {
   });
 
   test('header names and values: whatever the construct accepts, the CRD accepts', () => {
-    const chars = fc.constantFrom('a', 'X', '-', ' ', '\t', ':', '!', '~', '\n', '"', '\u007f');
+    // mostly valid characters, so that both outcomes are common
+    const chars = fc.oneof({ arbitrary: fc.constantFrom('a', 'X', '-', '!', '~'), weight: 6 }, fc.constantFrom(' ', '\t', ':', '\n', '"', '\u007f'));
     let accepted = 0;
     const text = fc.string({ unit: chars, minLength: 1, maxLength: 6 });
     fc.assert(fc.property(text, text, (name, value) => {
