@@ -379,3 +379,20 @@ function toCel(schema: any, data: any): any {
   }
   return data;
 }
+
+/**
+ * A CRD-validation suite: `body` runs with a validator, and the CEL report is printed after it. Without
+ * CRDs the suite shows one skipped test whose title says why.
+ */
+export function describeWithCrds(name: string, body: (validator: CrdValidator) => void): void {
+  const validator = CrdValidator.load();
+  describe(name, () => {
+    if (!validator) {
+      test.skip('SKIPPED: no Gateway API v1.6.1 CRDs (set GATEWAY_API_CRDS, or put them in ../shared/gateway-api/v1.6.1)', () => undefined);
+      return;
+    }
+    // eslint-disable-next-line no-console
+    afterAll(() => console.log(validator.report()));
+    body(validator);
+  });
+}
