@@ -294,9 +294,12 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
    * the listeners' `allowedRoutes` make the cluster enforce it too.
    */
   public grantTeam(id: string, props: TeamGrantProps): TeamGrant {
-    const grant = new TeamGrant(this, id, props);
+    return new TeamGrant(this, id, props);
+  }
+
+  /** Called by the TeamGrant constructor, so grants made with `new TeamGrant()` count too. @internal */
+  public _addGrant(grant: TeamGrant): void {
     this._grants.push(grant);
-    return grant;
   }
 
   /** @internal */

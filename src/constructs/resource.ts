@@ -2,7 +2,7 @@ import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch } 
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { appState } from './app-state';
-import { checkDnsSubdomain, describeConstruct, Where } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkQualifiedName, describeConstruct, Where } from './validation';
 
 /** The API group of every Gateway API kind. */
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
@@ -61,14 +61,21 @@ export abstract class GatewayApiResource extends Construct implements kplus.IApi
 }
 
 /**
- * `metadata.name` defaults to the construct id, so objects have the names people type
- * (`--gateway gateway-system/edge`, `parentRefs: [{name: edge}]`).
+ * `metadata.name` defaults to the construct id (lower-cased), so objects have the names people type
+ * (`--gateway gateway-system/edge`, `parentRefs: [{name: edge}]`). The rest of the metadata is checked
+ * the way the API server checks it.
  */
 export function resolveObjectName(kind: string, scope: Construct, id: string, metadata?: ApiObjectMetadata): string {
   const name = metadata?.name ?? id.toLowerCase();
   const path = scope.node.path ? `${scope.node.path}/${id}` : id;
-  const where = new Where(describeConstruct(kind, path), metadata?.name ? 'metadata.name' : 'name (from the construct id)');
-  checkDnsSubdomain(where, name);
+  const object = new Where(describeConstruct(kind, path));
+  checkDnsSubdomain(object.at(metadata?.name ? 'metadata.name' : 'name (from the construct id)'), name);
+  if (metadata?.namespace !== undefined) checkDnsLabel(object.at('metadata.namespace'), metadata.namespace);
+  for (const [k, v] of Object.entries(metadata?.labels ?? {})) {
+    checkQualifiedName(object.at('metadata.labels'), k);
+    checkLabelValue(object.at(`metadata.labels.${k}`), v);
+  }
+  for (const k of Object.keys(metadata?.annotations ?? {})) checkQualifiedName(object.at('metadata.annotations'), k);
   return name;
 }
 

@@ -110,68 +110,24 @@ export class TeamGrant extends Construct implements RouteGuard {
   private readonly _listeners: string[];
   private readonly _routeKinds: RouteKind[];
   private readonly _backendGrants: BackendGrant[];
-  private readonly where: Where;
 
   public constructor(gateway: Gateway, id: string, props: TeamGrantProps) {
+    // everything is checked before the construct joins the tree, so a refused grant leaves nothing behind
     const where = new Where(`Gateway ${gateway.node.path}`, `grantTeam(${show(id)})`);
-    checkDnsLabel(where.at('id'), id);
-    if (gateway.node.tryFindChild(id)) failObject(where, `team "${id}" is already granted on this Gateway; grant it once with every listener it needs`);
+    const resolved = resolveGrant(where, gateway, id, props);
     super(gateway, id);
-    this.where = where;
     this.team = id;
     this.gateway = gateway;
-    checkDnsLabel(where.at('namespace'), props.namespace);
     this.namespace = props.namespace;
-
-    // listeners: granted ones must exist and leave allowedRoutes to the grant
-    const open = gateway.listeners.filter((l) => !l.allowedRoutes);
-    this._listeners = props.listeners ? [...props.listeners] : open.map((l) => l.name);
-    if (this._listeners.length === 0) failObject(where.at('listeners'), 'no listener can be granted: every listener sets allowedRoutes explicitly');
-    const granted = this._listeners.map((name, i) => {
-      const l = gateway.listeners.find((x) => x.name === name);
-      if (!l) failObject(where.at('listeners').at(i), `${show(name)} is not a listener of the Gateway (listeners: ${gateway.listeners.map((x) => x.name).join(', ')})`);
-      if (l.allowedRoutes) {
-        failObject(where.at('listeners').at(i), `listener ${show(name)} sets allowedRoutes explicitly, so the cluster could not enforce the grant; ` +
-          'remove allowedRoutes from the listener (the grant renders it)');
-      }
-      return l;
-    });
-
-    // route kinds: each must be carried by some granted listener
-    const carried = [...new Set(granted.flatMap((l) => supportedRouteKinds(l.protocol)))];
-    this._routeKinds = props.routeKinds ? [...props.routeKinds] : carried;
-    this._routeKinds.forEach((k, i) => {
-      if (!carried.includes(k)) {
-        failObject(where.at('routeKinds').at(i), `${k} cannot attach to any granted listener (${granted.map((l) => `${l.name}: ${l.protocol}`).join(', ')})`);
-      }
-    });
-
-    // hostnames: valid, and each reachable through some granted listener
-    this._hostnames = [...(props.hostnames ?? [])];
-    const named = granted.filter((l) => l.protocol !== ListenerProtocol.TCP && l.protocol !== ListenerProtocol.UDP);
-    this._hostnames.forEach((h, i) => {
-      checkHostname(where.at('hostnames').at(i), h);
-      if (named.length === 0) failObject(where.at('hostnames').at(i), `${show(h)}: hostnames need an HTTP, HTTPS or TLS listener, and none is granted`);
-      if (!named.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname))) {
-        failObject(where.at('hostnames').at(i), `${show(h)} matches no granted listener (${named.map((l) => `${l.name}: ${l.hostname}`).join(', ')})`);
-      }
-    });
-
-    this._backendGrants = (props.backendGrants ?? []).map((g, i) => {
-      checkDnsLabel(where.at('backendGrants').at(i).at('namespace'), g.namespace);
-      if (g.namespace === this.namespace) failObject(where.at('backendGrants').at(i), `${show(g.namespace)} is the team's own namespace; it needs no grant`);
-      (g.serviceNames ?? []).forEach((s, j) => checkDnsSubdomain(where.at('backendGrants').at(i).at('serviceNames').at(j), s));
-      return { namespace: g.namespace, ...(g.serviceNames ? { serviceNames: [...g.serviceNames] } : {}) };
-    });
-
-    // one namespace belongs to one team (its label can only name one)
+    this._listeners = resolved.listeners;
+    this._routeKinds = resolved.routeKinds;
+    this._hostnames = resolved.hostnames;
+    this._backendGrants = resolved.backendGrants;
     const state = appState(this);
-    const owner = state.teamNamespaces.get(this.namespace);
-    if (owner && owner.team !== this.team) {
-      failObject(where.at('namespace'), `namespace "${this.namespace}" is already granted to team "${owner.team}" (${owner.grantPath}); ` +
-        'one namespace belongs to one team');
+    if (!state.teamNamespaces.has(this.namespace)) {
+      state.teamNamespaces.set(this.namespace, { team: this.team, grantPath: this.node.path, emitted: false });
     }
-    if (!owner) state.teamNamespaces.set(this.namespace, { team: this.team, grantPath: this.node.path, emitted: false });
+    gateway._addGrant(this);
     if (props.createNamespace) this.emitNamespace();
     if (props.rbac) this.emitRbac(props.rbac);
     for (const g of this._backendGrants) this.emitReferenceGrant(g);
@@ -340,7 +296,6 @@ export class TeamGrant extends Construct implements RouteGuard {
   }
 
   private emitRbac(rbac: TeamRbac): void {
-    checkLength(this.where.at('rbac.group'), rbac.group, 1, 253);
     const name = `${this.gateway.name}-routes`;
     new ApiObject(this, 'Role', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -377,4 +332,61 @@ export class TeamGrant extends Construct implements RouteGuard {
     for (const kind of this._routeKinds) rg.addFrom({ kind, namespace: this.namespace });
     for (const name of g.serviceNames ?? [undefined]) rg.addTo({ group: '', kind: 'Service', ...(name ? { name } : {}) });
   }
+}
+
+/** Checks a grant against its Gateway and the app, and resolves its defaults. */
+function resolveGrant(where: Where, gateway: Gateway, id: string, props: TeamGrantProps) {
+  checkDnsLabel(where.at('id'), id);
+  if (gateway.node.tryFindChild(id)) failObject(where, `team "${id}" is already granted on this Gateway; grant it once with every listener it needs`);
+  checkDnsLabel(where.at('namespace'), props.namespace);
+  if (props.rbac) checkLength(where.at('rbac.group'), props.rbac.group, 1, 253);
+
+  // listeners: granted ones must exist and leave allowedRoutes to the grant
+  const open = gateway.listeners.filter((l) => !l.allowedRoutes);
+  const listeners = props.listeners ? [...props.listeners] : open.map((l) => l.name);
+  if (listeners.length === 0) failObject(where.at('listeners'), 'no listener can be granted: every listener sets allowedRoutes explicitly');
+  const granted = listeners.map((name, i) => {
+    const l = gateway.listeners.find((x) => x.name === name);
+    if (!l) failObject(where.at('listeners').at(i), `${show(name)} is not a listener of the Gateway (listeners: ${gateway.listeners.map((x) => x.name).join(', ')})`);
+    if (l.allowedRoutes) {
+      failObject(where.at('listeners').at(i), `listener ${show(name)} sets allowedRoutes explicitly, so the cluster could not enforce the grant; ` +
+        'remove allowedRoutes from the listener (the grant renders it)');
+    }
+    return l;
+  });
+
+  // route kinds: each must be carried by some granted listener
+  const carried = [...new Set(granted.flatMap((l) => supportedRouteKinds(l.protocol)))];
+  const routeKinds = props.routeKinds ? [...props.routeKinds] : carried;
+  routeKinds.forEach((k, i) => {
+    if (!carried.includes(k)) {
+      failObject(where.at('routeKinds').at(i), `${k} cannot attach to any granted listener (${granted.map((l) => `${l.name}: ${l.protocol}`).join(', ')})`);
+    }
+  });
+
+  // hostnames: valid, and each reachable through some granted listener
+  const hostnames = [...(props.hostnames ?? [])];
+  const named = granted.filter((l) => l.protocol !== ListenerProtocol.TCP && l.protocol !== ListenerProtocol.UDP);
+  hostnames.forEach((h, i) => {
+    checkHostname(where.at('hostnames').at(i), h);
+    if (named.length === 0) failObject(where.at('hostnames').at(i), `${show(h)}: hostnames need an HTTP, HTTPS or TLS listener, and none is granted`);
+    if (!named.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname))) {
+      failObject(where.at('hostnames').at(i), `${show(h)} matches no granted listener (${named.map((l) => `${l.name}: ${l.hostname}`).join(', ')})`);
+    }
+  });
+
+  const backendGrants = (props.backendGrants ?? []).map((g, i): BackendGrant => {
+    checkDnsLabel(where.at('backendGrants').at(i).at('namespace'), g.namespace);
+    if (g.namespace === props.namespace) failObject(where.at('backendGrants').at(i), `${show(g.namespace)} is the team's own namespace; it needs no grant`);
+    (g.serviceNames ?? []).forEach((svc, j) => checkDnsSubdomain(where.at('backendGrants').at(i).at('serviceNames').at(j), svc));
+    return { namespace: g.namespace, ...(g.serviceNames ? { serviceNames: [...g.serviceNames] } : {}) };
+  });
+
+  // one namespace belongs to one team (its label can only name one)
+  const owner = appState(gateway).teamNamespaces.get(props.namespace);
+  if (owner && owner.team !== id) {
+    failObject(where.at('namespace'), `namespace "${props.namespace}" is already granted to team "${owner.team}" (${owner.grantPath}); ` +
+      'one namespace belongs to one team');
+  }
+  return { listeners, routeKinds, hostnames, backendGrants };
 }

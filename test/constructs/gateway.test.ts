@@ -135,6 +135,15 @@ describe('Gateway', () => {
       /Gateway platform\/my_gateway: name \(from the construct id\) "my_gateway" must be a DNS subdomain/);
   });
 
+  test.each([
+    [{ namespace: 'Gateway_System' }, /Gateway platform\/edge: metadata.namespace "Gateway_System" must be a DNS label/],
+    [{ labels: { 'app.kubernetes.io/name': 'edge gateway' } }, /metadata.labels.app.kubernetes.io\/name "edge gateway" must be at most 63 letters/],
+    [{ annotations: { 'bad/key/x': 'v' } }, /metadata.annotations "bad\/key\/x" must be an optional DNS subdomain prefix/],
+  ])('metadata the API server would reject is rejected (%#)', (metadata, message) => {
+    const { chart } = platform();
+    expect(() => new Gateway(chart, 'edge', { gatewayClass: GatewayClass.fromName('eg'), metadata })).toThrow(message);
+  });
+
   test('renders the allowed routes of each kind of AllowedRoutes', () => {
     const { app, chart } = platform();
     new Gateway(chart, 'edge', {

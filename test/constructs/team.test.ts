@@ -123,6 +123,14 @@ describe('a grant is checked when it is made', () => {
       /grantTeam\("blog"\).namespace: namespace "apps" is already granted to team "shop" \(platform\/edge\/shop\); one namespace belongs to one team/);
   });
 
+  test('a refused grant leaves nothing behind, so it can be made again correctly', () => {
+    const { app, gateway } = fixture();
+    expect(() => gateway.grantTeam('shop', { namespace: 'shop', listeners: ['admin'], createNamespace: true })).toThrow(/"admin" is not a listener/);
+    gateway.grantTeam('shop', { namespace: 'shop', listeners: ['web'], createNamespace: true });
+    expect(gateway.grants.map((g) => g.listeners)).toEqual([['web']]);
+    expect(synth(app).filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+  });
+
   test('a team is granted once per Gateway', () => {
     const { gateway } = fixture();
     gateway.grantTeam('shop', { namespace: 'shop' });

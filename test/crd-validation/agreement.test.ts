@@ -5,11 +5,9 @@
  */
 import { App, Chart, Duration } from 'cdk8s';
 import * as fc from 'fast-check';
-import { CrdValidator } from './crd-validator';
+import { describeWithCrds } from './crd-validator';
 import { Backend, Gateway, HttpFilter, HttpMatch, HttpRoute, HttpRouteRule } from '../../src';
 
-const validator = CrdValidator.load();
-const maybe = validator ? describe : describe.skip;
 const backend = Backend.fromServiceName('api', { port: 8080 });
 
 /** Renders a route with one rule; undefined when the construct refuses it (with the message). */
@@ -24,17 +22,15 @@ function render(rule: HttpRouteRule, hostnames?: string[]): { spec?: any; error?
   return { spec: chart.toJson()[0] };
 }
 
-function crdErrors(obj: any): string[] {
-  return validator!.validate(obj, 'experimental');
-}
-
 function rawRoute(spec: any): any {
   return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'ns' }, spec };
 }
 
 const pathChars = fc.constantFrom('/', '/', '.', '%', '2', 'f', 'F', '#', 'a', 'a', 'Z', '0', ' ', '~', '?', '@', ':', '-', '_', '"', 'é');
 
-maybe('constructs and CRDs agree', () => {
+describeWithCrds('constructs and CRDs agree', (validator) => {
+  const crdErrors = (obj: any): string[] => validator.validate(obj, 'experimental');
+
   test('paths: the construct accepts exactly what the CRD accepts', () => {
     const seen = { accepted: 0, rejected: 0 };
     const paths = fc.tuple(fc.constantFrom('', '/', '/', '/'), fc.string({ unit: pathChars, minLength: 0, maxLength: 10 })).map(([a, b]) => a + b).filter((p) => p.length > 0);
@@ -57,7 +53,7 @@ maybe('constructs and CRDs agree', () => {
   });
 
   test('hostnames: whatever the construct accepts, the CRD accepts', () => {
-    const hostChars = fc.constantFrom('a', 'b', '0', '-', '.', '.', '*', 'A', '_');
+    const hostChars = fc.oneof({ arbitrary: fc.constantFrom('a', 'b', '0', '.'), weight: 6 }, fc.constantFrom('-', '*', 'A', '_'));
     let accepted = 0;
     fc.assert(fc.property(fc.string({ unit: hostChars, minLength: 1, maxLength: 10 }), (hostname) => {
       const { spec, error } = render({ backends: [backend] }, [hostname]);
@@ -69,7 +65,8 @@ maybe('constructs and CRDs agree', () => {
   });
 
   test('header names and values: whatever the construct accepts, the CRD accepts', () => {
-    const chars = fc.constantFrom('a', 'X', '-', ' ', '\t', ':', '!', '~', '\n', '"', '\u007f');
+    // mostly valid characters, so that both outcomes are common
+    const chars = fc.oneof({ arbitrary: fc.constantFrom('a', 'X', '-', '!', '~'), weight: 6 }, fc.constantFrom(' ', '\t', ':', '\n', '"', '\u007f'));
     let accepted = 0;
     const text = fc.string({ unit: chars, minLength: 1, maxLength: 6 });
     fc.assert(fc.property(text, text, (name, value) => {

@@ -38,6 +38,8 @@ export interface CelStats {
   readonly exercised: number;
   /** Total rule evaluations. */
   readonly evaluations: number;
+  /** Rules of the kinds and versions validated that no object reached (their field was never set). */
+  readonly notReached: string[];
   /** Transition rules (they read `oldSelf`): they only run on update, never on create. */
   readonly transitionRules: string[];
   /** Rules rewritten into an equivalent that cel-js can run (RE2 `(?i)`, has() after an index), grouped by place. */
@@ -107,6 +109,8 @@ export class CrdValidator {
   private readonly transition = new Set<string>();
   private readonly translated = new Map<string, number>();
   private evaluations = 0;
+  /** `Kind/version` of every object validated, to list the rules no object reached. */
+  private readonly versionsSeen = new Set<string>();
   private readonly env: CelEnvironment;
   private readonly ajv: Ajv;
 
@@ -144,6 +148,7 @@ export class CrdValidator {
     const s = this.schemas.get(key);
     const where = `${obj.kind} ${obj.metadata?.namespace ?? '(no namespace)'}/${obj.metadata?.name}`;
     if (!s) return [`${where}: ${obj.apiVersion} ${obj.kind} is not served by the ${channel} channel`];
+    this.versionsSeen.add(`${s.kind}/${s.version}`);
     const data = JSON.parse(JSON.stringify(obj));
     const errors: string[] = [];
     errors.push(...this.validateMetadata(data.metadata));
@@ -163,6 +168,7 @@ export class CrdValidator {
       compiled: this.ruleIds.size,
       exercised: this.exercised.size,
       evaluations: this.evaluations,
+      notReached: [...this.ruleIds].filter((id) => this.versionsSeen.has(id.split(' ')[0]) && !this.exercised.has(id) && !/\boldSelf\b/.test(id)).sort(),
       transitionRules: [...this.transition].sort(),
       translated: [...this.translated].sort().map(([k, n]) => `${k} (${n} rule${n > 1 ? 's' : ''})`),
       unsupported: [...this.unsupported.values()],
@@ -175,6 +181,8 @@ export class CrdValidator {
     const lines = [
       `crd-validation: CEL rules compiled from the CRDs: ${s.compiled} (channels: ${this.channels.join(', ')})`,
       `crd-validation: CEL rules exercised by the objects validated: ${s.exercised}; evaluations: ${s.evaluations}`,
+      `crd-validation: rules of the validated kinds/versions no object reached (field never set): ${s.notReached.length}`,
+      ...s.notReached.map((r) => `  - ${r.length > 160 ? `${r.slice(0, 157)}...` : r}`),
       `crd-validation: transition rules (oldSelf, update-only, not applicable to create): ${s.transitionRules.length}`,
       ...s.transitionRules.map((r) => `  - ${r}`),
       `crd-validation: rules rewritten into an equivalent cel-js can run: ${[...this.translated.values()].reduce((a, b) => a + b, 0)}`,
@@ -370,4 +378,21 @@ function toCel(schema: any, data: any): any {
     return out;
   }
   return data;
+}
+
+/**
+ * A CRD-validation suite: `body` runs with a validator, and the CEL report is printed after it. Without
+ * CRDs the suite shows one skipped test whose title says why.
+ */
+export function describeWithCrds(name: string, body: (validator: CrdValidator) => void): void {
+  const validator = CrdValidator.load();
+  describe(name, () => {
+    if (!validator) {
+      test.skip('SKIPPED: no Gateway API v1.6.1 CRDs (set GATEWAY_API_CRDS, or put them in ../shared/gateway-api/v1.6.1)', () => undefined);
+      return;
+    }
+    // eslint-disable-next-line no-console
+    afterAll(() => console.log(validator.report()));
+    body(validator);
+  });
 }

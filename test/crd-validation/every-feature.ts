@@ -138,6 +138,26 @@ export function buildEveryFeature(): App {
       },
       { name: 'redirect-307', matches: [HttpMatch.pathExact('/tmp')], filters: [HttpFilter.redirect({ statusCode: RedirectStatusCode.TEMPORARY_REDIRECT, path: PathModifier.fullPath('/x') })] },
       { name: 'blue-green', matches: [HttpMatch.pathPrefix('/admin')], backends: TrafficSplit.blueGreen(api, api, BlueGreen.BLUE), timeout: Duration.seconds(0) },
+      {
+        // every filter type once more, on a backend
+        name: 'backend-filters',
+        matches: [HttpMatch.pathPrefix('/per-backend')],
+        backends: [
+          Backend.fromServiceName('api', {
+            port: 8080,
+            filters: [
+              HttpFilter.cors({ allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'] }),
+              HttpFilter.mirror(Backend.fromServiceName('shadow', { port: 8080 }), { fraction: { numerator: 1 } }),
+              HttpFilter.externalAuthHttp(auth),
+              HttpFilter.redirect({ path: PathModifier.prefix('/elsewhere') }),
+            ],
+          }),
+          Backend.fromServiceName('api-v2', {
+            port: 8080,
+            filters: [HttpFilter.externalAuthGrpc(auth), HttpFilter.redirect({ path: PathModifier.fullPath('/v2') })],
+          }),
+        ],
+      },
     ],
   });
   shop.grpcRoute(shopChart, 'grpc', {
@@ -151,11 +171,19 @@ export function buildEveryFeature(): App {
         ],
         filters: [
           GrpcFilter.requestHeaders({ add: { 'x-from': 'gateway' } }), GrpcFilter.responseHeaders({ remove: ['x-internal'] }),
-          GrpcFilter.mirror(Backend.fromServiceName('cart-shadow', { port: 9090 })), GrpcFilter.extension({ group: 'example.com', kind: 'Jwt', name: 'jwt' }),
+          GrpcFilter.mirror(Backend.fromServiceName('cart-shadow', { port: 9090 }), { fraction: { numerator: 1, denominator: 10 } }),
+          GrpcFilter.extension({ group: 'example.com', kind: 'Jwt', name: 'jwt' }),
         ],
         backends: [
           Backend.fromServiceName('cart', { port: 9090, weight: 4 }),
-          Backend.fromServiceName('cart-v2', { port: 9090, weight: 1, filters: [HttpFilter.requestHeaders({ set: { 'x-v': '2' } })] }),
+          Backend.fromServiceName('cart-v2', {
+            port: 9090,
+            weight: 1,
+            filters: [
+              HttpFilter.requestHeaders({ set: { 'x-v': '2' } }),
+              HttpFilter.mirror(Backend.fromServiceName('cart-shadow', { port: 9090 }), { fraction: { numerator: 1, denominator: 50 } }),
+            ],
+          }),
         ],
         sessionPersistence: { type: SessionPersistenceType.COOKIE, cookieLifetime: CookieLifetime.SESSION },
       },
