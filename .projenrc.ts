@@ -62,6 +62,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       testTimeout: 30_000,
       // e2e tests start real processes; keep them from starving each other on 2 cores
       maxWorkers: 2,
+      // installs the pods' Node 24 into .cache/ once (the data-plane e2e tests run on it)
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   },
   eslintOptions: {
@@ -93,6 +95,12 @@ project.testTask.prependSpawn(bundle);
 project.addTask('demo', {
   description: 'Synthesize examples/quickstart and run it on this machine with echo backends; prints curl commands',
   exec: 'node scripts/demo.mjs',
+});
+
+// bench/http: this data plane vs nginx, @fastify/http-proxy and http-proxy on one core each (installs wrk and nginx)
+project.addTask('bench:http', {
+  description: 'Benchmark HTTP/1.1 proxying against nginx and Node peers; writes bench/results/http.json and http.svg',
+  exec: 'node bench/http/run.mjs',
 });
 
 project.addTask('import', {

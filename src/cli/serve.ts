@@ -27,7 +27,7 @@ manifests supply certificates and CA bundles.
   --address     address to bind (default 127.0.0.1)
   --admin-port  serve /healthz, /readyz and /metrics on this port
 
-Prints one "listening <kind> <listenerPort> <address>:<port> <listeners>" line per bound port, then "ready".`;
+Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".`;
 
 const FLAGS = {
   'manifests': { value: true, repeat: true },

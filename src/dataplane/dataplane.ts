@@ -185,7 +185,8 @@ export class DataPlane implements PortServerEnv {
       try {
         const bound = await server.listen(this.args.address, local);
         this.servers.set(p.port, server);
-        this.out(`listening ${p.kind} ${p.port} ${hostPort(this.args.address, bound)} ${p.listeners.map((l) => l.id).join(',')}`);
+        // one line per listener (several listeners may share a port)
+        for (const l of p.listeners) this.out(`listening ${l.protocol} ${p.port} ${hostPort(this.args.address, bound)} ${l.id}`);
       } catch (e) {
         const msg = `cannot bind port ${p.port} on ${hostPort(this.args.address, local)}: ${(e as Error).message}` +
           (local === p.port && p.port < 1024 ? ` (ports below 1024 need privileges; map it with --port-map ${p.port}=<port>)` : '');

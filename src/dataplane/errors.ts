@@ -16,6 +16,7 @@ export type GatewayErrorCode =
   | 'GW_UPSTREAM_UNREACHABLE'
   | 'GW_UPSTREAM_RESET'
   | 'GW_UPSTREAM_PROTOCOL'
+  | 'GW_UPSTREAM_TLS'
   | 'GW_UPSTREAM_TIMEOUT'
   | 'GW_REQUEST_TIMEOUT'
   | 'GW_DRAINING'
@@ -41,6 +42,7 @@ const INFO: Record<GatewayErrorCode, ErrorInfo> = {
   GW_UPSTREAM_UNREACHABLE: { status: 503, grpcStatus: 14, message: 'the backend could not be reached' },
   GW_UPSTREAM_RESET: { status: 502, grpcStatus: 14, message: 'the backend closed the connection before answering' },
   GW_UPSTREAM_PROTOCOL: { status: 502, grpcStatus: 14, message: 'the backend answered with an invalid HTTP response' },
+  GW_UPSTREAM_TLS: { status: 502, grpcStatus: 14, message: 'the TLS handshake with the backend failed (certificate not trusted or not matching its BackendTLSPolicy)' },
   GW_UPSTREAM_TIMEOUT: { status: 504, grpcStatus: 4, message: 'the backend did not answer within the backendRequest timeout' },
   GW_REQUEST_TIMEOUT: { status: 504, grpcStatus: 4, message: 'the request did not complete within the request timeout' },
   GW_DRAINING: { status: 503, grpcStatus: 14, message: 'the gateway is shutting down' },

@@ -2,8 +2,8 @@
  * The data-plane process: `node dataplane.js --config <file> [options]` (see DATAPLANE_USAGE).
  * Bundled by esbuild into assets/dataplane.js; no runtime dependencies.
  *
- * stdout: `admin <addr>:<port>`, one `listening <kind> <configPort> <addr>:<port> <listener ids>` per
- * bound port, then `ready`; after that, JSON log lines (access log and events).
+ * stdout: `admin <addr>:<port>`, one `listening <protocol> <listenerPort> <addr>:<port> <listener id>` per
+ * bound listener, then `ready`; after that, JSON log lines (access log and events).
  */
 import { DATAPLANE_USAGE, parseDataPlaneArgs, UsageError } from './args';
 import { ConfigError, DataPlane } from './dataplane';

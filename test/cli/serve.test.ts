@@ -91,7 +91,7 @@ describe('serve --manifests', () => {
     const listening = gw.lines.filter((l) => l.startsWith('listening '));
     expect(listening).toEqual([
       expect.stringMatching(/^listening HTTP 80 127\.0\.0\.1:\d+ web$/),
-      expect.stringMatching(/^listening TLS 443 127\.0\.0\.1:\d+ websecure$/),
+      expect.stringMatching(/^listening HTTPS 443 127\.0\.0\.1:\d+ websecure$/),
     ]);
     expect(gw.lines).toContain('ready');
   });

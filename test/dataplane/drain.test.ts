@@ -8,6 +8,7 @@ import { ConfigBuilder } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { startDataPlane } from '../support/processes';
+import { sleep } from '../support/wait';
 
 let echoes: RunningEcho[];
 let config: ReturnType<ConfigBuilder['build']>;
@@ -23,7 +24,6 @@ afterAll(async () => {
   await Promise.all((echoes ?? []).map((e) => e.close()));
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const start = (args: string[] = []) => startDataPlane({ config, backends: { 'default/echo-a:80': echoes[0].target }, args });
 
 test('SIGTERM during a slow request lets it finish, then the process exits 0', async () => {

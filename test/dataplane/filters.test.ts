@@ -8,6 +8,7 @@ import { ConfigBuilder, exact, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 let gw: Spawned;
 let echoes: RunningEcho[];
@@ -312,10 +313,3 @@ test('a filter this data plane cannot run answers 500 GW_UNSUPPORTED_FILTER', as
   expect(res.headers['x-gateway-error']).toBe('GW_UNSUPPORTED_FILTER');
 });
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

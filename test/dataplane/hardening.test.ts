@@ -75,6 +75,14 @@ describe('request smuggling', () => {
     expect(statusOf(raw)).toBe(400);
   });
 
+  test('an Upgrade: h2c request is answered as plain HTTP/1.1; the upgrade never reaches the backend', async () => {
+    const raw = await rawRequest(port, 'GET /public/h2c HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n');
+    expect(statusOf(raw)).toBe(200);
+    const echo = JSON.parse(raw.slice(raw.indexOf('{')));
+    expect(echo.headers.upgrade).toBeUndefined();
+    expect(echo.headers['http2-settings']).toBeUndefined();
+  });
+
   test('pipelined requests are answered in order, each routed on its own', async () => {
     const raw = await rawRequest(port, 'GET /public/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /admin/2 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
     const pods = [...raw.matchAll(/"pod":"(\w+)","namespace":"default","method":"GET","path":"([^"]+)"/g)].map((m) => `${m[1]}${m[2]}`);

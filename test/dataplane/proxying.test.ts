@@ -11,6 +11,7 @@ import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request, request2 } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
+import { waitFor } from '../support/wait';
 
 let gw: Spawned;
 let echoes: RunningEcho[];
@@ -154,8 +155,11 @@ test('a backend with appProtocol kubernetes.io/h2c is spoken to over HTTP/2 clea
   expect(res.json.pod).toBe('echo-h2');
 });
 
-test('a WebSocket upgrade is tunnelled to the backend both ways', async () => {
-  const socket = new WebSocket(gw.url(80, '/ws/chat').replace('http:', 'ws:'));
+test.each([
+  ['an appProtocol kubernetes.io/ws backend', '/ws/chat'],
+  ['a plain HTTP/1.1 backend (Upgrade header)', '/plain-ws'],
+])('a WebSocket upgrade is tunnelled both ways to %s', async (_what, path) => {
+  const socket = new WebSocket(gw.url(80, path).replace('http:', 'ws:'));
   const messages: string[] = [];
   await new Promise<void>((resolve, reject) => {
     socket.on('message', (m) => {
@@ -166,7 +170,7 @@ test('a WebSocket upgrade is tunnelled to the backend both ways', async () => {
     socket.on('error', reject);
   });
   socket.close();
-  expect(JSON.parse(messages[0]).path).toBe('/ws/chat');
+  expect(JSON.parse(messages[0]).path).toBe(path);
   expect(messages[1]).toBe('ping over the gateway');
 });
 
@@ -185,10 +189,3 @@ async function curl(...args: string[]): Promise<string> {
   return (await promisify(execFile)('curl', ['-sS', '--max-time', '5', ...args], { encoding: 'utf8' })).stdout;
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -89,6 +89,16 @@ test('50 reloads under concurrent load fail no request', async () => {
   expect(res.headers['x-config-version']).toBe('51');
 });
 
+test('a request in flight finishes on the config it started with', async () => {
+  const before = await request(gw.url(80, '/x'));
+  const slow = request(gw.url(80, '/slow?delay=800'));
+  await new Promise((r) => setTimeout(r, 200));
+  const next = Number(before.headers['x-config-version']) + 1;
+  await reloadTo(JSON.stringify(configVersion(next)));
+  expect((await request(gw.url(80, '/fast'))).headers['x-config-version']).toBe(String(next));
+  expect((await slow).headers['x-config-version']).toBe(before.headers['x-config-version']);
+});
+
 test('an invalid config is refused, logged and counted; the last good config keeps serving', async () => {
   const before = await request(gw.url(80, '/x'));
   volume.write({ 'config.json': JSON.stringify({ ...configVersion(99), httpRules: 'nope' }) });
@@ -99,7 +109,7 @@ test('an invalid config is refused, logged and counted; the last good config kee
   expect(after.headers['x-config-version']).toBe(before.headers['x-config-version']);
   const metrics = (await request(`http://127.0.0.1:${gw.adminPort}/metrics`)).body;
   expect(metrics).toMatch(/cdk8s_gateway_config_reloads_total\{gateway="default\/gw",result="failure"\} 1/);
-  expect(metrics).toMatch(/cdk8s_gateway_config_reloads_total\{gateway="default\/gw",result="success"\} 50/);
+  expect(metrics).toMatch(/cdk8s_gateway_config_reloads_total\{gateway="default\/gw",result="success"\} 51/);
   expect(metrics).toMatch(/cdk8s_gateway_config_last_reload_successful\{gateway="default\/gw"\} 0/);
 });
 

@@ -13,7 +13,7 @@ export class Spawned {
   /** Every stdout line so far (the JSON log lines too). */
   public readonly lines: string[] = [];
   public readonly stderr: string[] = [];
-  /** `listening <kind> <configPort> <addr>:<port> ...` → configPort → bound port. */
+  /** `listening <protocol> <listenerPort> <addr>:<port> <listener>` → listener port → bound port. */
   public readonly ports = new Map<number, number>();
   public adminPort?: number;
   public exitCode: number | null | undefined;

@@ -120,9 +120,18 @@ export function createParser(type: number, owner: ParserOwner, maxHeaderSize: nu
   return p;
 }
 
+/** A socket's native stream handle (TCPWrap, TLSWrap). */
+export interface StreamHandle {
+  /** Set while a parser consumes it (node:http uses the same flag). */
+  _consumed?: boolean;
+  readonly isStreamBase?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
 /** A socket's native stream handle when the parser can read from it directly (plain TCP and TLS sockets). */
-export function consumableHandle(socket: { _handle?: unknown }): unknown {
-  const h = socket._handle as { isStreamBase?: boolean; _consumed?: boolean } | null | undefined;
+export function consumableHandle(socket: object): StreamHandle | undefined {
+  const h = (socket as { _handle?: StreamHandle | null })._handle;
   return h && h.isStreamBase && !h._consumed ? h : undefined;
 }
 

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
-import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST } from './native-parser';
+import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
 import { Exchange } from '../proxy/exchange';
 
 const CRLF = '\r\n';
@@ -31,7 +31,7 @@ export class H1ServerConnection implements ParserOwner {
   private upgradeRest: Buffer[] | null = null;
   private tunnelled = false;
   /** The stream handle llhttp reads from directly (see attach), or null when reading through 'data' events. */
-  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
+  private consumed: StreamHandle | null = null;
 
   constructor(
     public readonly socket: net.Socket,
@@ -59,9 +59,9 @@ export class H1ServerConnection implements ParserOwner {
       if (!this.closed) this.socket.on('data', this.onData);
       return;
     }
-    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    const handle = consumableHandle(this.socket);
     if (handle) {
-      this.consumed = handle as NonNullable<H1ServerConnection['consumed']>;
+      this.consumed = handle;
       this.consumed._consumed = true;
       this.parser.consume(handle);
     } else {
@@ -156,7 +156,8 @@ export class H1ServerConnection implements ParserOwner {
     else if (typeof rec['content-length'] === 'string') x.contentLength = Number(rec['content-length']);
     if (upgrade) {
       if (x.method === 'CONNECT') x.connectMethod = true;
-      else x.upgrade = typeof rec.upgrade === 'string' ? rec.upgrade : '';
+      // h2c upgrades are not forwarded: a backend speaking HTTP/2 to the client would bypass routing
+      else x.upgrade = typeof rec.upgrade === 'string' && !/^\s*h2c\s*$/i.test(rec.upgrade) ? rec.upgrade : '';
       // llhttp stops after an Upgrade request: this connection ends with it (tunnel or not)
       x.closeAfter = true;
       this.upgradeRest = [];

@@ -49,7 +49,8 @@ export class FileWatcher {
   }
 }
 
-function stampOf(file: string): string {
+/** realpath, mtime, size and inode of a file ('missing' when it is not there). */
+export function stampOf(file: string): string {
   try {
     const real = fs.realpathSync(file);
     const st = fs.statSync(real);

@@ -235,7 +235,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   public onUpstreamHead(status: number, reason: string, headers: string[]): void {
     if (this.done) return;
     this.upstreamMs = performance.now() - this.attemptStart;
-    this.choice?.upstreamDuration?.observe(this.upstreamMs / 1000);
+    this.choice?.upstreamDuration.observe(this.upstreamMs / 1000);
     const plan = this.plan!;
     if (plan.retryCodes?.has(status) && this.canRetry()) {
       this.abortUpstream();

@@ -13,8 +13,12 @@ export const RESPONSE_HOP_BY_HOP: ReadonlySet<string> = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate',
 ]);
 
-/** Names listed in a Connection header (also hop-by-hop), lower-case. */
-export function connectionTokens(value: string | string[]): Set<string> {
+const PLAIN_CONNECTION = /^\s*(keep-alive|close|upgrade)\s*$/i;
+
+/** Names listed in a Connection header (also hop-by-hop), lower-case; undefined when it lists none. */
+export function connectionTokens(value: string | string[]): Set<string> | undefined {
+  // the usual `keep-alive` / `close` lists no header: no Set for them
+  if (typeof value === 'string' && PLAIN_CONNECTION.test(value)) return undefined;
   const out = new Set<string>();
   for (const v of Array.isArray(value) ? value : [value]) {
     for (const t of v.split(',')) {

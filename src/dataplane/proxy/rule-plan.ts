@@ -26,10 +26,11 @@ export class BackendChoice {
   /** Backend label for metrics and logs (`ns/svc:port`, or `invalid:<reason>`). */
   public readonly label: string;
   public readonly weight: number;
-  public readonly upstreamDuration?: HistogramSeries;
-  public readonly upstreamErrors = new Map<string, Series>();
-  public readonly retries: Series;
-  private readonly byCode = new Map<number, Series>();
+  private upstreamErrors?: Map<string, Series>;
+  private byCode?: Map<number, Series>;
+  // metric series are created on first use: 10,000 routes must not mean 10,000 idle histograms
+  private upstreamDurationSeries?: HistogramSeries;
+  private retriesSeries?: Series;
 
   constructor(
     private readonly plan: RulePlan, wb: WeightedBackendConfig, config: DataPlaneConfig,
@@ -46,27 +47,36 @@ export class BackendChoice {
     this.rewrite = own.rewrite ?? plan.rewrite;
     this.mirrors = [...ruleMirrors, ...own.mirrors];
     this.unsupported = own.unsupported;
-    if (this.backend) this.upstreamDuration = metrics.upstreamDuration.get(labels({ gateway: plan.gatewayLabel, backend: this.label }));
-    this.retries = metrics.retries.get(labels({ gateway: plan.gatewayLabel, route: plan.routeLabel, backend: this.label }));
+  }
+
+  public get upstreamDuration(): HistogramSeries {
+    return this.upstreamDurationSeries ??= this.metrics.upstreamDuration.get(labels({ gateway: this.plan.gatewayLabel, backend: this.label }));
+  }
+
+  public get retries(): Series {
+    const plan = this.plan;
+    return this.retriesSeries ??= this.metrics.retries.get(labels({ gateway: plan.gatewayLabel, route: plan.routeLabel, backend: this.label }));
   }
 
   /** The requests counter for a status code (cached per code). */
   public requests(code: number): Series {
-    let s = this.byCode.get(code);
+    const byCode = this.byCode ??= new Map();
+    let s = byCode.get(code);
     if (!s) {
       s = this.metrics.requests.get(labels({
         gateway: this.plan.gatewayLabel, route: this.plan.routeLabel, rule: this.plan.ruleLabel, backend: this.label, code: String(code),
       }));
-      this.byCode.set(code, s);
+      byCode.set(code, s);
     }
     return s;
   }
 
   public upstreamError(code: string): Series {
-    let s = this.upstreamErrors.get(code);
+    const errors = this.upstreamErrors ??= new Map();
+    let s = errors.get(code);
     if (!s) {
       s = this.metrics.upstreamErrors.get(labels({ gateway: this.plan.gatewayLabel, backend: this.label, code }));
-      this.upstreamErrors.set(code, s);
+      errors.set(code, s);
     }
     return s;
   }
@@ -93,8 +103,8 @@ export class RulePlan {
   public readonly requestTimeoutMs: number;
   public readonly backendTimeoutMs: number;
   public readonly session?: SessionPlan;
-  public readonly duration: HistogramSeries;
-  private readonly noBackendSeries = new Map<number, Series>();
+  private durationSeries?: HistogramSeries;
+  private noBackendSeries?: Map<number, Series>;
 
   constructor(
     public readonly rule: HttpRuleConfig, config: DataPlaneConfig, public readonly gatewayLabel: string, private readonly metrics: Metrics,
@@ -121,7 +131,10 @@ export class RulePlan {
     this.requestTimeoutMs = rule.timeouts?.requestMs ?? 0;
     this.backendTimeoutMs = rule.timeouts?.backendRequestMs ?? 0;
     if (rule.sessionPersistence) this.session = new SessionPlan(rule.sessionPersistence, '/');
-    this.duration = metrics.requestDuration.get(labels({ gateway: gatewayLabel, route: this.routeLabel }));
+  }
+
+  public get duration(): HistogramSeries {
+    return this.durationSeries ??= this.metrics.requestDuration.get(labels({ gateway: this.gatewayLabel, route: this.routeLabel }));
   }
 
   /** A weighted random backend; undefined when the rule has none. */
@@ -155,12 +168,13 @@ export class RulePlan {
 
   /** Requests counter for answers given before a backend was chosen (redirects, CORS preflights, errors). */
   public requests(code: number): Series {
-    let s = this.noBackendSeries.get(code);
+    const series = this.noBackendSeries ??= new Map();
+    let s = series.get(code);
     if (!s) {
       s = this.metrics.requests.get(labels({
         gateway: this.gatewayLabel, route: this.routeLabel, rule: this.ruleLabel, backend: '', code: String(code),
       }));
-      this.noBackendSeries.set(code, s);
+      series.set(code, s);
     }
     return s;
   }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import type { CaBundleRef, CertificateRef } from '../../config/dataplane-config';
+import { stampOf } from '../ops/file-watcher';
 
 /** A certificate Secret loaded from disk, ready to serve. */
 export interface LoadedCertificate {
@@ -96,16 +97,6 @@ export class CertStore {
     } catch (e) {
       return new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-  }
-}
-
-function stampOf(file: string): string {
-  try {
-    const real = fs.realpathSync(file);
-    const st = fs.statSync(real);
-    return `${real}:${st.mtimeMs}:${st.size}:${st.ino}`;
-  } catch {
-    return 'missing';
   }
 }
 

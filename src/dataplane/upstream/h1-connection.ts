@@ -3,7 +3,7 @@ import * as tls from 'node:tls';
 import { GatewayErrorCode } from '../errors';
 import type { H1Pool } from './h1-pool';
 import { UpstreamConnection, UpstreamSink } from './sink';
-import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE } from '../http1/native-parser';
+import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE, StreamHandle } from '../http1/native-parser';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
@@ -30,11 +30,13 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   private keepAlive = true;
   private interim = false;
   private paused = false;
+  /** TLS backends: the handshake completed (errors before it are certificate or protocol problems). */
+  private handshaken = false;
   /** Set when a 101 answer turns the connection into a tunnel. */
   private upgraded = false;
   private upgradeHead: { status: number; reason: string; headers: string[] } | null = null;
   /** Plain TCP: llhttp reads the handle directly once connected (no 'data' events). */
-  private consumed: { readStart(): number; readStop(): number; _consumed?: boolean } | null = null;
+  private consumed: StreamHandle | null = null;
 
   constructor(private readonly pool: H1Pool, tlsOptions: tls.ConnectionOptions | undefined) {
     const { host, port } = pool.endpoint;
@@ -46,6 +48,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     this.socket.on('close', this.onClose);
     this.socket.on('drain', this.onDrain);
     if (!tlsOptions) this.socket.once('connect', this.onConnect);
+    else this.socket.once('secureConnect', () => { this.handshaken = true; });
   }
 
   /** Hands the connection to a request. */
@@ -197,10 +200,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   // --- socket events (bound once per connection) ----------------------------------------------
 
   private onConnect = (): void => {
-    const handle = consumableHandle(this.socket as unknown as { _handle?: unknown });
+    const handle = consumableHandle(this.socket);
     if (!handle || this.closed) return;
     this.socket.removeListener('data', this.onData);
-    this.consumed = handle as NonNullable<H1Connection['consumed']>;
+    this.consumed = handle;
     this.consumed._consumed = true;
     this.parser.consume(handle);
   };
@@ -240,8 +243,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   }
 
   private onError = (err: NodeJS.ErrnoException): void => {
-    this.fail(err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND'
-      ? 'GW_UPSTREAM_UNREACHABLE' : 'GW_UPSTREAM_RESET', `${err.code ?? 'error'}: ${err.message}`, err.code === 'ECONNREFUSED');
+    const unreachable = err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH' || err.code === 'ENOTFOUND';
+    const tlsFailure = !unreachable && this.pool.endpoint.tls !== undefined && !this.handshaken;
+    this.fail(unreachable ? 'GW_UPSTREAM_UNREACHABLE' : tlsFailure ? 'GW_UPSTREAM_TLS' : 'GW_UPSTREAM_RESET',
+      `${err.code ?? 'error'}: ${err.message}`, err.code === 'ECONNREFUSED');
   };
 
   private onClose = (): void => {

@@ -29,6 +29,8 @@ export class Upstreams {
   private readonly h2 = new Map<string, H2Upstream>();
   private readonly dnsCache = new Map<string, DnsEntry>();
   private readonly endpoints = new Map<string, Endpoint>();
+  /** Endpoints of --backend mappings, per backend (they never change while the process runs). */
+  private readonly mappedEndpoints = new WeakMap<BackendConfig, { endpoint: Endpoint; version: number }>();
 
   constructor(
     private readonly backendMap: ReadonlyMap<string, HostPort>,
@@ -38,8 +40,15 @@ export class Upstreams {
 
   /** The host:port to dial now, a promise when DNS must be asked first, or an Error when it cannot be resolved. */
   public resolve(backend: BackendConfig, clusterDomain: string): Endpoint | Promise<Endpoint | Error> | Error {
+    const known = this.mappedEndpoints.get(backend);
+    if (known && known.version === this.certs.version) return known.endpoint;
     const mapped = this.backendMap.get(backend.id);
-    if (mapped) return this.endpoint(backend, mapped.host, mapped.port);
+    if (mapped) {
+      const endpoint = this.endpoint(backend, mapped.host, mapped.port);
+      // an Error (a CA bundle missing) is not kept: the file may appear
+      if (!(endpoint instanceof Error)) this.mappedEndpoints.set(backend, { endpoint, version: this.certs.version });
+      return endpoint;
+    }
     const name = `${backend.name}.${backend.namespace}.svc.${clusterDomain}`;
     const e = this.dnsCache.get(name);
     const now = Date.now();
@@ -152,7 +161,8 @@ export class Upstreams {
     } else {
       options.rejectUnauthorized = false;
     }
-    const key = `${host}:${port}|tls|${t ? `${t.policy.namespace}/${t.policy.name}` : ''}|${backend.protocol}|${this.certs.version}`;
+    // TLS settings are per backend (SNI hostname, CAs, SANs): connections are never shared across backends
+    const key = `${host}:${port}|tls|${backend.id}|${backend.protocol}|${this.certs.version}`;
     return this.cachedEndpoint(key, host, port, options);
   }
 
