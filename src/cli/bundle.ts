@@ -8,7 +8,7 @@ import type * as kplus from 'cdk8s-plus-28';
 import { parseArgs, parseObjectKey, UsageError } from './args';
 import { diagnosticLines } from './compiled-gateways';
 import { loadManifests } from './manifests';
-import { compile } from '../compiler';
+import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { GatewayDataPlaneOptions } from '../deploy/gateway-data-plane';
 import type { DataPlaneLogLevel } from '../deploy/options';
 
@@ -37,8 +37,9 @@ replica, a PodDisruptionBudget. Apply them next to the manifests.
   --log-level        debug, info, warn or error (default info)
   --strict           Services, Secrets and ConfigMaps missing from the manifests are errors
 
-Exit code: 0 when every selected Gateway got its data plane, 1 when one is not accepted or cannot be
-deployed (the reason is printed), 2 on a usage error.`;
+Exit code: 0 when every selected Gateway got its data plane, 1 when the manifests have a problem \`cdk8s synth\`
+would fail on (a Gateway or route not accepted, an unresolved reference: printed with the fix) or a Gateway
+cannot be deployed, 2 on a usage error.`;
 
 const SERVICE_TYPES = ['LoadBalancer', 'NodePort', 'ClusterIP'];
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -118,7 +119,12 @@ export async function run(argv: string[]): Promise<number> {
       gatewayClassNames: args.flags['gateway-class'] ?? [DEFAULT_CLASS],
       references: args.switches.has('strict') ? 'strict' : 'namespace',
     });
-    const errors = diagnosticLines(result.diagnostics.filter((d) => d.severity === 'error'), loaded.sources);
+    const findings = synthReport({ status: result.status, diagnostics: [] });
+    const errors = [
+      ...diagnosticLines(result.diagnostics.filter((d) => d.severity === 'error'), loaded.sources),
+      ...findings.filter((f) => f.severity === 'error').map((f) => `error: ${formatSynthFinding(f)}`),
+    ];
+    const warnings = findings.filter((f) => f.severity === 'warning').map((f) => `warning: ${formatSynthFinding(f)}`);
     const ours = result.status.filter((s) => s.kind === 'Gateway' && (!selected || (s.namespace === selected.namespace && s.name === selected.name)));
     if (ours.length === 0) {
       const all = loaded.objects.filter((o: any) => o?.kind === 'Gateway').map((o: any) => `${o.metadata?.namespace ?? 'default'}/${o.metadata?.name} (class ${o.spec?.gatewayClassName})`);
@@ -129,15 +135,10 @@ export async function run(argv: string[]): Promise<number> {
     // the objects land in the namespace of their Gateway
     const { cdk8s, dataPlane, inputs } = await loadRenderer();
     const app = new cdk8s.App();
-    const warnings: string[] = [];
     for (const gw of ours) {
       const ns = gw.namespace!;
       const config = result.configs.find((c) => c.gateway.namespace === ns && c.gateway.name === gw.name);
-      if (!config) {
-        errors.push(`error: Gateway ${ns}/${gw.name} is not accepted, so no data plane can be written for it: ${inputs.notAcceptedReason(result.status, ns, gw.name)}`);
-        continue;
-      }
-      warnings.push(...inputs.routeProblems(result.status, ns, gw.name));
+      if (!config) continue; // not accepted: the findings say why
       const object = loaded.objects.find((o: any) => o?.kind === 'Gateway' && (o.metadata?.namespace ?? 'default') === ns && o.metadata?.name === gw.name);
       try {
         new dataPlane.GatewayDataPlane(new cdk8s.Chart(app, `${ns}-${gw.name}`), 'DataPlane', inputs.gatewayDataPlaneProps(config, object, opts, loaded.objects));
@@ -145,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
         errors.push(`error: ${(e as Error).message}`);
       }
     }
-    process.stderr.write(warnings.map((w) => `warning: ${w}\n`).join(''));
+    process.stderr.write(warnings.map((w) => `${w}\n`).join(''));
     if (errors.length > 0) {
       process.stderr.write(`${errors.join('\n')}\n`);
       return 1;

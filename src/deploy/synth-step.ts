@@ -1,8 +1,8 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { GatewayDataPlane } from './gateway-data-plane';
-import { gatewayDataPlaneProps, notAcceptedReason, routeProblems } from './gateway-inputs';
-import { compile, formatDiagnostic } from '../compiler';
+import { gatewayDataPlaneProps } from './gateway-inputs';
+import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { addWarning, Warnings } from '../constructs/warnings';
@@ -74,18 +74,22 @@ function renderDataPlanes(root: IConstruct): string[] {
   for (const c of all) if (c instanceof ApiObject && !inDataPlane.has(c)) json.set(c, c.toJson());
   const result = compile([...json.values()]);
 
-  // warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated here
-  const errors = result.diagnostics.filter((d) => d.severity === 'error').map((d) => formatDiagnostic(d));
+  // the spec's conditions as synth errors (not Accepted, unresolved refs) and warnings, each with a fix;
+  // input warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated
+  const findings = synthReport({ status: result.status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
+  const errors = findings.filter((f) => f.severity === 'error').map(formatSynthFinding);
+  for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(root, formatSynthFinding(f));
   for (const gw of gateways) {
     const obj = json.get(gw.apiObject);
     const ns: string = obj.metadata.namespace ?? 'default';
     const name: string = obj.metadata.name;
     const config = result.configs.find((c) => c.gateway.namespace === ns && c.gateway.name === name);
     if (!config) {
-      errors.push(`Gateway ${ns}/${name} is not accepted, so no data plane can be rendered for it: ${notAcceptedReason(result.status, ns, name)}`);
+      if (!findings.some((f) => f.severity === 'error' && f.kind === 'Gateway' && f.namespace === ns && f.name === name)) {
+        errors.push(`Gateway ${ns}/${name}: the compiler produced no config for it, so no data plane can be rendered`);
+      }
       continue;
     }
-    for (const problem of routeProblems(result.status, ns, name)) addWarning(gw, problem);
     try {
       const props = gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]);
       const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, props);

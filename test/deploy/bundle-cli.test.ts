@@ -101,7 +101,7 @@ test('a Gateway that is not accepted is reported and nothing is written', async 
   const out = path.join(dir, 'dataplane.yaml');
   const r = await bundle(['--manifests', dir, '-o', out]);
   expect(r.code).toBe(1);
-  expect(r.stderr).toMatch(/error: Gateway gateway-system\/edge is not accepted, so no data plane can be written for it: Accepted=False InvalidParameters/);
+  expect(r.stderr).toMatch(/error: Gateway gateway-system\/edge: spec: Accepted=False InvalidParameters: .*\. Fix: point parametersRef at an existing core ConfigMap/);
   expect(fs.existsSync(out)).toBe(false);
 });
 

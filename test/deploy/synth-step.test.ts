@@ -105,7 +105,17 @@ test('a Gateway the compiler does not accept fails the synth with the reason', (
   const synth = () => f.app.synth();
 
   // THEN
-  expect(synth).toThrow(/Gateway gateway-system\/edge is not accepted, so no data plane can be rendered for it: Accepted=False InvalidParameters: .*this data plane reads its parameters from a core ConfigMap/);
+  expect(synth).toThrow(/Gateway gateway-system\/edge: spec: Accepted=False InvalidParameters: .*this data plane reads its parameters from a core ConfigMap.*\. Fix: point parametersRef at an existing core ConfigMap/);
+});
+
+test('a route whose backend is missing from a namespace the app defines Services in fails the synth, with the fix', () => {
+  // GIVEN the app defines the Services of gateway-system, but not "missing"
+  const f = fixture();
+  new kplus.Service(f.platform, 'Web', { metadata: { name: 'web' }, ports: [{ port: 8080 }], selector: kplus.Pods.select(f.platform, 'P', { labels: { app: 'web' } }) });
+  route(f, 'broken', '/', 'missing');
+
+  // THEN
+  expect(() => f.app.synth()).toThrow(/HTTPRoute gateway-system\/broken: spec\.parentRefs\[Gateway gateway-system\/edge\]: ResolvedRefs=False BackendNotFound: .*missing.*\. Fix: create the Service/);
 });
 
 test('a certificate in another namespace (allowed by a ReferenceGrant) fails the synth: a pod cannot mount it', () => {
