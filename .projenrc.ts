@@ -52,9 +52,18 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
+      // @marcbachmann/cel-js (the CEL evaluator of test/crd-validation) ships ESM only: compile it to CommonJS for jest
+      transform: {
+        '^.+/node_modules/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true },
+        }),
+      },
+      transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
       testTimeout: 30_000,
       // e2e tests start real processes; keep them from starving each other on 2 cores
       maxWorkers: 2,
+      // installs the pods' Node 24 into .cache/ once (the data-plane e2e tests run on it)
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
     },
   },
   eslintOptions: {
@@ -81,6 +90,18 @@ const bundle = project.addTask('bundle', {
 project.preCompileTask.spawn(bundle);
 // `npm test` on a fresh clone must not depend on a previous build
 project.testTask.prependSpawn(bundle);
+
+// `npm run demo`: the quickstart example running locally from its synthesized YAML (scripts/demo.mjs)
+project.addTask('demo', {
+  description: 'Synthesize examples/quickstart and run it on this machine with echo backends; prints curl commands',
+  exec: 'node scripts/demo.mjs',
+});
+
+// bench/http: this data plane vs nginx, @fastify/http-proxy and http-proxy on one core each (installs wrk and nginx)
+project.addTask('bench:http', {
+  description: 'Benchmark HTTP/1.1 proxying against nginx and Node peers; writes bench/results/http.json and http.svg',
+  exec: 'node bench/http/run.mjs',
+});
 
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',

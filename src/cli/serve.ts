@@ -1,0 +1,149 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { serializeConfig } from '../compiler';
+import { parseArgs, UsageError } from './args';
+import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
+import { notAccepted } from './format-status';
+import { loadManifests } from './manifests';
+import type { DataPlaneConfig } from '../config/dataplane-config';
+import { DataPlaneArgs, HostPort, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
+import { ConfigError, DataPlane } from '../dataplane/dataplane';
+import { parseLogLevel } from '../dataplane/ops/log';
+
+const USAGE = `usage: cdk8s-gateway serve --manifests <file|dir>... [--gateway <ns>/<name>]
+                           [--port-map <listenerPort>=<localPort>]... [--backend <ns>/<service>:<port>=<host>:<port>]...
+                           [--address 127.0.0.1] [--admin-port <n>] [--log-level info] [--no-access-log]
+
+Runs the Gateway described by the manifests (synthesized dist/ or any Gateway API YAML) on this machine,
+with the same data plane the pods run. Its gatewayClassName does not matter. Secrets and ConfigMaps in the
+manifests supply certificates and CA bundles.
+
+  --manifests   YAML/JSON files or directories (repeat for several)
+  --gateway     the Gateway to serve when the manifests hold several
+  --port-map    bind a listener port on another local port (e.g. 80=8080; 0 picks a free port)
+  --backend     send a Service port to host:port (e.g. shop/api:8080=127.0.0.1:3000); other Services are
+                resolved as <service>.<ns>.svc.cluster.local and answer 503 when that fails
+  --address     address to bind (default 127.0.0.1)
+  --admin-port  serve /healthz, /readyz and /metrics on this port
+
+Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".`;
+
+const FLAGS = {
+  'manifests': { value: true, repeat: true },
+  'gateway': { value: true },
+  'port-map': { value: true, repeat: true },
+  'backend': { value: true, repeat: true },
+  'address': { value: true },
+  'admin-port': { value: true },
+  'log-level': { value: true },
+  'no-access-log': {},
+} as const;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let dp: DataPlane;
+  let workDir: string;
+  try {
+    const args = parseArgs(argv, FLAGS);
+    if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    const portMap = new Map<number, number>();
+    for (const v of args.flags['port-map'] ?? []) parsePortMapping(v, portMap);
+    const backendMap = new Map<string, HostPort>();
+    for (const v of args.flags.backend ?? []) parseBackendMapping(v, backendMap);
+    const adminPort = args.flags['admin-port'] ? Number(args.flags['admin-port'][0]) : undefined;
+    if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
+      throw new UsageError(`--admin-port "${args.flags['admin-port']![0]}" is not a port number`);
+    }
+    const compiled = await compileFromFlags(args);
+    const problems = [...compiled.loadErrors.map((e) => `error: ${e}`), ...diagnosticLines(compiled.result.diagnostics, compiled.sources)];
+    if (problems.length) process.stderr.write(`${problems.join('\n')}\n`);
+    const refused = notAccepted(compiled.status);
+    if (refused.length) process.stderr.write(`not accepted (served without them):\n${refused.map((r) => `  ${r}`).join('\n')}\n`);
+    const config = singleConfig(compiled);
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-serve-'));
+    // the Secrets and ConfigMaps the config refers to by name
+    const { objects } = await loadManifests(args.flags.manifests ?? []);
+    const files = writeWorkDir(workDir, config, objects);
+    const dpArgs: DataPlaneArgs = {
+      configFile: files.config,
+      secretsDir: files.secrets,
+      configMapsDir: files.configMaps,
+      adminPort,
+      address: args.flags.address?.[0] ?? '127.0.0.1',
+      portMap,
+      backendMap,
+      logLevel: parseLogLevel(args.flags['log-level']?.[0] ?? 'info'),
+      accessLog: !args.switches.has('no-access-log'),
+      drainTimeoutMs: 10_000,
+      maxHeaderBytes: 16384,
+      maxHeaderCount: 100,
+      headerTimeoutMs: 30_000,
+      idleTimeoutMs: 60_000,
+    };
+    dp = new DataPlane(dpArgs);
+    await dp.start();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof DataPlaneUsageError) {
+      const show = e instanceof UsageError ? e.showUsage : true;
+      process.stderr.write(`cdk8s-gateway serve: ${e.message}\n${show ? `\n${USAGE}\n` : ''}`);
+      return 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`cdk8s-gateway serve: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      dp.shutdown().then(() => {
+        fs.rmSync(workDir, { recursive: true, force: true });
+        resolve(0);
+      }, () => resolve(1));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}
+
+interface K8sObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata?: { readonly name?: string; readonly namespace?: string };
+  readonly data?: Record<string, string>;
+  readonly stringData?: Record<string, string>;
+}
+
+/**
+ * Lays out what the pod would get from its volumes: the config, and every Secret and ConfigMap of the
+ * manifests as `<dir>/<namespace>/<name>/<key>` (Secret data is base64, as in the API).
+ */
+export function writeWorkDir(
+  dir: string, config: DataPlaneConfig, objects: readonly unknown[],
+): { config: string; secrets: string; configMaps: string } {
+  const secrets = path.join(dir, 'secrets');
+  const configMaps = path.join(dir, 'configmaps');
+  fs.mkdirSync(secrets, { recursive: true });
+  fs.mkdirSync(configMaps, { recursive: true });
+  for (const o of objects as K8sObject[]) {
+    if (!o || typeof o !== 'object' || o.apiVersion !== 'v1' || !o.metadata?.name) continue;
+    const ns = o.metadata.namespace ?? 'default';
+    if (o.kind === 'Secret') {
+      const target = path.join(secrets, ns, o.metadata.name);
+      fs.mkdirSync(target, { recursive: true });
+      for (const [k, v] of Object.entries(o.data ?? {})) fs.writeFileSync(path.join(target, k), Buffer.from(v, 'base64'));
+      for (const [k, v] of Object.entries(o.stringData ?? {})) fs.writeFileSync(path.join(target, k), v);
+    } else if (o.kind === 'ConfigMap') {
+      const target = path.join(configMaps, ns, o.metadata.name);
+      fs.mkdirSync(target, { recursive: true });
+      for (const [k, v] of Object.entries(o.data ?? {})) fs.writeFileSync(path.join(target, k), v);
+    }
+  }
+  const file = path.join(dir, 'config.json');
+  fs.writeFileSync(file, serializeConfig(config));
+  return { config: file, secrets, configMaps };
+}

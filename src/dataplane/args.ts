@@ -1,0 +1,137 @@
+import { LogLevel, parseLogLevel } from './ops/log';
+
+/** Where a `--backend ns/svc:port=host:port` mapping sends a backend. */
+export interface HostPort {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Everything the data-plane process is started with (besides the config file's content). */
+export interface DataPlaneArgs {
+  readonly configFile: string;
+  readonly secretsDir?: string;
+  readonly configMapsDir?: string;
+  /** Admin server port (`/healthz`, `/readyz`, `/metrics`); absent: no admin server. 0 picks a free port. */
+  readonly adminPort?: number;
+  /** Address every listener and the admin server bind to. */
+  readonly address: string;
+  /** listener port → local port to bind instead. */
+  readonly portMap: ReadonlyMap<number, number>;
+  /** backend id (`ns/svc:port`) → host:port, consulted before DNS. */
+  readonly backendMap: ReadonlyMap<string, HostPort>;
+  readonly logLevel: LogLevel;
+  readonly accessLog: boolean;
+  /** Longest a SIGTERM waits for in-flight requests before closing them. */
+  readonly drainTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
+  /** A request head must arrive within this (408 after). */
+  readonly headerTimeoutMs: number;
+  /** Idle keep-alive connections and stalled request bodies are closed after this. */
+  readonly idleTimeoutMs: number;
+}
+
+export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
+
+  --config <file>                    DataPlaneConfig JSON (watched; a valid change is served without restart)
+  --secrets-dir <dir>                certificates: <dir>/<namespace>/<name>/tls.crt and tls.key
+  --configmaps-dir <dir>             CA bundles: <dir>/<namespace>/<name>/<key>
+  --admin-port <n>                   serve /healthz, /readyz and /metrics on this port (0: any free port)
+  --address <ip>                     address to bind (default 0.0.0.0)
+  --port-map <listenerPort>=<port>   bind a listener port on another local port (repeatable; 0: any free port)
+  --backend <ns>/<svc>:<port>=<host>:<port>
+                                     send a Service port to host:port instead of resolving it (repeatable)
+  --log-level <level>                debug, info, warn, error or off (default info)
+  --no-access-log                    do not log one line per request
+  --drain-timeout <seconds>          on SIGTERM, how long in-flight requests may finish (default 25)
+  --max-header-size <bytes>          request header limit, 431 above it (default 16384)
+  --max-headers <n>                  request header count limit, 431 above it (default 100)
+  --header-timeout <seconds>         time a client has to send a request head, 408 after (default 30)
+  --idle-timeout <seconds>           idle keep-alive connections and stalled bodies are closed after (default 60)
+`;
+
+export class UsageError extends Error {}
+
+function intArg(flag: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined || !/^\d+$/.test(v)) throw new UsageError(`${flag} needs a whole number, got "${v ?? ''}"`);
+  const n = Number(v);
+  if (n < min || n > max) throw new UsageError(`${flag} ${n} is out of range ${min}..${max}`);
+  return n;
+}
+
+/** Parses `<listenerPort>=<localPort>`. */
+export function parsePortMapping(v: string, into: Map<number, number>): void {
+  const m = /^(\d+)=(\d+)$/.exec(v);
+  if (!m) throw new UsageError(`--port-map "${v}" must look like 80=8080 (listener port = local port)`);
+  into.set(intArg('--port-map listener port', m[1], 1, 65535), intArg('--port-map local port', m[2], 0, 65535));
+}
+
+/** Parses `<ns>/<service>:<port>=<host>:<port>`. */
+export function parseBackendMapping(v: string, into: Map<string, HostPort>): void {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9]*[a-z0-9])?):(\d+)=(\[[0-9a-fA-F:.]+\]|[^:=\s]+):(\d+)$/.exec(v);
+  if (!m) {
+    throw new UsageError(`--backend "${v}" must look like shop/api:8080=127.0.0.1:3000 (namespace/service:port=host:port)`);
+  }
+  const svcPort = intArg('--backend service port', m[5], 1, 65535);
+  const host = m[6].startsWith('[') ? m[6].slice(1, -1) : m[6];
+  into.set(`${m[1]}/${m[3]}:${svcPort}`, { host, port: intArg('--backend target port', m[7], 1, 65535) });
+}
+
+export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
+  let configFile: string | undefined;
+  let secretsDir: string | undefined;
+  let configMapsDir: string | undefined;
+  let adminPort: number | undefined;
+  let address = '0.0.0.0';
+  let logLevel: LogLevel = 'info';
+  let accessLog = true;
+  let drainTimeoutMs = 25_000;
+  let maxHeaderBytes = 16384;
+  let maxHeaderCount = 100;
+  let headerTimeoutMs = 30_000;
+  let idleTimeoutMs = 60_000;
+  const portMap = new Map<number, number>();
+  const backendMap = new Map<string, HostPort>();
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--config': configFile = value(); break;
+      case '--secrets-dir': secretsDir = value(); break;
+      case '--configmaps-dir': configMapsDir = value(); break;
+      case '--admin-port': adminPort = intArg(flag, value(), 0, 65535); break;
+      case '--address': address = value(); break;
+      case '--port-map': parsePortMapping(value(), portMap); break;
+      case '--backend': parseBackendMapping(value(), backendMap); break;
+      case '--log-level': logLevel = parseLogLevel(value()); break;
+      case '--no-access-log': accessLog = false; break;
+      case '--drain-timeout': drainTimeoutMs = intArg(flag, value(), 0, 3600) * 1000; break;
+      case '--max-header-size': maxHeaderBytes = intArg(flag, value(), 1024, 1048576); break;
+      case '--max-headers': maxHeaderCount = intArg(flag, value(), 8, 10000); break;
+      case '--header-timeout': headerTimeoutMs = intArg(flag, value(), 1, 3600) * 1000; break;
+      case '--idle-timeout': idleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
+      default: throw new UsageError(`unknown option "${flag}"`);
+    }
+  }
+  if (!configFile) throw new UsageError('--config <file> is required');
+  return {
+    configFile,
+    secretsDir,
+    configMapsDir,
+    adminPort,
+    address,
+    portMap,
+    backendMap,
+    logLevel,
+    accessLog,
+    drainTimeoutMs,
+    maxHeaderBytes,
+    maxHeaderCount,
+    headerTimeoutMs,
+    idleTimeoutMs,
+  };
+}

@@ -1,0 +1,231 @@
+import * as fs from 'node:fs';
+import type { DataPlaneArgs } from './args';
+import { validateConfig } from './config-validate';
+import { Generation } from './generation';
+import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
+import type { CoarseClock, ServerLimits } from './http1/connection-host';
+import { AdminServer } from './ops/admin-server';
+import { FileWatcher } from './ops/file-watcher';
+import { Logger } from './ops/log';
+import { labels, Metrics } from './ops/metrics';
+import { PORT_KINDS } from './ports';
+import type { PortServer, PortServerEnv } from './ports/port-server';
+import { TlsPortServer } from './ports/tls-port';
+import { ProxyContext } from './proxy/context';
+import { CertStore } from './tls/cert-store';
+import { Upstreams } from './upstream/upstreams';
+
+/** Thrown at start when the config cannot be served at all. */
+export class ConfigError extends Error {}
+
+/** Reads and validates a config file; the message lists every problem with its field path. */
+export function loadConfigFile(file: string): DataPlaneConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config ${file}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`config ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  const { config, errors } = validateConfig(raw);
+  if (!config) throw new ConfigError(`config ${file} is invalid:\n  ${errors.join('\n  ')}`);
+  return config;
+}
+
+/**
+ * The running data plane: binds the config's ports, serves them with the current config generation,
+ * reloads the config and certificates when they change on disk, exposes the admin endpoints and drains
+ * on shutdown.
+ */
+export class DataPlane implements PortServerEnv {
+  public readonly log: Logger;
+  public readonly metrics = new Metrics();
+  public readonly ctx: ProxyContext;
+  public readonly limits: ServerLimits;
+  public readonly clock: CoarseClock = { now: Date.now() };
+  private gen!: Generation;
+  private readonly certs: CertStore;
+  private readonly servers = new Map<number, PortServer>();
+  private admin: AdminServer | undefined;
+  private watcher: FileWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private ready = false;
+  private draining = false;
+  private generations = 0;
+
+  constructor(private readonly args: DataPlaneArgs, private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {
+    this.log = new Logger(args.logLevel);
+    this.certs = new CertStore(args.secretsDir, args.configMapsDir);
+    const upstreams = new Upstreams(args.backendMap, this.certs);
+    this.ctx = new ProxyContext(upstreams, this.log, this.metrics, args.accessLog && this.log.enabled('info'), 'unknown/unknown');
+    this.limits = {
+      maxHeaderBytes: args.maxHeaderBytes,
+      maxHeaderCount: args.maxHeaderCount,
+      headersTimeoutMs: args.headerTimeoutMs,
+      idleTimeoutMs: args.idleTimeoutMs,
+    };
+  }
+
+  public current(): Generation {
+    return this.gen;
+  }
+
+  public certVersion(): number {
+    return this.certs.version;
+  }
+
+  /** Loads the config, binds every port and the admin server, prints `listening ...` lines and `ready`. */
+  public async start(): Promise<void> {
+    const config = loadConfigFile(this.args.configFile);
+    this.ctx.gatewayLabel = `${config.gateway.namespace}/${config.gateway.name}`;
+    this.gen = new Generation(++this.generations, config, this.certs, this.metrics);
+    this.metrics.configGeneration.get(this.gatewayLabels()).set(this.gen.id);
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
+    if (this.args.adminPort !== undefined) {
+      this.admin = new AdminServer({
+        ready: () => this.ready && !this.draining,
+        metrics: () => this.renderMetrics(),
+        config: () => JSON.stringify(this.gen.config, null, 2),
+      });
+      const port = await this.admin.listen(this.args.address, this.args.adminPort);
+      this.out(`admin ${hostPort(this.args.address, port)}`);
+    }
+    await this.reconcilePorts(config, true);
+    this.timer = setInterval(() => this.tick(), 500);
+    this.timer.unref();
+    this.watcher = new FileWatcher(this.args.configFile, () => this.reload());
+    this.ready = true;
+    this.out('ready');
+    this.log.info('data plane ready', { gateway: this.ctx.gatewayLabel, generation: this.gen.id });
+  }
+
+  /** Re-reads the config file; a valid config replaces the current one, an invalid one is refused. */
+  public reload(): boolean {
+    if (this.draining) return false;
+    let config: DataPlaneConfig;
+    let gen: Generation;
+    try {
+      config = loadConfigFile(this.args.configFile);
+      if (`${config.gateway.namespace}/${config.gateway.name}` !== this.ctx.gatewayLabel) {
+        throw new ConfigError(`config is for Gateway ${config.gateway.namespace}/${config.gateway.name}, ` +
+          `this data plane serves ${this.ctx.gatewayLabel} (restart it to switch)`);
+      }
+      gen = new Generation(this.generations + 1, config, this.certs, this.metrics);
+    } catch (e) {
+      this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'failure' })).inc();
+      this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(0);
+      this.log.error('config reload refused; still serving the last good config', { generation: this.gen.id, error: (e as Error).message });
+      return false;
+    }
+    this.generations++;
+    // requests in flight keep the generation they started with
+    this.gen = gen;
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
+    this.metrics.configGeneration.get(this.gatewayLabels()).set(gen.id);
+    this.log.info('config reloaded', { generation: gen.id });
+    this.reconcilePorts(config, false).catch((e: Error) => this.log.error('binding ports after reload failed', { error: e.message }));
+    return true;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, answer in-flight requests (new ones on open connections get
+   * Connection: close), wait up to the drain timeout, then close what is left.
+   */
+  public async shutdown(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    this.ctx.draining = true;
+    this.log.info('draining', { timeoutMs: this.args.drainTimeoutMs });
+    this.watcher?.close();
+    for (const s of this.servers.values()) s.drain();
+    const deadline = Date.now() + this.args.drainTimeoutMs;
+    while (Date.now() < deadline && this.openCount() > 0) await sleep(50);
+    const left = this.openCount();
+    if (left > 0) this.log.warn('drain timeout reached; closing open connections', { open: left });
+    for (const s of this.servers.values()) s.destroyAll();
+    this.ctx.upstreams.closeIdle();
+    this.admin?.close();
+    if (this.timer) clearInterval(this.timer);
+    this.log.info('stopped');
+    this.log.flush();
+  }
+
+  private openCount(): number {
+    let n = 0;
+    for (const s of this.servers.values()) n += s.openCount;
+    return n;
+  }
+
+  private async reconcilePorts(config: DataPlaneConfig, initial: boolean): Promise<void> {
+    const wanted = new Map<number, PortConfig>();
+    for (const p of config.ports) if (p.transport === 'TCP') wanted.set(p.port, p);
+    for (const [port, server] of this.servers) {
+      const p = wanted.get(port);
+      if (!p || p.kind !== server.kind) {
+        this.servers.delete(port);
+        server.drain();
+        this.log.info('port removed from config; draining it', { port });
+      }
+    }
+    for (const p of config.ports) {
+      if (p.transport !== 'TCP' || this.servers.has(p.port)) continue;
+      const Kind = PORT_KINDS[p.kind];
+      if (!Kind) {
+        this.log.warn(`port ${p.port} kind ${p.kind} is not served by this data plane build; left unbound`, { port: p.port, kind: p.kind });
+        continue;
+      }
+      const server = new Kind(this, p.port, p.kind);
+      const local = this.args.portMap.get(p.port) ?? p.port;
+      try {
+        const bound = await server.listen(this.args.address, local);
+        this.servers.set(p.port, server);
+        // one line per listener (several listeners may share a port)
+        for (const l of p.listeners) this.out(`listening ${l.protocol} ${p.port} ${hostPort(this.args.address, bound)} ${l.id}`);
+      } catch (e) {
+        const msg = `cannot bind port ${p.port} on ${hostPort(this.args.address, local)}: ${(e as Error).message}` +
+          (local === p.port && p.port < 1024 ? ` (ports below 1024 need privileges; map it with --port-map ${p.port}=<port>)` : '');
+        if (initial) throw new ConfigError(msg);
+        this.log.error(msg);
+      }
+    }
+    this.metrics.listenersReady.get(this.gatewayLabels()).set(this.servers.size);
+    for (const s of this.servers.values()) if (s instanceof TlsPortServer) s.refreshDefaultContext();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    this.clock.now = now;
+    for (const s of this.servers.values()) s.sweep(now);
+    if (this.certs.refresh()) {
+      this.metrics.certificateReloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
+      this.log.info('certificates changed on disk; new connections get the new ones', { version: this.certs.version });
+      for (const s of this.servers.values()) if (s instanceof TlsPortServer) s.refreshDefaultContext();
+    }
+    this.ctx.upstreams.sweep();
+  }
+
+  private renderMetrics(): string {
+    const [open, idle] = this.ctx.upstreams.sweep();
+    this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'active' })).set(open - idle);
+    this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'idle' })).set(idle);
+    return this.metrics.render();
+  }
+
+  private gatewayLabels(): string {
+    return labels({ gateway: this.ctx.gatewayLabel });
+  }
+}
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

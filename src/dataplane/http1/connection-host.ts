@@ -1,0 +1,27 @@
+import type { Generation, PortRuntime } from '../generation';
+import type { ProxyContext } from '../proxy/context';
+
+/** Limits applied to client connections. */
+export interface ServerLimits {
+  readonly maxHeaderBytes: number;
+  readonly maxHeaderCount: number;
+  /** From the first byte of a request head to its end; 408 after. */
+  readonly headersTimeoutMs: number;
+  /** A keep-alive connection with no request, or a request body with no progress, is closed after this. */
+  readonly idleTimeoutMs: number;
+}
+
+/** A coarse clock updated by the sweep timer: reading it costs nothing on the hot path. */
+export interface CoarseClock {
+  now: number;
+}
+
+/** What a client connection needs from the port that accepted it. */
+export interface ConnectionHost {
+  readonly ctx: ProxyContext;
+  readonly limits: ServerLimits;
+  readonly clock: CoarseClock;
+  /** The current config generation and this port's part of it; undefined once the port left the config. */
+  runtime(): { readonly gen: Generation; readonly port: PortRuntime } | undefined;
+  untrack(conn: { drain(): void }): void;
+}

@@ -1,0 +1,513 @@
+import { STATUS_CODES } from 'node:http';
+import type * as net from 'node:net';
+import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
+import type { ConnectionHost } from './connection-host';
+import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { Exchange } from '../proxy/exchange';
+
+const CRLF = '\r\n';
+const LAST_CHUNK = '0\r\n\r\n';
+/** Bodies up to this size are written together with the response head as one string. */
+const SMALL_BODY = 8192;
+
+/** A client's HTTP/1.1 connection: parses requests with llhttp and answers them in order. */
+export class H1ServerConnection implements ParserOwner {
+  /** For the port's sweep: when the current request's head started arriving (0: not reading a head). */
+  public headStart = 0;
+  public lastActivity: number;
+  public draining = false;
+  public closed = false;
+  private readonly parser: NativeParser;
+  /** The exchange being answered, and requests pipelined behind it. */
+  private current: H1Exchange | null = null;
+  private readonly queue: H1Exchange[] = [];
+  /** The exchange whose request is being parsed (differs from `current` when pipelining). */
+  private parsing: H1Exchange | null = null;
+  private headerAcc: string[] | null = null;
+  private urlAcc = '';
+  private readPausedForQueue = false;
+  private readPausedForBody = false;
+  /** An Upgrade request stops the parser; bytes after its head wait here for the tunnel. */
+  private upgradeRest: Buffer[] | null = null;
+  private tunnelled = false;
+  /** The stream handle llhttp reads from directly (see attach), or null when reading through 'data' events. */
+  private consumed: StreamHandle | null = null;
+
+  constructor(
+    public readonly socket: net.Socket,
+    public readonly host: ConnectionHost,
+    public readonly secure: boolean,
+    /** TLS: the ClientHello server name ('' without SNI); undefined on cleartext ports. */
+    public readonly serverName: string | undefined,
+  ) {
+    this.lastActivity = host.clock.now;
+    this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
+    socket.setNoDelay(true);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  /**
+   * Starts reading: `first` holds bytes read before this object took over the socket (protocol sniffing).
+   * When possible llhttp then reads the socket's handle directly in C++ (as node:http does), which saves
+   * the JS stream machinery and a Buffer per read.
+   */
+  public attach(first: Buffer | undefined): void {
+    if (first) this.onData(first);
+    if (this.closed || this.upgradeRest) {
+      if (!this.closed) this.socket.on('data', this.onData);
+      return;
+    }
+    const handle = consumableHandle(this.socket);
+    if (handle) {
+      this.consumed = handle;
+      this.consumed._consumed = true;
+      this.parser.consume(handle);
+    } else {
+      this.socket.on('data', this.onData);
+    }
+  }
+
+  /** SIGTERM: finish what is in flight, answer with Connection: close, then close. */
+  public drain(): void {
+    this.draining = true;
+    if (!this.current && !this.parsing) this.socket.end();
+  }
+
+  /** Called by the port's sweep with the coarse clock. */
+  public sweep(now: number): void {
+    const lim = this.host.limits;
+    if (this.headStart && now - this.headStart > lim.headersTimeoutMs) {
+      this.headStart = 0;
+      return this.rejectAndClose('GW_CLIENT_TIMEOUT', 'request head not received within the header timeout');
+    }
+    if (now - this.lastActivity > lim.idleTimeoutMs) {
+      if (!this.current && !this.parsing) {
+        this.destroy();
+      } else if (this.parsing && this.parsing === this.current && !this.parsing.responseStarted) {
+        // the request body stalled
+        this.parsing.fail('GW_CLIENT_TIMEOUT', 'request body stalled past the idle timeout');
+        this.destroy();
+      }
+    }
+  }
+
+  public destroy(): void {
+    if (!this.closed) this.socket.destroy();
+  }
+
+  // --- llhttp callbacks --------------------------------------------------------------------------
+
+  public parserHeaders(headers: string[], url: string): void {
+    if (this.headerAcc) {
+      if (this.headerAcc.length <= this.host.limits.maxHeaderCount * 2) this.headerAcc.push(...headers);
+    } else {
+      this.headerAcc = headers.slice();
+    }
+    this.urlAcc += url;
+  }
+
+  public parserHeadersComplete(
+    major: number, minor: number, headers: string[] | undefined, method: number, url: string | undefined,
+    _status: number, _msg: string | undefined, upgrade: boolean, keepAlive: boolean,
+  ): number {
+    this.headStart = 0;
+    if (headers === undefined) {
+      headers = this.headerAcc ?? [];
+      this.headerAcc = null;
+    }
+    if (url === undefined) {
+      url = this.urlAcc;
+      this.urlAcc = '';
+    }
+    const x = new H1Exchange(this);
+    this.parsing = x;
+    if (headers.length > this.host.limits.maxHeaderCount * 2) {
+      x.tooManyHeaders = true;
+      headers = [];
+    }
+    x.method = METHODS[method];
+    x.rawTarget = url;
+    x.keepAlive = keepAlive;
+    x.http10 = major === 1 && minor === 0;
+    x.secure = this.secure;
+    x.clientIp = this.socket.remoteAddress ?? '';
+    x.rawHeaders = headers;
+    const n = headers.length;
+    const lower: string[] = new Array(n / 2);
+    const rec: Record<string, string | string[] | undefined> = {};
+    for (let i = 0, j = 0; i < n; i += 2, j++) {
+      const name = headers[i].toLowerCase();
+      lower[j] = name;
+      const v = headers[i + 1];
+      const prev = rec[name];
+      if (prev === undefined) rec[name] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else rec[name] = [prev, v];
+    }
+    x.lowerNames = lower;
+    x.headers = rec;
+    const host = rec.host;
+    x.hostHeader = typeof host === 'string' ? host : '';
+    if (Array.isArray(host)) x.duplicateHost = true;
+    const te = rec['transfer-encoding'];
+    if (te !== undefined) x.bodyChunked = true;
+    else if (typeof rec['content-length'] === 'string') x.contentLength = Number(rec['content-length']);
+    if (upgrade) {
+      if (x.method === 'CONNECT') x.connectMethod = true;
+      // h2c upgrades are not forwarded: a backend speaking HTTP/2 to the client would bypass routing
+      else x.upgrade = typeof rec.upgrade === 'string' && !/^\s*h2c\s*$/i.test(rec.upgrade) ? rec.upgrade : '';
+      // llhttp stops after an Upgrade request: this connection ends with it (tunnel or not)
+      x.closeAfter = true;
+      this.upgradeRest = [];
+    }
+    if (this.current === null) {
+      this.current = x;
+      this.start(x);
+    } else {
+      this.queue.push(x);
+      if (!this.readPausedForQueue) {
+        this.readPausedForQueue = true;
+        this.stopReading();
+      }
+    }
+    return 0;
+  }
+
+  public parserBody(chunk: Buffer): void {
+    this.parsing?.onRequestBody(chunk);
+  }
+
+  public parserMessageBegin(): void {
+    this.headStart = this.host.clock.now;
+  }
+
+  public parserExecute(ret: number | ParseError): void {
+    this.lastActivity = this.host.clock.now;
+    this.afterExecute(ret, undefined);
+  }
+
+  public parserMessageComplete(): void {
+    const x = this.parsing;
+    if (!x) return;
+    this.parsing = null;
+    x.requestComplete = true;
+    x.onRequestEnd();
+  }
+
+  // --- used by H1Exchange ----------------------------------------------------------------------
+
+  /** The exchange is over; serve the next pipelined request or close. */
+  public exchangeDone(x: H1Exchange): void {
+    if (this.current !== x) return;
+    this.current = null;
+    if (this.tunnelled) return;
+    if (!x.keepAlive || this.draining || !x.requestComplete || x.closeAfter) {
+      // a request body we did not read (early answer) cannot be skipped safely
+      this.socket.end();
+      this.closed = true;
+      return;
+    }
+    const next = this.queue.shift();
+    if (next) {
+      this.current = next;
+      this.start(next);
+    }
+    if (this.queue.length === 0 && this.readPausedForQueue) {
+      this.readPausedForQueue = false;
+      if (!this.readPausedForBody) this.startReading();
+    }
+  }
+
+  public pauseReading(): void {
+    if (!this.readPausedForBody) {
+      this.readPausedForBody = true;
+      this.stopReading();
+    }
+  }
+
+  public resumeReading(): void {
+    if (this.readPausedForBody) {
+      this.readPausedForBody = false;
+      if (!this.readPausedForQueue) this.startReading();
+    }
+  }
+
+  /** Hands the client socket to a tunnel with the bytes read after the Upgrade request's head. */
+  public detachForTunnel(): Buffer {
+    this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('drain', this.onDrain);
+    this.socket.removeListener('close', this.onClose);
+    this.socket.removeListener('error', this.onError);
+    this.host.untrack(this);
+    this.closed = true;
+    this.tunnelled = true;
+    releaseParser(this.parser);
+    const rest = this.upgradeRest ? Buffer.concat(this.upgradeRest) : Buffer.alloc(0);
+    this.upgradeRest = null;
+    return rest;
+  }
+
+  // --- internals -------------------------------------------------------------------------------
+
+  private stopReading(): void {
+    if (this.consumed) this.consumed.readStop();
+    else this.socket.pause();
+  }
+
+  private startReading(): void {
+    if (this.consumed) this.consumed.readStart();
+    else this.socket.resume();
+  }
+
+  /** Back to 'data' events (an Upgrade request: what follows its head belongs to the tunnel). */
+  private unconsume(): void {
+    if (!this.consumed) return;
+    this.parser.unconsume();
+    this.consumed._consumed = false;
+    this.consumed = null;
+    this.socket.on('data', this.onData);
+  }
+
+  private start(x: H1Exchange): void {
+    const rt = this.host.runtime();
+    if (!rt) return x.fail('GW_DRAINING', 'port is no longer configured');
+    if (x.tooManyHeaders) return x.fail('GW_HEADERS_TOO_LARGE', `more than ${this.host.limits.maxHeaderCount} header fields`);
+    if (x.duplicateHost) return x.fail('GW_BAD_REQUEST', 'more than one Host header');
+    if (x.connectMethod) return x.fail('GW_BAD_REQUEST', 'CONNECT is not supported');
+    if (x.http10 === false && !x.hostHeader && x.rawTarget.charCodeAt(0) === 47) return x.fail('GW_BAD_REQUEST', 'HTTP/1.1 request without Host');
+    let tlsListener;
+    if (this.serverName !== undefined) {
+      const sel = rt.port.tlsFor(this.serverName);
+      if (sel instanceof Error) return x.fail('GW_MISDIRECTED_REQUEST', sel.message);
+      tlsListener = sel.listener;
+    }
+    x.begin(rt.gen, rt.port, tlsListener);
+  }
+
+  private rejectAndClose(code: GatewayErrorCode, detail: string): void {
+    const x = this.current ?? this.parsing;
+    if (x && !x.responseStarted && !x.isDone) {
+      x.closeAfter = true;
+      x.fail(code, detail);
+      this.destroyAfterWrite();
+      return;
+    }
+    if (x) {
+      this.destroy();
+      return;
+    }
+    const status = errorStatus(code);
+    const body = errorBody(code);
+    this.host.ctx.countError(code);
+    this.host.ctx.unrouted(status).inc();
+    this.host.ctx.log.debug('rejected request', { code, detail, client: this.socket.remoteAddress });
+    this.socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n${ERROR_HEADER}: ${code}\r\n` +
+      `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1');
+    this.closed = true;
+  }
+
+  private destroyAfterWrite(): void {
+    this.socket.end();
+    this.closed = true;
+  }
+
+  private onData = (chunk: Buffer): void => {
+    this.lastActivity = this.host.clock.now;
+    if (this.upgradeRest) {
+      this.upgradeRest.push(chunk);
+      return;
+    }
+    this.afterExecute(this.parser.execute(chunk), chunk);
+  };
+
+  private afterExecute(ret: number | ParseError, chunk: Buffer | undefined): void {
+    if (isParseError(ret)) {
+      const code = ret.code === 'HPE_HEADER_OVERFLOW' ? 'GW_HEADERS_TOO_LARGE' : 'GW_BAD_REQUEST';
+      this.parser.owner = null;
+      const x = this.parsing;
+      if (x && x === this.current && x.responseStarted) {
+        this.destroy();
+        return;
+      }
+      this.parsing = null;
+      this.headStart = 0;
+      this.host.ctx.log.debug('malformed request', { code: ret.code, reason: ret.message, client: this.socket.remoteAddress });
+      if (x && x === this.current) {
+        x.closeAfter = true;
+        x.fail(code, `${ret.code}: ${(ret as { reason?: string }).reason ?? ret.message}`);
+      } else {
+        if (x) x.onDownstreamAbort();
+        if (this.current) {
+          this.current.closeAfter = true;
+          this.destroy();
+          return;
+        }
+        this.rejectAndClose(code, `${ret.code}`);
+      }
+      return;
+    }
+    const rest = this.upgradeRest as Buffer[] | null;
+    if (rest) {
+      const data = chunk ?? this.parser.getCurrentBuffer();
+      if (ret < data.length) rest.push(data.subarray(ret));
+      this.unconsume();
+    }
+  }
+
+  private onDrain = (): void => {
+    this.current?.onDownstreamDrain();
+  };
+
+  private onError = (): void => {
+    // 'close' follows
+  };
+
+  private onClose = (): void => {
+    this.closed = true;
+    this.host.untrack(this);
+    // 'close' is emitted asynchronously, never from inside execute()
+    if (this.consumed) {
+      this.parser.unconsume();
+      this.consumed = null;
+    }
+    releaseParser(this.parser);
+    const x = this.current;
+    this.current = null;
+    if (x) x.onDownstreamAbort();
+    if (this.parsing && this.parsing !== x) this.parsing.onDownstreamAbort();
+    for (const q of this.queue) q.onDownstreamAbort();
+    this.queue.length = 0;
+  };
+}
+
+/** An exchange whose client speaks HTTP/1.1 (or 1.0) over an H1ServerConnection. */
+export class H1Exchange extends Exchange {
+  public keepAlive = true;
+  public http10 = false;
+  public requestComplete = false;
+  public closeAfter = false;
+  public tooManyHeaders = false;
+  public duplicateHost = false;
+  public connectMethod = false;
+  private chunkedResponse = false;
+  private noBody = false;
+  private pendingHead: string | null = null;
+
+  constructor(private readonly client: H1ServerConnection) {
+    super(client.host.ctx);
+  }
+
+  public get responseStarted(): boolean {
+    return this.headSent;
+  }
+
+  public get isDone(): boolean {
+    return this.done;
+  }
+
+  protected sendHead(status: number, reason: string, headers: string[], length: number): void {
+    this.headSent = true;
+    const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300);
+    if (close) this.keepAlive = false;
+    this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
+    let head = 'HTTP/1.1 ' + status + ' ' + (reason || STATUS_CODES[status] || '') + CRLF;
+    for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + CRLF;
+    if (length >= 0) {
+      if (status !== 204 && status !== 304) head += 'content-length: ' + length + CRLF;
+    } else if (!this.noBody) {
+      if (this.http10) {this.keepAlive = false;} else {
+        this.chunkedResponse = true;
+        head += 'transfer-encoding: chunked\r\n';
+      }
+    }
+    if (!this.keepAlive) head += 'connection: close\r\n';
+    else if (this.http10) head += 'connection: keep-alive\r\n';
+    // held back until the first body bytes or the end, so that a small response is one write
+    this.pendingHead = head + CRLF;
+  }
+
+  protected sendBody(chunk: Buffer): boolean {
+    if (this.noBody || chunk.length === 0) return true;
+    const socket = this.client.socket;
+    let head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) head = (head ?? '') + chunk.length.toString(16) + CRLF;
+    if (head !== null && chunk.length <= SMALL_BODY) {
+      // one string, one write(2): cheaper than a writev of several parts for small bodies
+      return socket.write(head + chunk.toString('latin1') + (this.chunkedResponse ? CRLF : ''), 'latin1');
+    }
+    if (head !== null) {
+      socket.cork();
+      socket.write(head, 'latin1');
+      socket.write(chunk);
+      const ok = this.chunkedResponse ? socket.write(CRLF, 'latin1') : true;
+      socket.uncork();
+      return ok;
+    }
+    return socket.write(chunk);
+  }
+
+  protected sendEnd(): void {
+    const head = this.pendingHead;
+    this.pendingHead = null;
+    if (this.chunkedResponse) this.client.socket.write((head ?? '') + LAST_CHUNK, 'latin1');
+    else if (head !== null) this.client.socket.write(head, 'latin1');
+  }
+
+  protected flushHead(): void {
+    const head = this.pendingHead;
+    if (head !== null) {
+      this.pendingHead = null;
+      this.client.socket.write(head, 'latin1');
+    }
+  }
+
+  protected sendInterim(status: number): void {
+    if (this.http10) return;
+    this.flushHead();
+    this.client.socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n\r\n`, 'latin1');
+  }
+
+  protected destroyDownstream(): void {
+    this.keepAlive = false;
+    this.client.destroy();
+  }
+
+  protected pauseDownstream(): void {
+    this.client.pauseReading();
+  }
+
+  protected resumeDownstream(): void {
+    this.client.resumeReading();
+  }
+
+  protected tunnel(status: number, reason: string, headers: string[], upstream: net.Socket, head: Buffer): void {
+    const socket = this.client.socket;
+    let h = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status]}\r\n`;
+    for (let i = 0; i < headers.length; i += 2) h += headers[i] + ': ' + headers[i + 1] + CRLF;
+    socket.write(h + CRLF, 'latin1');
+    this.headSent = true;
+    const rest = this.client.detachForTunnel();
+    if (head.length) socket.write(head);
+    if (rest.length) upstream.write(rest);
+    const close = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on('error', close);
+    upstream.on('error', close);
+    socket.on('close', close);
+    upstream.on('close', close);
+    socket.pipe(upstream);
+    upstream.pipe(socket);
+    socket.resume();
+    upstream.resume();
+  }
+
+  protected completed(): void {
+    this.client.exchangeDone(this);
+  }
+}
+

@@ -1,0 +1,141 @@
+import * as http2 from 'node:http2';
+import type * as net from 'node:net';
+import type { ListenerConfig } from '../../config/dataplane-config';
+import type { Generation, PortRuntime } from '../generation';
+import type { ProxyContext } from '../proxy/context';
+import { Exchange } from '../proxy/exchange';
+
+const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
+
+/** Response headers HTTP/2 forbids (connection-specific), dropped if a backend sends them. */
+const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+
+/** An exchange whose client speaks HTTP/2 (h2c prior knowledge or TLS ALPN h2). */
+export class H2Exchange extends Exchange {
+  private trailers: string[] | undefined;
+  private wantsTrailers = false;
+  private noBody = false;
+
+  constructor(ctx: ProxyContext, private readonly stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]) {
+    super(ctx);
+    this.method = String(headers[':method'] ?? '');
+    this.rawTarget = String(headers[':path'] ?? '');
+    this.hostHeader = String(headers[':authority'] ?? headers.host ?? '');
+    const raw: string[] = [];
+    const lower: string[] = [];
+    const rec: Record<string, string | string[] | undefined> = {};
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i];
+      if (name.charCodeAt(0) === 58 /* : */) continue;
+      const n = name.toLowerCase();
+      const v = rawHeaders[i + 1];
+      if (n !== 'cookie') {
+        raw.push(name, v);
+        lower.push(n);
+      }
+      const prev = rec[n];
+      if (prev === undefined) rec[n] = v;
+      else if (Array.isArray(prev)) prev.push(v);
+      else rec[n] = n === 'cookie' ? `${prev}; ${v}` : [prev, v];
+    }
+    // HTTP/2 may split cookies into several fields; an HTTP/1.1 backend expects one (RFC 9113 8.2.3)
+    if (typeof rec.cookie === 'string') {
+      raw.push('cookie', rec.cookie);
+      lower.push('cookie');
+    }
+    this.rawHeaders = raw;
+    this.lowerNames = lower;
+    this.headers = rec;
+    const cl = rec['content-length'];
+    if (stream.endAfterHeaders) this.contentLength = 0;
+    else if (typeof cl === 'string') this.contentLength = Number(cl);
+    else this.bodyChunked = true;
+    this.wantsTrailers = rec.te === 'trailers';
+    const socket = stream.session?.socket as (net.Socket & { encrypted?: boolean }) | undefined;
+    this.secure = !!socket?.encrypted;
+    this.clientIp = socket?.remoteAddress ?? '';
+    stream.on('data', (chunk: Buffer) => this.onRequestBody(chunk));
+    stream.on('end', () => this.onRequestEnd());
+    stream.on('drain', () => this.onDownstreamDrain());
+    stream.on('close', () => this.onDownstreamAbort());
+    stream.on('error', () => { /* close follows */ });
+  }
+
+  public start(gen: Generation, port: PortRuntime, tlsListener: ListenerConfig | undefined): void {
+    if (!this.method || !this.rawTarget) return this.fail('GW_BAD_REQUEST', 'missing :method or :path');
+    if (this.method === 'CONNECT') return this.fail('GW_BAD_REQUEST', 'CONNECT is not supported');
+    this.begin(gen, port, tlsListener);
+  }
+
+  protected sendHead(status: number, _reason: string, headers: string[], length: number): void {
+    if (this.stream.destroyed || this.stream.headersSent) return;
+    this.headSent = true;
+    this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
+    const out: http2.OutgoingHttpHeaders = { ':status': status };
+    for (let i = 0; i < headers.length; i += 2) {
+      const n = headers[i].toLowerCase();
+      if (H2_FORBIDDEN.has(n)) continue;
+      const prev = out[n];
+      const v = headers[i + 1];
+      out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+    }
+    if (length >= 0 && status !== 204 && status !== 304) out['content-length'] = length;
+    try {
+      this.stream.respond(out, { waitForTrailers: this.wantsTrailers, endStream: false });
+    } catch (e) {
+      this.ctx.log.debug('h2 respond failed', { error: e as Error });
+      return;
+    }
+    if (this.wantsTrailers) {
+      this.stream.once('wantTrailers', () => {
+        const t: http2.OutgoingHttpHeaders = {};
+        const list = this.trailers ?? [];
+        for (let i = 0; i < list.length; i += 2) t[list[i].toLowerCase()] = list[i + 1];
+        try {
+          this.stream.sendTrailers(t);
+        } catch {
+          // stream already closed
+        }
+      });
+    }
+  }
+
+  protected sendBody(chunk: Buffer): boolean {
+    if (this.noBody || this.stream.destroyed) return true;
+    return this.stream.write(chunk);
+  }
+
+  protected sendEnd(trailers?: string[]): void {
+    this.trailers = trailers;
+    if (!this.stream.destroyed) this.stream.end();
+  }
+
+  protected flushHead(): void {
+    // respond() already sent the HEADERS frame
+  }
+
+  protected sendInterim(): void {
+    // 100-continue is implicit in HTTP/2
+  }
+
+  protected destroyDownstream(): void {
+    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+  }
+
+  protected pauseDownstream(): void {
+    this.stream.pause();
+  }
+
+  protected resumeDownstream(): void {
+    this.stream.resume();
+  }
+
+  protected tunnel(_status: number, _reason: string, _headers: string[], upstream: net.Socket): void {
+    upstream.destroy();
+    this.destroyDownstream();
+  }
+
+  protected completed(): void {
+    // HTTP/2 streams are independent: nothing to hand over
+  }
+}

@@ -1,0 +1,137 @@
+import * as http2 from 'node:http2';
+import type * as net from 'node:net';
+import type { ListenerConfig } from '../../config/dataplane-config';
+import type { Generation, PortRuntime } from '../generation';
+import type { CoarseClock, ConnectionHost, ServerLimits } from '../http1/connection-host';
+import { H1ServerConnection } from '../http1/server-connection';
+import { H2Exchange } from '../http2/h2-exchange';
+import { labels, Series } from '../ops/metrics';
+import type { ProxyContext } from '../proxy/context';
+
+/** What a port server needs from the data plane. */
+export interface PortServerEnv {
+  readonly ctx: ProxyContext;
+  readonly limits: ServerLimits;
+  readonly clock: CoarseClock;
+  /** The generation being served now. */
+  current(): Generation;
+  /** Changes whenever certificates on disk changed. */
+  certVersion(): number;
+}
+
+/**
+ * A bound socket serving one PortConfig. One subclass per port kind (HTTP, TLS here; TCP and UDP
+ * plug in the same way): `ports/index.ts` maps a kind to its class.
+ */
+export abstract class PortServer implements ConnectionHost {
+  public readonly ctx: ProxyContext;
+  public readonly limits: ServerLimits;
+  public readonly clock: CoarseClock;
+  public boundPort = 0;
+  protected readonly conns = new Set<H1ServerConnection>();
+  protected readonly sessions = new Set<http2.ServerHttp2Session>();
+  protected draining = false;
+  /** HTTP/2 sessions (h2c and ALPN h2) are handed to this server. */
+  protected readonly h2: http2.Http2Server;
+  private cachedGen: Generation | undefined;
+  private cachedRuntime: { gen: Generation; port: PortRuntime } | undefined;
+  private readonly connections: Series;
+
+  constructor(
+    protected readonly env: PortServerEnv,
+    /** The listener port in the config. */
+    public readonly port: number,
+    public readonly kind: string,
+  ) {
+    this.ctx = env.ctx;
+    this.limits = env.limits;
+    this.clock = env.clock;
+    this.connections = env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind }));
+    this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000, maxHeaderListSize: env.limits.maxHeaderBytes } });
+    this.h2.on('session', this.onSession);
+    this.h2.on('stream', this.onStream);
+  }
+
+  /** Binds; resolves with the bound port. */
+  public abstract listen(address: string, localPort: number): Promise<number>;
+  /** Stops accepting connections (already accepted ones keep going). */
+  protected abstract stopAccepting(): void;
+
+  public runtime(): { gen: Generation; port: PortRuntime } | undefined {
+    const gen = this.env.current();
+    if (gen !== this.cachedGen) {
+      this.cachedGen = gen;
+      const port = gen.ports.get(this.port);
+      this.cachedRuntime = port ? { gen, port } : undefined;
+    }
+    return this.cachedRuntime;
+  }
+
+  public untrack(conn: H1ServerConnection): void {
+    if (this.conns.delete(conn)) this.connections.dec();
+  }
+
+  public sweep(now: number): void {
+    for (const c of this.conns) c.sweep(now);
+  }
+
+  /** Stop accepting, let requests in flight finish, close idle connections. */
+  public drain(): void {
+    this.draining = true;
+    this.stopAccepting();
+    for (const c of this.conns) c.drain();
+    for (const s of this.sessions) s.close();
+  }
+
+  /** Requests (HTTP/1.1 connections or HTTP/2 sessions) still open. */
+  public get openCount(): number {
+    return this.conns.size + this.sessions.size;
+  }
+
+  /** Forcibly closes everything (end of the drain grace period). */
+  public destroyAll(): void {
+    for (const c of this.conns) c.destroy();
+    for (const s of this.sessions) s.destroy();
+  }
+
+  /** Serves an accepted (and, for TLS, handshaken) socket over HTTP/1.1. */
+  protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, first?: Buffer): void {
+    const c = new H1ServerConnection(socket, this, secure, serverName);
+    this.conns.add(c);
+    this.connections.inc();
+    if (this.draining) c.drain();
+    c.attach(first);
+  }
+
+  /** Serves a socket over HTTP/2 (the preface may already have been read into `first`). */
+  protected serveHttp2(socket: net.Socket, first?: Buffer): void {
+    if (first) socket.unshift(first);
+    this.h2.emit('connection', socket);
+  }
+
+  /** The listener an HTTP/2 stream's TLS handshake chose (undefined on cleartext). */
+  protected tlsListenerOf(_session: http2.ServerHttp2Session, _port: PortRuntime): ListenerConfig | undefined | Error {
+    return undefined;
+  }
+
+  private onSession = (session: http2.ServerHttp2Session): void => {
+    this.sessions.add(session);
+    this.connections.inc();
+    if (this.draining) session.close();
+    session.on('error', () => { /* close follows */ });
+    session.setTimeout(this.limits.idleTimeoutMs, () => session.close());
+    session.on('close', () => {
+      this.sessions.delete(session);
+      this.connections.dec();
+    });
+  };
+
+  private onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]): void => {
+    const x = new H2Exchange(this.ctx, stream, headers, rawHeaders);
+    const rt = this.runtime();
+    if (!rt) return x.fail('GW_DRAINING', 'port is no longer configured');
+    const l = this.tlsListenerOf(stream.session as http2.ServerHttp2Session, rt.port);
+    if (l instanceof Error) return x.fail('GW_MISDIRECTED_REQUEST', l.message);
+    x.start(rt.gen, rt.port, l);
+  };
+}

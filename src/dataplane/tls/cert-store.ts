@@ -1,0 +1,123 @@
+import { X509Certificate } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tls from 'node:tls';
+import type { CaBundleRef, CertificateRef } from '../../config/dataplane-config';
+import { stampOf } from '../ops/file-watcher';
+
+/** A certificate Secret loaded from disk, ready to serve. */
+export interface LoadedCertificate {
+  readonly ref: CertificateRef;
+  readonly context: tls.SecureContext;
+  /** DNS names the certificate is valid for (SANs, or the CN when it has none), lower-case. */
+  readonly names: string[];
+  readonly cert: string;
+  readonly key: string;
+}
+
+interface FileState {
+  readonly content: string;
+  /** realpath + mtime + size: a ConfigMap/Secret volume swaps the `..data` symlink, which changes the realpath. */
+  readonly stamp: string;
+}
+
+/**
+ * Certificates (`<secrets-dir>/<ns>/<name>/tls.crt|tls.key`) and CA bundles
+ * (`<configmaps-dir>/<ns>/<name>/<key>`, or the secrets dir for a Secret) read from disk and re-read
+ * when they change. `version` increases on every change so that users of the material (secure
+ * contexts, upstream TLS pools) can tell their copy is stale.
+ */
+export class CertStore {
+  public version = 0;
+  private readonly files = new Map<string, FileState>();
+  private readonly certs = new Map<string, LoadedCertificate | Error>();
+
+  constructor(private readonly secretsDir: string | undefined, private readonly configMapsDir: string | undefined) {}
+
+  /** The certificate, or an Error saying which file is missing or invalid. */
+  public certificate(ref: CertificateRef): LoadedCertificate | Error {
+    const id = `${ref.namespace}/${ref.name}`;
+    let c = this.certs.get(id);
+    if (c === undefined) {
+      c = this.loadCertificate(ref);
+      this.certs.set(id, c);
+    }
+    return c;
+  }
+
+  /** A CA bundle's PEM text, or an Error. */
+  public caBundle(ref: CaBundleRef): string | Error {
+    const dir = ref.kind === 'Secret' ? this.secretsDir : this.configMapsDir;
+    if (!dir) return new Error(`CA bundle ${ref.kind} ${ref.namespace}/${ref.name} needs --${ref.kind === 'Secret' ? 'secrets' : 'configmaps'}-dir`);
+    return this.read(path.join(dir, ref.namespace, ref.name, ref.key || 'ca.crt'));
+  }
+
+  /** Re-stats every file read so far; returns true (and bumps `version`) when any changed. */
+  public refresh(): boolean {
+    let changed = false;
+    for (const [file, state] of this.files) {
+      const stamp = stampOf(file);
+      if (stamp !== state.stamp) {
+        this.files.delete(file);
+        changed = true;
+      }
+    }
+    // an Error (file missing) is retried on every refresh
+    for (const [id, c] of this.certs) if (c instanceof Error) this.certs.delete(id);
+    if (changed) {
+      this.certs.clear();
+      this.version++;
+    }
+    return changed;
+  }
+
+  private loadCertificate(ref: CertificateRef): LoadedCertificate | Error {
+    if (!this.secretsDir) return new Error(`certificate Secret ${ref.namespace}/${ref.name} needs --secrets-dir`);
+    const dir = path.join(this.secretsDir, ref.namespace, ref.name);
+    const cert = this.read(path.join(dir, 'tls.crt'));
+    if (cert instanceof Error) return cert;
+    const key = this.read(path.join(dir, 'tls.key'));
+    if (key instanceof Error) return key;
+    try {
+      const context = tls.createSecureContext({ cert, key });
+      return { ref, context, names: certificateNames(cert), cert, key };
+    } catch (e) {
+      return new Error(`certificate Secret ${ref.namespace}/${ref.name} (${dir}): ${(e as Error).message}`);
+    }
+  }
+
+  private read(file: string): string | Error {
+    const known = this.files.get(file);
+    if (known) return known.content;
+    try {
+      const stamp = stampOf(file);
+      const content = fs.readFileSync(file, 'utf8');
+      this.files.set(file, { content, stamp });
+      return content;
+    } catch (e) {
+      return new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+}
+
+export function certificateNames(pem: string): string[] {
+  try {
+    const x = new X509Certificate(pem);
+    const names = (x.subjectAltName ?? '').split(/,\s*/).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4).toLowerCase());
+    if (names.length) return names;
+    const cn = /CN=([^\n,]+)/.exec(x.subject);
+    return cn ? [cn[1].toLowerCase()] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a certificate name (possibly `*.example.com`) covers a host name. */
+export function nameCovers(name: string, host: string): boolean {
+  if (name === host) return true;
+  if (name.startsWith('*.')) {
+    const dot = host.indexOf('.');
+    return dot > 0 && host.slice(dot) === name.slice(1);
+  }
+  return false;
+}
