@@ -52,6 +52,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestConfig: {
+      // @marcbachmann/cel-js (the CEL evaluator of test/crd-validation) ships ESM only: compile it to CommonJS for jest
+      transform: {
+        '^.+/node_modules/@marcbachmann/cel-js/.+\\.js$': new javascript.Transform('ts-jest', {
+          tsconfig: { allowJs: true, module: 'commonjs', target: 'es2022', esModuleInterop: true },
+        }),
+      },
+      transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
       testTimeout: 30_000,
       // e2e tests start real processes; keep them from starving each other on 2 cores
       maxWorkers: 2,
@@ -84,10 +91,24 @@ project.preCompileTask.spawn(bundle);
 // `npm test` on a fresh clone must not depend on a previous build
 project.testTask.prependSpawn(bundle);
 
+// `npm run demo`: the quickstart example running locally from its synthesized YAML (scripts/demo.mjs)
+project.addTask('demo', {
+  description: 'Synthesize examples/quickstart and run it on this machine with echo backends; prints curl commands',
+  exec: 'node scripts/demo.mjs',
+});
+
 // bench/http: this data plane vs nginx, @fastify/http-proxy and http-proxy on one core each (installs wrk and nginx)
 project.addTask('bench:http', {
   description: 'Benchmark HTTP/1.1 proxying against nginx and Node peers; writes bench/results/http.json and http.svg',
   exec: 'node bench/http/run.mjs',
+});
+
+// bench/router: the compiled router vs a linear scan at 10/1,000/10,000 routes, and compile time (issue 3 targets)
+project.addTask('bench:router', {
+  description: 'Benchmark the compiled router against a linear scan (10/1,000/10,000 routes over 100/5,000 hostnames) and the compile time',
+  exec:
+    'esbuild bench/router/router-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/router-bench.js' +
+    ' && node --expose-gc .cache/bench/router-bench.js',
 });
 
 project.addTask('import', {

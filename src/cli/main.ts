@@ -10,6 +10,7 @@ const commands: Record<string, Command> = {
   compile: { summary: 'compile manifests into the data-plane config and status conditions', load: () => import('./compile.js') },
   explain: { summary: 'show where a request goes (listener, route, rule, filters, backends) and why', load: () => import('./explain.js') },
   serve: { summary: 'run a Gateway from manifests on this machine with the real data plane', load: () => import('./serve.js') },
+  bundle: { summary: 'write the data-plane objects (Deployment, Service, ConfigMaps...) for Gateway API YAML', load: () => import('./bundle.js') },
   echo: { summary: 'a backend that answers with JSON describing each request (HTTP/1.1, h2c, TLS, WebSocket)', load: () => import('./echo.js') },
 };
 

@@ -1,0 +1,56 @@
+import { Listener, ListenerProtocol } from './listener';
+import { failObject, Where } from './validation';
+
+/** A port serves one family: cleartext HTTP, TLS (HTTPS and TLS share SNI), TCP, or UDP. */
+function family(p: ListenerProtocol): string {
+  switch (p) {
+    case ListenerProtocol.HTTPS:
+    case ListenerProtocol.TLS:
+      return 'HTTPS/TLS';
+    default:
+      return p;
+  }
+}
+
+function transport(p: ListenerProtocol): string {
+  return p === ListenerProtocol.UDP ? 'udp' : 'tcp';
+}
+
+/**
+ * Listener conflicts the spec reports as Conflicted (or the CRD rejects): duplicate names, the same
+ * port/protocol/hostname twice, incompatible protocols on one port, one hostname twice on a TLS port.
+ * Returns the problems; `throwFirst` throws the first one instead.
+ * @internal
+ */
+export function listenerConflicts(listeners: readonly Listener[], label: (l: Listener) => string = (l) => `"${l.name}"`): string[] {
+  const problems: string[] = [];
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const a = listeners[j];
+      const b = listeners[i];
+      if (a.name === b.name) {
+        problems.push(`listener name "${b.name}" is used twice; listener names must be unique`);
+        continue;
+      }
+      if (a.port !== b.port || transport(a.protocol) !== transport(b.protocol)) continue;
+      const host = a.hostname ?? '';
+      if (a.protocol === b.protocol && host === (b.hostname ?? '')) {
+        problems.push(`listeners ${label(a)} and ${label(b)} both serve ${b.protocol} on port ${b.port} for ` +
+          `${b.hostname ? `hostname "${b.hostname}"` : 'every hostname'}; change the port or the hostname of one`);
+      } else if (family(a.protocol) !== family(b.protocol)) {
+        problems.push(`listeners ${label(a)} (${a.protocol}) and ${label(b)} (${b.protocol}) share port ${b.port}; ` +
+          'a port serves only one of HTTP, HTTPS/TLS or TCP (ProtocolConflict), so move one to another port');
+      } else if (family(a.protocol) === 'HTTPS/TLS' && host === (b.hostname ?? '')) {
+        problems.push(`listeners ${label(a)} (${a.protocol}) and ${label(b)} (${b.protocol}) both serve ` +
+          `${b.hostname ? `hostname "${b.hostname}"` : 'every hostname'} on port ${b.port} (HostnameConflict); SNI cannot tell them apart`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** Throws the first conflict among `listeners`. @internal */
+export function checkListenerConflicts(where: Where, listeners: readonly Listener[]): void {
+  const [first] = listenerConflicts(listeners);
+  if (first) failObject(where, first);
+}

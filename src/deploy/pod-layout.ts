@@ -1,0 +1,94 @@
+/**
+ * Where things live in a data-plane pod and how the container is started. Pure functions of the sockets
+ * and settings, shared by the construct (which renders them) and tests (which replay them).
+ *
+ * Privileged listener ports (< 1024) are remapped, not granted: the container binds an unprivileged port
+ * (`--port-map 80=8080`) and the Service maps the listener port to it. This needs no root, no
+ * NET_BIND_SERVICE capability and no `net.ipv4.ip_unprivileged_port_start` sysctl, which Pod Security
+ * "restricted" allows but some policy engines and runtimes refuse; clients never see the difference
+ * because they reach the pod through the Service. (The data plane keeps using the listener port in
+ * everything it derives from it, such as redirect Locations.)
+ *
+ * Internal: not exported from src/index.ts.
+ */
+import type { SocketSpec } from './config-inputs';
+
+export const BUNDLE_DIR = '/opt/cdk8s-gateway/bundle';
+export const CONFIG_DIR = '/etc/cdk8s-gateway/config';
+export const SECRETS_DIR = '/etc/cdk8s-gateway/secrets';
+export const CONFIGMAPS_DIR = '/etc/cdk8s-gateway/configmaps';
+/** A small in-memory emptyDir: the inflated config when it is compressed, and Node's temp files. */
+export const RUN_DIR = '/tmp';
+
+export const BOOT_FILE = 'boot.js';
+export const BUNDLE_FILE = 'dataplane.js.gz';
+export const CONFIG_FILE = 'config.json';
+export const CONFIG_FILE_GZ = 'config.json.gz';
+
+/** First choice for the admin port (/healthz, /readyz, /metrics); moved up when a listener uses it. */
+export const DEFAULT_ADMIN_PORT = 9901;
+/** Privileged port p is served on p + this (80 → 8080, 443 → 8443), or the next free port above. */
+export const PRIVILEGED_PORT_OFFSET = 8000;
+
+export interface PortPlan {
+  /** listener port → container port, for every listener port (identity for unprivileged ports). */
+  readonly containerPort: ReadonlyMap<number, number>;
+  readonly adminPort: number;
+}
+
+/** Deterministic container ports for the sockets: remaps privileged ones and picks the admin port. */
+export function planPorts(sockets: readonly SocketSpec[], preferredAdminPort = DEFAULT_ADMIN_PORT): PortPlan {
+  const listenerPorts = [...new Set(sockets.map((s) => s.port))].sort((a, b) => a - b);
+  const taken = new Set(listenerPorts.filter((p) => p >= 1024));
+  const containerPort = new Map<number, number>();
+  const next = (from: number): number => {
+    let p = from;
+    while (taken.has(p)) p++;
+    if (p > 65535) throw new Error(`no free container port at or above ${from} for the data plane`);
+    taken.add(p);
+    return p;
+  };
+  for (const p of listenerPorts) containerPort.set(p, p >= 1024 ? p : next(p + PRIVILEGED_PORT_OFFSET));
+  return { containerPort, adminPort: next(preferredAdminPort) };
+}
+
+export interface ContainerInvocation {
+  readonly command: string[];
+  readonly args: string[];
+}
+
+export interface InvocationOptions {
+  readonly plan: PortPlan;
+  readonly compressedConfig: boolean;
+  readonly hasSecrets: boolean;
+  readonly hasConfigMaps: boolean;
+  readonly drainSeconds: number;
+  readonly logLevel: string;
+  /** `--max-old-space-size` in MiB, from the memory limit. */
+  readonly heapMib?: number;
+}
+
+/** The container's command and args. */
+export function containerInvocation(o: InvocationOptions): ContainerInvocation {
+  const command = ['node'];
+  if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`);
+  command.push(`${BUNDLE_DIR}/${BOOT_FILE}`);
+
+  const args: string[] = [];
+  const config = o.compressedConfig ? `${RUN_DIR}/cdk8s-gateway/${CONFIG_FILE}` : `${CONFIG_DIR}/${CONFIG_FILE}`;
+  if (o.compressedConfig) args.push('--inflate', `${CONFIG_DIR}/${CONFIG_FILE_GZ}=${config}`);
+  args.push('--', `${BUNDLE_DIR}/${BUNDLE_FILE}`, '--config', config);
+  if (o.hasSecrets) args.push('--secrets-dir', SECRETS_DIR);
+  if (o.hasConfigMaps) args.push('--configmaps-dir', CONFIGMAPS_DIR);
+  args.push('--admin-port', String(o.plan.adminPort));
+  for (const [listener, container] of o.plan.containerPort) {
+    if (listener !== container) args.push('--port-map', `${listener}=${container}`);
+  }
+  args.push('--drain-timeout', String(o.drainSeconds), '--log-level', o.logLevel);
+  return { command, args };
+}
+
+/** Mount path of a Secret or ConfigMap where the data plane looks for it. */
+export function mountPath(kind: 'Secret' | 'ConfigMap', namespace: string, name: string): string {
+  return `${kind === 'Secret' ? SECRETS_DIR : CONFIGMAPS_DIR}/${namespace}/${name}`;
+}
