@@ -5,7 +5,7 @@
 import * as http from 'node:http';
 import { ConfigBuilder, exact, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
-import { request } from '../support/http';
+import { rawRequest, request } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
 
 let gw: Spawned;
@@ -17,6 +17,7 @@ beforeAll(async () => {
   const a = b.backend('echo-a');
   const bb = b.backend('echo-b');
   const down = b.backend('down');
+  const downH2 = b.backend('down-h2', 80, { protocol: 'h2c' });
   const unmapped = b.backend('nowhere');
   const web = b.listener(80, { name: 'web' });
   b.route(web, { route: 'exact', matches: [{ path: exact('/exact') }], backends: [bb] });
@@ -31,6 +32,7 @@ beforeAll(async () => {
     backends: [{ invalid: { reason: 'BackendNotFound', message: 'Service default/missing not found' } }],
   });
   b.route(web, { route: 'empty', matches: [{ path: prefix('/empty') }], backends: [] });
+  b.route(web, { route: 'down-h2', matches: [{ path: prefix('/down-h2') }], backends: [downH2] });
   b.route(web, { route: 'down', matches: [{ path: prefix('/down') }], backends: [down] });
   b.route(web, { route: 'dns', matches: [{ path: prefix('/dns') }], backends: [unmapped] });
   b.route(web, { route: 'catch-all', backends: [a] });
@@ -40,7 +42,7 @@ beforeAll(async () => {
   b.route(api, { route: 'api-v1', matches: [{ path: prefix('/v1') }], backends: [a] });
   gw = await startDataPlane({
     config: b.build(),
-    backends: { [a]: echoes[0].target, [bb]: echoes[1].target, [down]: '127.0.0.1:1' },
+    backends: { [a]: echoes[0].target, [bb]: echoes[1].target, [down]: '127.0.0.1:1', [downH2]: '127.0.0.1:1' },
   });
 });
 
@@ -85,6 +87,14 @@ test('a host no listener accepts gets 404 GW_UNKNOWN_HOST', async () => {
   expect(res.json.error.code).toBe('GW_UNKNOWN_HOST');
 });
 
+test('a 404 answered by the gateway keeps the connection open for the next request', async () => {
+  const raw = await rawRequest(gw.ports.get(8080)!,
+    'GET /v1/x HTTP/1.1\r\nHost: www.example.com\r\n\r\nGET /v1/y HTTP/1.1\r\nHost: eu.api.example.com\r\nConnection: close\r\n\r\n');
+  expect(raw).toMatch(/^HTTP\/1\.1 404 /);
+  expect(raw).not.toMatch(/404 Not Found\r\n(?:[^\r]+\r\n)*connection: close/i);
+  expect(raw).toMatch(/HTTP\/1\.1 200 OK[\s\S]*"pod":"echo-a"/);
+});
+
 test('a wildcard listener accepts subdomains; a path no route matches gets 404 GW_NO_ROUTE', async () => {
   const ok = await request(gw.url(8080, '/v1/items'), { host: 'eu.api.example.com' });
   expect(ok.status).toBe(200);
@@ -124,6 +134,14 @@ test('an unreachable backend answers 503 GW_UPSTREAM_UNREACHABLE', async () => {
   const res = await request(gw.url(80, '/down'));
   expect(res.status).toBe(503);
   expect(res.headers['x-gateway-error']).toBe('GW_UPSTREAM_UNREACHABLE');
+});
+
+test('an unreachable h2c backend answers 503 GW_UPSTREAM_UNREACHABLE too', async () => {
+  for (let i = 0; i < 12; i++) {
+    const res = await request(gw.url(80, '/down-h2'));
+    expect(res.status).toBe(503);
+    expect(res.headers['x-gateway-error']).toBe('GW_UPSTREAM_UNREACHABLE');
+  }
 });
 
 test('a Service with no --backend mapping is resolved through cluster DNS, and fails with 503 outside a cluster', async () => {

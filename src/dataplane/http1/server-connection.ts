@@ -154,6 +154,8 @@ export class H1ServerConnection implements ParserOwner {
     const te = rec['transfer-encoding'];
     if (te !== undefined) x.bodyChunked = true;
     else if (typeof rec['content-length'] === 'string') x.contentLength = Number(rec['content-length']);
+    // no body: the request is complete now (an answer given before llhttp's messageComplete keeps the connection)
+    if (!x.bodyChunked && x.contentLength <= 0) x.requestComplete = true;
     if (upgrade) {
       if (x.method === 'CONNECT') x.connectMethod = true;
       // h2c upgrades are not forwarded: a backend speaking HTTP/2 to the client would bypass routing

@@ -152,7 +152,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
       this.sessionFresh = !choice;
     }
     choice ??= plan.pick();
-    if (!choice) return this.fail('GW_NO_BACKEND', `rule ${plan.routeLabel} rule ${plan.ruleLabel} has no backends`);
+    if (!choice) return this.fail('GW_NO_BACKEND', `${plan.routeLabel} rule ${plan.ruleLabel} has no backends`);
     this.choice = choice;
     if (choice.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', choice.unsupported.message);
     if (!choice.backend) return this.fail('GW_INVALID_BACKEND', `${choice.invalid?.reason ?? 'invalid'}: ${choice.invalid?.message ?? ''}`);
@@ -386,7 +386,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     if (e instanceof Error) return this.fail('GW_UPSTREAM_UNREACHABLE', e.message);
     this.endpoint = e;
     this.written = 0;
-    if (this.plan!.backendTimeoutMs > 0) this.backendTimer = setTimeout(backendTimeoutFired, this.plan!.backendTimeoutMs, this);
+    if (this.plan!.backendTimeoutMs > 0) {
+      // one timer per attempt (a re-send on a fresh connection is a new attempt)
+      if (this.backendTimer) clearTimeout(this.backendTimer);
+      this.backendTimer = setTimeout(backendTimeoutFired, this.plan!.backendTimeoutMs, this);
+    }
     if (!this.ctx.upstreams.dispatch(this.choice!.backend!, e, this)) {
       this.fail('GW_UPSTREAM_UNREACHABLE', `connection pool for ${e.host}:${e.port} is full`);
     }

@@ -8,6 +8,8 @@ import { UpstreamConnection, UpstreamSink } from './sink';
  */
 export class H2Upstream {
   private session: http2.ClientHttp2Session | null = null;
+  /** Sessions whose connection (and TLS handshake) completed. */
+  private readonly connected = new WeakSet<http2.ClientHttp2Session>();
 
   constructor(public readonly endpoint: Endpoint) {}
 
@@ -23,6 +25,7 @@ export class H2Upstream {
     const authority = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
     const session = http2.connect(authority, tls ? { ...tls, ALPNProtocols: ['h2'] } : {});
     session.on('error', () => { /* reported per stream */ });
+    session.once('connect', () => this.connected.add(session));
     session.on('close', () => {
       if (this.session === session) this.session = null;
     });
@@ -31,6 +34,11 @@ export class H2Upstream {
     });
     this.session = session;
     return session;
+  }
+
+  /** False while connecting and when the connection failed: streams of such a session never reached the backend. */
+  public isConnected(session: http2.ClientHttp2Session): boolean {
+    return this.connected.has(session);
   }
 
   public close(): void {
@@ -82,16 +90,15 @@ class H2Attempt implements UpstreamConnection {
       sink?.onUpstreamEnd(this.trailers);
     });
     st.on('drain', () => this.sink?.onUpstreamDrain());
-    st.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`, false));
+    st.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`, !this.upstream.isConnected(session)));
     st.on('close', () => {
       if (this.sink) {
         const code = st.rstCode;
-        // REFUSED_STREAM: the backend did not process the request
-        this.fail(`stream closed (code ${code})`, code === http2.constants.NGHTTP2_REFUSED_STREAM);
+        // never connected, or REFUSED_STREAM: the backend did not see the request
+        const connected = this.upstream.isConnected(session);
+        this.fail(connected ? `stream closed (code ${code})` : 'connection to the backend failed',
+          !connected || code === http2.constants.NGHTTP2_REFUSED_STREAM);
       }
-    });
-    session.once('error', (err: NodeJS.ErrnoException) => {
-      if (!this.gotResponse) this.fail(`${err.code ?? 'error'}: ${err.message}`, err.code === 'ECONNREFUSED');
     });
     return true;
   }
