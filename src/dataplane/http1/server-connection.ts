@@ -4,9 +4,11 @@ import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../error
 import type { ConnectionHost } from './connection-host';
 import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
 import { Exchange } from '../proxy/exchange';
+import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
+const PLAIN_CONNECTION = /^\s*(keep-alive|close)\s*$/i;
 /** Bodies up to this size are written together with the response head as one string. */
 const SMALL_BODY = 8192;
 
@@ -409,13 +411,40 @@ export class H1Exchange extends Exchange {
     return this.done;
   }
 
+  /** The hot path: filters hop-by-hop headers while serialising, no intermediate list. */
+  protected sendUpstreamHead(status: number, reason: string, headers: string[]): void {
+    let lines = '';
+    let length = -1;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i];
+      const n = name.toLowerCase();
+      if (n === 'content-length') {
+        length = Number(headers[i + 1]);
+        continue;
+      }
+      if (RESPONSE_HOP_BY_HOP.has(n)) {
+        // a Connection header naming other headers needs the general path
+        if (n === 'connection' && !PLAIN_CONNECTION.test(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
+        continue;
+      }
+      lines += name + ': ' + headers[i + 1] + CRLF;
+    }
+    if (status === 204 || status === 304 || status < 200) length = 0;
+    this.writeHeadLines(status, reason, lines, length);
+  }
+
   protected sendHead(status: number, reason: string, headers: string[], length: number): void {
+    let lines = '';
+    for (let i = 0; i < headers.length; i += 2) lines += headers[i] + ': ' + headers[i + 1] + CRLF;
+    this.writeHeadLines(status, reason, lines, length);
+  }
+
+  private writeHeadLines(status: number, reason: string, lines: string, length: number): void {
     this.headSent = true;
     const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300);
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
-    let head = 'HTTP/1.1 ' + status + ' ' + (reason || STATUS_CODES[status] || '') + CRLF;
-    for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + CRLF;
+    let head = 'HTTP/1.1 ' + status + ' ' + (reason || STATUS_CODES[status] || '') + CRLF + lines;
     if (length >= 0) {
       if (status !== 204 && status !== 304) head += 'content-length: ' + length + CRLF;
     } else if (!this.noBody) {

@@ -110,7 +110,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     this.path = target.path;
     this.query = target.query;
     if (target.authority !== undefined) this.hostHeader = target.authority;
-    this.host = normalizeHost(this.hostHeader);
+    this.host = hostOf(this.hostHeader);
     let listener: ListenerConfig | undefined;
     if (tlsListener) {
       if (port.router.listenerFor(this.host) !== tlsListener) {
@@ -243,6 +243,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     }
     this.clearTimers();
     this.status = status;
+    // nothing to add or remove beyond hop-by-hop headers: the downstream may serialise them in one pass
+    if (!this.choice?.responseOps && !this.extraResponseHeaders && !plan.session) return this.sendUpstreamHead(status, reason, headers);
     this.sendHead(status, reason, this.responseHeaders(headers), this.responseLength(status, headers));
   }
 
@@ -339,6 +341,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
 
   /** Sends the response head. `length`: body bytes (Content-Length), 0 for none, -1 unknown (chunked or close). */
   protected abstract sendHead(status: number, reason: string, headers: string[], length: number): void;
+  /** A backend's response head as received (no response filters apply); the downstream drops hop-by-hop headers. */
+  protected sendUpstreamHead(status: number, reason: string, headers: string[]): void {
+    this.sendHead(status, reason, this.responseHeaders(headers), this.responseLength(status, headers));
+  }
+
   /** Returns false when the downstream is congested (onDownstreamDrain follows). */
   protected abstract sendBody(chunk: Buffer): boolean;
   protected abstract sendEnd(trailers?: string[]): void;
@@ -647,6 +654,18 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     if (this.error) line += `,"error":"${this.error}","detail":${JSON.stringify(this.errorDetail)}`;
     this.ctx.log.raw(line + '}');
   }
+}
+
+let lastHostHeader = '';
+let lastHost = '';
+
+/** normalizeHost with a one-entry cache: consecutive requests mostly carry the same Host. */
+function hostOf(hostHeader: string): string {
+  if (hostHeader !== lastHostHeader) {
+    lastHost = normalizeHost(hostHeader);
+    lastHostHeader = hostHeader;
+  }
+  return lastHost;
 }
 
 function requestTimeoutFired(x: Exchange): void {
