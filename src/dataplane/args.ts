@@ -35,6 +35,8 @@ export interface DataPlaneArgs {
   readonly udpIdleTimeoutMs: number;
   /** UDP sessions per port. */
   readonly udpMaxSessions: number;
+  /** The ClientHello and the TLS handshake must complete within this. */
+  readonly tlsHandshakeTimeoutMs: number;
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
@@ -57,10 +59,11 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --tcp-idle-timeout <seconds>       TCPRoute/TLSRoute connections with no bytes either way are closed after (default 3600)
   --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
   --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
+  --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
-export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384 } as const;
+export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000 } as const;
 
 export class UsageError extends Error {}
 
@@ -105,6 +108,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let tcpIdleTimeoutMs: number = L4_DEFAULTS.tcpIdleTimeoutMs;
   let udpIdleTimeoutMs: number = L4_DEFAULTS.udpIdleTimeoutMs;
   let udpMaxSessions: number = L4_DEFAULTS.udpMaxSessions;
+  let tlsHandshakeTimeoutMs: number = L4_DEFAULTS.tlsHandshakeTimeoutMs;
   const portMap = new Map<number, number>();
   const backendMap = new Map<string, HostPort>();
   for (let i = 0; i < argv.length; i++) {
@@ -132,6 +136,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--tcp-idle-timeout': tcpIdleTimeoutMs = intArg(flag, value(), 1, 604800) * 1000; break;
       case '--udp-idle-timeout': udpIdleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
       case '--udp-max-sessions': udpMaxSessions = intArg(flag, value(), 1, 1_000_000); break;
+      case '--tls-handshake-timeout': tlsHandshakeTimeoutMs = intArg(flag, value(), 1, 600) * 1000; break;
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
@@ -154,5 +159,6 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     tcpIdleTimeoutMs,
     udpIdleTimeoutMs,
     udpMaxSessions,
+    tlsHandshakeTimeoutMs,
   };
 }

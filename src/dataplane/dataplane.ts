@@ -72,7 +72,12 @@ export class DataPlane implements PortServerEnv {
       headersTimeoutMs: args.headerTimeoutMs,
       idleTimeoutMs: args.idleTimeoutMs,
     };
-    this.l4Limits = { tcpIdleTimeoutMs: args.tcpIdleTimeoutMs, udpIdleTimeoutMs: args.udpIdleTimeoutMs, udpMaxSessions: args.udpMaxSessions };
+    this.l4Limits = {
+      tcpIdleTimeoutMs: args.tcpIdleTimeoutMs,
+      udpIdleTimeoutMs: args.udpIdleTimeoutMs,
+      udpMaxSessions: args.udpMaxSessions,
+      tlsHandshakeTimeoutMs: args.tlsHandshakeTimeoutMs,
+    };
   }
 
   public current(): Generation {

@@ -27,4 +27,6 @@ export interface L4Limits {
   readonly udpIdleTimeoutMs: number;
   /** UDP sessions per port; datagrams from new clients beyond it are dropped. */
   readonly udpMaxSessions: number;
+  /** TLS ports: the ClientHello (when TLSRoutes need it first) and then the handshake must complete within this. */
+  readonly tlsHandshakeTimeoutMs: number;
 }
