@@ -105,6 +105,7 @@ export class RulePlan {
   public readonly session?: SessionPlan;
   private durationSeries?: HistogramSeries;
   private noBackendSeries?: Map<number, Series>;
+  private grpcSeries?: Map<string, Series>;
 
   constructor(
     public readonly rule: HttpRuleConfig, config: DataPlaneConfig, public readonly gatewayLabel: string, private readonly metrics: Metrics,
@@ -164,6 +165,20 @@ export class RulePlan {
   public byBackendId(id: string): BackendChoice | undefined {
     for (const c of this.choices) if (c.backend && c.backend.id === id) return c;
     return undefined;
+  }
+
+  /** gRPC calls of this rule by backend and grpc-status (-1: none seen, e.g. a reset stream). */
+  public grpcRequests(backend: string, grpcStatus: number): Series {
+    const series = this.grpcSeries ??= new Map();
+    const key = `${backend}|${grpcStatus}`;
+    let s = series.get(key);
+    if (!s) {
+      s = this.metrics.grpcRequests.get(labels({
+        gateway: this.gatewayLabel, route: this.routeLabel, rule: this.ruleLabel, backend, grpc_status: grpcStatus < 0 ? 'unknown' : String(grpcStatus),
+      }));
+      series.set(key, s);
+    }
+    return s;
   }
 
   /** Requests counter for answers given before a backend was chosen (redirects, CORS preflights, errors). */
