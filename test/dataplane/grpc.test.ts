@@ -10,13 +10,14 @@ import type * as net from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { compile } from '../../src/compiler';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
-import { selfSignedCert, writeSecret } from '../support/certs';
+import { selfSignedCert, writeCaBundle, writeSecret } from '../support/certs';
 import { cartPackage, GrpcBackend, startGrpcBackend, unaryCall } from '../support/grpc';
 import { request } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
 import { waitFor } from '../support/wait';
 
 const cert = selfSignedCert(['grpc.example.com']);
+const auditCert = selfSignedCert(['audit.shop.svc']);
 const GW = 'gateway.networking.k8s.io/v1';
 
 const service = (name: string) => ({
@@ -50,7 +51,18 @@ const manifests = [
     metadata: { name: 'grpc-tls', namespace: 'shop' },
     data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
   },
-  ...['writer', 'v1', 'v2', 'mirror', 'down', 'ticker'].map(service),
+  ...['writer', 'v1', 'v2', 'mirror', 'down', 'ticker', 'audit'].map(service),
+  // the audit backend speaks gRPC over TLS: HTTP/2 with ALPN h2, verified against its CA, audit.shop.svc as SNI
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'audit-ca', namespace: 'shop' }, data: { 'ca.crt': auditCert.cert } },
+  {
+    apiVersion: GW,
+    kind: 'BackendTLSPolicy',
+    metadata: { name: 'audit-tls', namespace: 'shop' },
+    spec: {
+      targetRefs: [{ group: '', kind: 'Service', name: 'audit' }],
+      validation: { hostname: 'audit.shop.svc', caCertificateRefs: [{ group: '', kind: 'ConfigMap', name: 'audit-ca' }] },
+    },
+  },
   {
     apiVersion: GW,
     kind: 'GRPCRoute',
@@ -72,6 +84,7 @@ const manifests = [
         { name: 'get', matches: [cartMethod('Get')], filters: [{ type: 'RequestMirror', requestMirror: { backendRef: ref('mirror') } }], backendRefs: [ref('v1')] },
         { name: 'broken', matches: [cartMethod('Broken')], backendRefs: [ref('missing')] },
         { name: 'unreachable', matches: [cartMethod('Unreachable')], backendRefs: [ref('down')] },
+        { name: 'audit', matches: [cartMethod('Audit')], backendRefs: [ref('audit')] },
         { name: 'ticker', matches: [{ method: { service: 'shop.ticker.v1.Ticker' } }], backendRefs: [ref('ticker')] },
         { name: 'reads', matches: [{ method: { service: 'shop.cart.v1.Cart' } }], backendRefs: [ref('v1', 80), ref('v2', 20)] },
       ],
@@ -109,13 +122,16 @@ beforeAll(async () => {
   expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   config = result.configs[0];
   for (const name of ['writer', 'v1', 'v2', 'mirror']) backends[name] = await startGrpcBackend(name);
+  backends.audit = await startGrpcBackend('audit', auditCert);
   const closed = await startGrpcBackend('closed');
   await closed.close();
   const secrets = tempDir('gw-grpc-secrets-');
   writeSecret(secrets, 'shop/grpc-tls', cert);
+  const configMaps = tempDir('gw-grpc-cm-');
+  writeCaBundle(configMaps, 'shop/audit-ca', auditCert.cert);
   const map: Record<string, string> = { 'shop/down:9090': `127.0.0.1:${closed.port}`, 'shop/ticker:9090': `127.0.0.1:${await startTicker()}` };
   for (const b of Object.values(backends)) map[`shop/${b.name}:9090`] = `127.0.0.1:${b.port}`;
-  gw = await startDataPlane({ config, secretsDir: secrets, backends: map });
+  gw = await startDataPlane({ config, secretsDir: secrets, configMapsDir: configMaps, backends: map });
   const { Cart, Stock } = cartPackage();
   plain = new Cart(`127.0.0.1:${gw.ports.get(80)}`, grpc.credentials.createInsecure());
   stock = new Stock(`127.0.0.1:${gw.ports.get(80)}`, grpc.credentials.createInsecure());
@@ -206,6 +222,12 @@ describe.each([
     expect(down.error!.code).toBe(grpc.status.UNAVAILABLE);
     expect(down.error!.details).toMatch(/GW_UPSTREAM_UNREACHABLE/);
   });
+});
+
+test('a backend with a BackendTLSPolicy gets the call over TLS (h2)', async () => {
+  expect(config.backends['shop/audit:9090']).toMatchObject({ protocol: 'h2', tls: { hostname: 'audit.shop.svc' } });
+  const r = await unaryCall(plain, 'audit', { name: 'ledger' });
+  expect(r.reply).toMatchObject({ backend: 'audit', name: 'ledger' });
 });
 
 test('a metadata match takes precedence over the service-only rule', async () => {
@@ -314,7 +336,7 @@ test('calls are counted by route, rule, backend and grpc-status, and logged with
 test('the compiled entries keep the spec precedence: exact methods, then metadata, then service, regular expressions last', () => {
   const entries = config.ports.find((p) => p.port === 80)!.listeners[0].httpRoutes!;
   expect(entries.map((e) => `${e.path.type}${e.headers.length ? ' +header' : ''}`)).toEqual([
-    ...Array(5).fill('Exact'),
+    ...Array(6).fill('Exact'),
     'PathPrefix', // /shop.ticker.v1.Ticker: the longer service first
     'PathPrefix +header',
     'PathPrefix',

@@ -35,6 +35,7 @@ service Cart {
   rpc Slow (Item) returns (Reply);
   rpc Broken (Item) returns (Reply);
   rpc Unreachable (Item) returns (Reply);
+  rpc Audit (Item) returns (Reply);
   rpc Watch (Item) returns (stream Reply);
   rpc Upload (stream Item) returns (Reply);
   rpc Chat (stream Item) returns (stream Reply);
@@ -84,8 +85,8 @@ function report(md: grpc.Metadata): Record<string, string> {
   return out;
 }
 
-/** A gRPC server (h2c) implementing Cart and Stock, answering with its name. */
-export async function startGrpcBackend(name: string): Promise<GrpcBackend> {
+/** A gRPC server (h2c, or TLS with `tls`) implementing Cart and Stock, answering with its name. */
+export async function startGrpcBackend(name: string, tls?: { cert: string; key: string }): Promise<GrpcBackend> {
   const { Cart, Stock } = cartPackage();
   const calls: string[] = [];
   const server = new grpc.Server();
@@ -102,6 +103,7 @@ export async function startGrpcBackend(name: string): Promise<GrpcBackend> {
     list: unary('List'),
     broken: unary('Broken'),
     unreachable: unary('Unreachable'),
+    audit: unary('Audit'),
     fail: (call: grpc.ServerUnaryCall<any, any>, cb: grpc.sendUnaryData<any>) => {
       calls.push('Fail');
       const trailer = new grpc.Metadata();
@@ -149,7 +151,8 @@ export async function startGrpcBackend(name: string): Promise<GrpcBackend> {
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+    server.bindAsync('127.0.0.1:0', tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }])
+      : grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return { name, port, calls, close: () => new Promise<void>((r) => server.tryShutdown(() => r())) };
 }
 
