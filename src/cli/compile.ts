@@ -32,7 +32,6 @@ export async function run(argv: string[]): Promise<number> {
     if (!['json', 'text', 'config'].includes(output)) throw new UsageError(`--output must be json, text or config, got "${output}"`);
     const c = await compileFromFlags(args);
     const diagnostics = c.result.diagnostics;
-    const problems = [...c.loadErrors, ...notAccepted(c.status), ...diagnostics.filter((d) => d.severity === 'error').map(() => '')];
 
     if (output === 'config') {
       process.stdout.write(serializeConfig(singleConfig(c)));
@@ -46,7 +45,8 @@ export async function run(argv: string[]): Promise<number> {
     if (refused.length > 0) err.push(`not accepted:\n${refused.map((r) => `  ${r}`).join('\n')}`);
     if (err.length > 0 && output !== 'text') process.stderr.write(`${err.join('\n')}\n`);
     else if (err.length > 0) process.stdout.write(`\n${err.join('\n')}\n`);
-    return problems.length > 0 ? 1 : 0;
+    const failed = c.loadErrors.length > 0 || refused.length > 0 || diagnostics.some((d) => d.severity === 'error');
+    return failed ? 1 : 0;
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`cdk8s-gateway compile: ${e.message}\n${e.showUsage ? `\n${USAGE}\n` : ''}`);

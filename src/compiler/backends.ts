@@ -59,8 +59,8 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   const name = r.at('name').str({ required: true }) ?? '';
   const namespace = r.at('namespace').str() || route.namespace;
   const port = r.at('port').int({ min: 1, max: 65535 });
-  const where = `${r.path} (${group ? `${group}/` : ''}${kind} ${namespace}/${name}${port ? `:${port}` : ''})`;
-  const invalid = (reason: string, message: string): ResolvedRef => ({ invalid: { reason, message: `${describe(route)}: ${where}: ${message}` } });
+  const where = () => `${r.path} (${group ? `${group}/` : ''}${kind} ${namespace}/${name}${port ? `:${port}` : ''})`;
+  const invalid = (reason: string, message: string): ResolvedRef => ({ invalid: { reason, message: `${describe(route)}: ${where()}: ${message}` } });
 
   if (group !== '' || kind !== 'Service') return invalid(Reason.InvalidKind, 'only core Services (group "", kind Service) can be backends');
   if (!name) return invalid(Reason.BackendNotFound, 'name is required');

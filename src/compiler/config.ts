@@ -29,14 +29,18 @@ export function buildConfig(gw: GatewayState, routes: readonly RouteState[], pol
 
   // what attaches where (only accepted parents of this Gateway, only usable listeners)
   const attached = new Map<ListenerState, Array<{ route: RouteState; hostnames: string[] }>>();
+  const seen = new Set<string>();
   for (const route of routes) {
     for (const p of route.parents) {
       if (p.gateway !== gw || !p.accepted.status) continue;
       for (const a of p.attachments) {
         if (!usable.has(a.listener)) continue;
-        const list = attached.get(a.listener) ?? [];
         // a route reaching one listener through two parentRefs is attached once
-        if (!list.some((x) => x.route === route)) list.push({ route, hostnames: a.hostnames });
+        const key = `${a.listener.id}\u0000${route.kind}/${route.obj.namespace}/${route.obj.name}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const list = attached.get(a.listener) ?? [];
+        list.push({ route, hostnames: a.hostnames });
         attached.set(a.listener, list);
       }
     }

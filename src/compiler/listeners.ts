@@ -176,7 +176,7 @@ export function readListener(ctx: Context, gateway: Obj, parent: Obj, r: Reader)
   const where = l.describe();
 
   // Accepted
-  const problems = parent.problems.under(r.path);
+  const problems = parent.problems.list.length > 0 ? parent.problems.under(r.path) : [];
   if (!known) {
     l.reject(Reason.UnsupportedProtocol, `${where}: protocol "${protocol}" is not supported (use HTTP, HTTPS, TLS, TCP or UDP)`);
   } else if (problems.length > 0) {

@@ -16,6 +16,7 @@ export class Problems {
   }
   /** Problems at or under a field path (e.g. everything under `spec.rules[2]`). */
   public under(prefix: string): Problem[] {
+    if (this.list.length === 0) return [];
     return this.list.filter((p) => p.field === prefix || p.field.startsWith(`${prefix}.`) || p.field.startsWith(`${prefix}[`));
   }
 }
@@ -30,23 +31,41 @@ export interface StrOptions {
 
 export class Reader {
   public static root(problems: Problems, value: unknown): Reader {
-    return new Reader(problems, '', value);
+    return new Reader(problems, undefined, '', value);
   }
 
-  public constructor(
+  private cachedPath: string | undefined;
+
+  private constructor(
     private readonly problems: Problems,
-    public readonly path: string,
+    private readonly parent: Reader | undefined,
+    private readonly key: string | number,
     public readonly value: unknown,
   ) {}
+
+  /** Dotted path of this field from the object root, e.g. `spec.rules[0].matches[1]` (built on first use). */
+  public get path(): string {
+    if (this.cachedPath === undefined) {
+      const base = this.parent ? this.parent.path : '';
+      this.cachedPath = typeof this.key === 'number' ? `${base}[${this.key}]` : base ? `${base}.${this.key}` : this.key;
+    }
+    return this.cachedPath;
+  }
 
   public get missing(): boolean {
     return this.value === undefined || this.value === null;
   }
 
   public at(key: string | number): Reader {
-    const path = typeof key === 'number' ? `${this.path}[${key}]` : this.path ? `${this.path}.${key}` : key;
-    const v = isRecord(this.value) && typeof key === 'string' ? this.value[key] : Array.isArray(this.value) && typeof key === 'number' ? this.value[key] : undefined;
-    return new Reader(this.problems, path, v);
+    const v =
+      typeof key === 'string'
+        ? isRecord(this.value) && Object.prototype.hasOwnProperty.call(this.value, key)
+          ? this.value[key]
+          : undefined
+        : Array.isArray(this.value)
+          ? this.value[key]
+          : undefined;
+    return new Reader(this.problems, this, key, v);
   }
 
   /** Reports a problem at this field. */

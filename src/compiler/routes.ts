@@ -75,16 +75,16 @@ type RuleResult = { readonly ok: CompiledRule } | { readonly error: string; read
 
 function compileHttpRule(ctx: Context, route: Obj, kind: 'HTTPRoute' | 'GRPCRoute', r: Reader, index: number, refProblems: RefProblem[]): RuleResult {
   const grpc = kind === 'GRPCRoute';
-  const where = `${describe(route)}: ${r.path}`;
-  const problems = route.problems.under(r.path);
-  if (problems.length > 0) return { reason: Reason.UnsupportedValue, error: `${where}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}` };
+  const where = () => `${describe(route)}: ${r.path}`;
+  const problems = route.problems.list.length > 0 ? route.problems.under(r.path) : [];
+  if (problems.length > 0) return { reason: Reason.UnsupportedValue, error: `${where()}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}` };
   const name = r.at('name').str() || undefined;
   const matches = grpc ? readGrpcMatches(r.at('matches').list()) : readHttpMatches(r.at('matches').list());
   if ('error' in matches) return { reason: Reason.UnsupportedValue, error: `${describe(route)}: ${matches.error}` };
 
   const backendReaders = r.at('backendRefs').list();
   const filters = compileFilters(ctx, route, r.at('filters').list(), { grpc, matches: matches.ok, hasBackends: backendReaders.length > 0 });
-  if ('error' in filters) return { reason: filters.reason, error: `${where}: ${filters.error}` };
+  if ('error' in filters) return { reason: filters.reason, error: `${where()}: ${filters.error}` };
   const ruleRefProblems = [...filters.ok.refProblems];
   const filterBackends = [...filters.ok.backends];
 
@@ -92,7 +92,7 @@ function compileHttpRule(ctx: Context, route: Obj, kind: 'HTTPRoute' | 'GRPCRout
   for (const b of backendReaders) {
     const weight = readWeight(b);
     const bf = compileFilters(ctx, route, b.at('filters').list(), { grpc, matches: matches.ok, hasBackends: false });
-    if ('error' in bf) return { reason: bf.reason, error: `${where}: ${bf.error}` };
+    if ('error' in bf) return { reason: bf.reason, error: `${where()}: ${bf.error}` };
     ruleRefProblems.push(...bf.ok.refProblems);
     filterBackends.push(...bf.ok.backends);
     const ref = resolveBackendRef(ctx, route, b, grpc ? 'grpc' : 'http');
@@ -105,14 +105,14 @@ function compileHttpRule(ctx: Context, route: Obj, kind: 'HTTPRoute' | 'GRPCRout
   let sessionPersistence: SessionPersistenceConfig | undefined;
   if (!grpc) {
     const t = readTimeouts(r.at('timeouts'));
-    if ('error' in t) return { reason: Reason.UnsupportedValue, error: `${where}: ${t.error}` };
+    if ('error' in t) return { reason: Reason.UnsupportedValue, error: `${where()}: ${t.error}` };
     timeouts = t.ok;
     const rt = readRetry(r.at('retry'));
-    if ('error' in rt) return { reason: Reason.UnsupportedValue, error: `${where}: ${rt.error}` };
+    if ('error' in rt) return { reason: Reason.UnsupportedValue, error: `${where()}: ${rt.error}` };
     retry = rt.ok;
   }
   const sp = readSessionPersistence(r.at('sessionPersistence'));
-  if ('error' in sp) return { reason: Reason.UnsupportedValue, error: `${where}: ${sp.error}` };
+  if ('error' in sp) return { reason: Reason.UnsupportedValue, error: `${where()}: ${sp.error}` };
   sessionPersistence = sp.ok;
 
   refProblems.push(...ruleRefProblems);

@@ -1,82 +1,223 @@
-import { CompiledEntry, firstMatch, predicatesMatch } from './predicates';
+/* eslint-disable no-bitwise -- FNV hashing of path prefixes and packed entry codes */
+import { CompiledEntry, PATH_EXACT, PATH_PREFIX, PATH_ROOT, predicatesMatch } from './predicates';
 import type { RouteRequest } from './types';
 
+/** Buckets up to this size are scanned in order: fewer memory accesses than an index, and no allocation. */
+const SMALL = 12;
+
 /**
- * The route entries of one hostname bucket, by path: an exact-path map, a map of prefixes probed at the
- * request path's segment boundaries from the longest down to `/`, then the regular expressions in order.
- * Each list keeps the compiler's precedence order (method, header count, query count, age, name, rule, match).
+ * The route entries of one hostname bucket, once built: a small bucket is a packed array scanned in order
+ * ([code, path value, entry] triples; code = kind | (plain ? 4 : 0) | length << 3), a large one a PathIndex.
+ * Entries are in path precedence: Exact, then PathPrefix longest first, then `/`, then RegularExpression;
+ * among equal paths the compiler's order (method, header count, query count, age, name, rule, match). The
+ * first entry whose path and predicates match wins.
  */
+export type PathBucket = unknown[] | SegmentIndex | PathIndex;
+
+/** Collects a bucket's entries, then `seal()` packs or indexes them. */
 export class PathTable {
-  private readonly exact = new Map<string, CompiledEntry[]>();
-  private readonly prefix = new Map<string, CompiledEntry[]>();
-  private root: CompiledEntry[] | undefined;
-  private readonly regex: CompiledEntry[] = [];
-  /** prefixLengths[n] === 1 when some prefix of length n exists: probes skip lengths with none. */
-  private prefixLengths = new Uint8Array(1);
+  private readonly all: CompiledEntry[] = [];
 
   public add(e: CompiledEntry): this {
-    const { type, value } = e.decision.entry.path;
-    if (type === 'Exact') {
-      push(this.exact, value, e);
-    } else if (type === 'PathPrefix') {
-      const p = value.length > 1 && value.endsWith('/') ? value.replace(/\/+$/, '') || '/' : value;
-      if (p === '/') {
-        (this.root ??= []).push(e);
-      } else {
-        push(this.prefix, p, e);
-        if (p.length >= this.prefixLengths.length) {
-          const grown = new Uint8Array(p.length + 1);
-          grown.set(this.prefixLengths);
-          this.prefixLengths = grown;
-        }
-        this.prefixLengths[p.length] = 1;
-      }
-    } else {
-      this.regex.push(e);
-    }
+    this.all.push(e);
     return this;
+  }
+
+  /** Orders the entries by path precedence (a stable sort) and packs or indexes them. */
+  public seal(): PathBucket {
+    const all = [...this.all].sort(comparePaths);
+    return all.length > SMALL ? new SegmentIndex(all) : pack(all);
+  }
+}
+
+function pack(sorted: readonly CompiledEntry[]): unknown[] {
+  return sorted.flatMap((e) => [e.pathKind | (e.plain ? 4 : 0) | (e.pathValue.length << 3), e.pathValue, e]);
+}
+
+/** 30-bit FNV-1a of the first path segment (`api` of `/api/v1`; '' for `/`). */
+function firstSegmentHash(path: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 47) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 0x3fffffff;
+}
+
+/**
+ * A large bucket split by the first path segment: an Exact or PathPrefix path (other than `/`) can only
+ * match requests with the same first segment, so a lookup hashes that segment and searches one small
+ * sub-bucket (packed, or a PathIndex when still large), then the `/` prefixes and regexes.
+ */
+export class SegmentIndex {
+  private readonly bySegment = new Map<number, PathBucket>();
+  private readonly rest: unknown[];
+
+  public constructor(sorted: readonly CompiledEntry[]) {
+    const groups = new Map<number, CompiledEntry[]>();
+    const rest: CompiledEntry[] = [];
+    for (const e of sorted) {
+      if (e.pathKind === PATH_EXACT || e.pathKind === PATH_PREFIX) {
+        const h = firstSegmentHash(e.pathValue);
+        const list = groups.get(h) ?? [];
+        list.push(e);
+        groups.set(h, list);
+      } else {
+        rest.push(e);
+      }
+    }
+    for (const [h, list] of groups) this.bySegment.set(h, list.length > SMALL ? new PathIndex(list) : pack(list));
+    this.rest = pack(rest);
+  }
+
+  public match(req: RouteRequest): CompiledEntry | undefined {
+    const sub = this.bySegment.get(firstSegmentHash(req.path));
+    if (sub !== undefined) {
+      const e = matchBucket(sub, req);
+      if (e !== undefined) return e;
+    }
+    return matchBucket(this.rest, req);
+  }
+}
+
+/** The first entry of the bucket that matches the request. */
+export function matchBucket(bucket: PathBucket, req: RouteRequest): CompiledEntry | undefined {
+  if (!Array.isArray(bucket)) return bucket.match(req);
+  const path = req.path;
+  const n = path.length;
+  for (let i = 0; i < bucket.length; i += 3) {
+    const code = bucket[i] as number;
+    const kind = code & 3;
+    const len = code >> 3;
+    let ok: boolean;
+    if (kind === PATH_EXACT) {
+      ok = n === len && path === bucket[i + 1];
+    } else if (kind === PATH_PREFIX) {
+      // by whole segments: `/abc` matches `/abc` and `/abc/...`, not `/abcd`
+      ok = n === len ? path === bucket[i + 1] : n > len && path.charCodeAt(len) === 47 && path.startsWith(bucket[i + 1] as string);
+    } else if (kind === PATH_ROOT) {
+      ok = path.charCodeAt(0) === 47;
+    } else {
+      ok = (bucket[i + 2] as CompiledEntry).pathRegex?.test(path) === true;
+    }
+    if (ok && ((code & 4) !== 0 || predicatesMatch(bucket[i + 2] as CompiledEntry, req))) return bucket[i + 2] as CompiledEntry;
+  }
+  return undefined;
+}
+
+function comparePaths(a: CompiledEntry, b: CompiledEntry): number {
+  return a.pathKind - b.pathKind || (a.pathKind === PATH_PREFIX ? b.pathValue.length - a.pathValue.length : 0);
+}
+
+/** 30-bit FNV-1a of `s[0..end)` (a small integer, so V8 keeps Map keys unboxed). */
+function fnv(s: string, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
+/**
+ * The index of a large bucket. Entries are keyed by the hash of their path (exact) or prefix; a lookup
+ * hashes the request path once, left to right, noting the hash at each segment boundary where some prefix
+ * of that length exists, then probes exact, prefixes longest first, `/`, and the regexes. Candidates are
+ * verified against the real path value, so a hash collision never matches a wrong route.
+ */
+export class PathIndex {
+  private readonly exact = new Map<number, CompiledEntry[]>();
+  private readonly prefix = new Map<number, CompiledEntry[]>();
+  private readonly root: CompiledEntry[] = [];
+  private readonly regex: CompiledEntry[] = [];
+  /** prefixLengths[n] === 1 when some prefix of length n exists; exactLengths likewise for exact paths. */
+  private readonly prefixLengths: Uint8Array;
+  private readonly exactLengths: Uint8Array;
+  /** Scratch for one match (matching is synchronous): boundary positions and the prefix hashes there. */
+  private readonly boundaryAt: Int32Array;
+  private readonly boundaryHash: Int32Array;
+
+  public constructor(sorted: readonly CompiledEntry[]) {
+    let max = 0;
+    let maxExact = 0;
+    for (const e of sorted) {
+      if (e.pathKind === PATH_PREFIX) max = Math.max(max, e.pathValue.length);
+      if (e.pathKind === PATH_EXACT) maxExact = Math.max(maxExact, e.pathValue.length);
+    }
+    this.prefixLengths = new Uint8Array(max + 1);
+    this.exactLengths = new Uint8Array(maxExact + 1);
+    // at most one boundary per configured length, so this never overflows
+    this.boundaryAt = new Int32Array(max + 1);
+    this.boundaryHash = new Int32Array(max + 1);
+    for (const e of sorted) {
+      const hash = fnv(e.pathValue, e.pathValue.length);
+      if (e.pathKind === PATH_EXACT) {
+        push(this.exact, hash, e);
+        this.exactLengths[e.pathValue.length] = 1;
+      } else if (e.pathKind === PATH_ROOT) {
+        this.root.push(e);
+      } else if (e.pathKind === PATH_PREFIX) {
+        push(this.prefix, hash, e);
+        this.prefixLengths[e.pathValue.length] = 1;
+      } else {
+        this.regex.push(e);
+      }
+    }
   }
 
   public match(req: RouteRequest): CompiledEntry | undefined {
     const path = req.path;
-    const exact = this.exact.get(path);
-    if (exact !== undefined) {
-      const e = firstMatch(exact, req);
+    const n = path.length;
+    const lengths = this.prefixLengths;
+    // one pass: the hash of every prefix that ends at a segment boundary and has a configured length
+    const boundaryAt = this.boundaryAt;
+    const boundaryHash = this.boundaryHash;
+    const exactLength = n < this.exactLengths.length && this.exactLengths[n] === 1;
+    const wholePrefix = n < lengths.length && lengths[n] === 1 && path.charCodeAt(n - 1) !== 47;
+    // hash only as far as some configured path is long
+    const end = exactLength || wholePrefix ? n : Math.min(n, lengths.length);
+    let count = 0;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < end; i++) {
+      const c = path.charCodeAt(i);
+      if (c === 47 && i > 0 && i < lengths.length && lengths[i] === 1) {
+        boundaryAt[count] = i;
+        boundaryHash[count++] = h & 0x3fffffff;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const whole = h & 0x3fffffff;
+    if (exactLength) {
+      const exact = this.exact.get(whole);
+      if (exact !== undefined) {
+        for (const e of exact) if (e.pathValue === path && predicatesMatch(e, req)) return e;
+      }
+    }
+    // the whole path is a candidate prefix too (`/abc` matches prefix `/abc`), unless it ends with '/'
+    if (wholePrefix) {
+      const e = this.probe(whole, n, path, req);
       if (e !== undefined) return e;
     }
-    if (this.prefix.size > 0) {
-      const lengths = this.prefixLengths;
-      const n = path.length;
-      // the whole path is a candidate prefix (`/abc` matches prefix `/abc`), then each segment boundary
-      if (n < lengths.length && lengths[n] === 1 && path.charCodeAt(n - 1) !== 47) {
-        const e = this.probe(path, req);
-        if (e !== undefined) return e;
-      }
-      for (let i = Math.min(n - 1, lengths.length - 1); i >= 1; i--) {
-        if (lengths[i] !== 1 || path.charCodeAt(i) !== 47 /* '/' */) continue;
-        const e = this.probe(path.slice(0, i), req);
-        if (e !== undefined) return e;
-      }
-    }
-    if (this.root !== undefined && path.charCodeAt(0) === 47) {
-      const e = firstMatch(this.root, req);
+    for (let k = count - 1; k >= 0; k--) {
+      const e = this.probe(boundaryHash[k], boundaryAt[k], path, req);
       if (e !== undefined) return e;
     }
-    const rs = this.regex;
-    for (let i = 0; i < rs.length; i++) {
-      const re = rs[i].pathRegex;
-      if (re && re.test(path) && predicatesMatch(rs[i], req)) return rs[i];
+    if (path.charCodeAt(0) === 47) {
+      for (const e of this.root) if (predicatesMatch(e, req)) return e;
     }
+    for (const e of this.regex) if (e.pathRegex?.test(path) === true && predicatesMatch(e, req)) return e;
     return undefined;
   }
 
-  private probe(prefix: string, req: RouteRequest): CompiledEntry | undefined {
-    const list = this.prefix.get(prefix);
-    return list === undefined ? undefined : firstMatch(list, req);
+  private probe(hash: number, length: number, path: string, req: RouteRequest): CompiledEntry | undefined {
+    const list = this.prefix.get(hash);
+    if (list === undefined) return undefined;
+    for (const e of list) {
+      if (e.pathValue.length === length && path.startsWith(e.pathValue) && predicatesMatch(e, req)) return e;
+    }
+    return undefined;
   }
 }
 
-function push(m: Map<string, CompiledEntry[]>, key: string, e: CompiledEntry): void {
+function push(m: Map<number, CompiledEntry[]>, key: number, e: CompiledEntry): void {
   const list = m.get(key);
   if (list) list.push(e);
   else m.set(key, [e]);

@@ -1,5 +1,5 @@
 import { HostTable, identity, listenerTable } from './host-table';
-import { PathTable } from './path-table';
+import { matchBucket, PathBucket, PathTable } from './path-table';
 import { compileEntry, CompiledEntry } from './predicates';
 import type { RouteDecision, RouteRequest } from './types';
 import type { DataPlaneConfig, ListenerConfig, PortConfig } from '../config/dataplane-config';
@@ -20,27 +20,31 @@ import type { DataPlaneConfig, ListenerConfig, PortConfig } from '../config/data
 export class PortRouter {
   public static build(config: DataPlaneConfig, port: PortConfig): PortRouter {
     const listeners = listenerTable(port);
-    const routes = new Map<string, HostTable<PathTable>>();
+    const routes = new Map<string, HostTable<PathBucket>>();
     for (const listener of port.listeners) {
       if (!listener.httpRoutes || listener.httpRoutes.length === 0) continue;
       const items = listener.httpRoutes.map((entry) => {
         const decision: RouteDecision = { listener, entry, rule: config.httpRules[entry.rule], ruleIndex: entry.rule };
         return { hostnames: entry.hostnames, value: compileEntry(entry, decision) };
       });
-      routes.set(
-        listener.id,
-        HostTable.build<CompiledEntry, PathTable>(items, (into, e) => (into ?? new PathTable()).add(e)),
-      );
+      const table = HostTable.build<CompiledEntry, PathTable>(items, (into, e) => (into ?? new PathTable()).add(e));
+      routes.set(listener.id, table.mapValues((t) => t.seal()));
     }
     return new PortRouter(port, listeners, routes);
   }
+
+  /** The route table when the port has one listener and it has no hostname: no listener lookup needed. */
+  private readonly only: HostTable<PathBucket> | undefined;
 
   private constructor(
     /** The port this router serves. */
     public readonly port: PortConfig,
     private readonly listeners: HostTable<ListenerConfig>,
-    private readonly routes: Map<string, HostTable<PathTable>>,
-  ) {}
+    private readonly routes: Map<string, HostTable<PathBucket>>,
+  ) {
+    const l = port.listeners;
+    this.only = l.length === 1 && l[0].hostname === undefined ? routes.get(l[0].id) : undefined;
+  }
 
   /** The listener that owns requests for `host`: exact hostname, then the longest wildcard, then none. */
   public listenerFor(host: string): ListenerConfig | undefined {
@@ -52,16 +56,22 @@ export class PortRouter {
    * TLS ports; without it the listener is chosen from `req.host`.
    */
   public match(req: RouteRequest, listener?: ListenerConfig): RouteDecision | undefined {
-    const l = listener ?? this.listenerFor(req.host);
-    if (l === undefined) return undefined;
-    const table = this.routes.get(l.id);
+    const host = req.host;
+    const table = listener === undefined ? (this.only ?? this.tableFor(host)) : this.routes.get(listener.id);
     if (table === undefined) return undefined;
-    const e = table.find(req.host, req, matchBucket);
-    return e === undefined ? undefined : e.decision;
+    // the exact-host bucket inline (the common case), then wildcard buckets and the catch-all
+    const bucket = table.exactly(host);
+    if (bucket !== undefined) {
+      const e = matchBucket(bucket, req);
+      if (e !== undefined) return e;
+    }
+    return table.findLessSpecific(host, req, matchBucket);
+  }
+
+  private tableFor(host: string): HostTable<PathBucket> | undefined {
+    const l = this.listenerFor(host);
+    return l === undefined ? undefined : this.routes.get(l.id);
   }
 }
 
 
-function matchBucket(bucket: PathTable, req: RouteRequest): CompiledEntry | undefined {
-  return bucket.match(req);
-}

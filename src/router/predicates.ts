@@ -10,14 +10,45 @@ export interface CompiledValueMatch {
   readonly regex?: RegExp | null;
 }
 
-/** One route entry with its predicates compiled and its decision pre-built. */
-export interface CompiledEntry {
-  readonly decision: RouteDecision;
+/**
+ * One route entry with its predicates compiled. It is also the RouteDecision `match` returns, so a match
+ * reads one object and allocates nothing.
+ */
+export interface CompiledEntry extends RouteDecision {
   readonly method: string | undefined;
   readonly headers: readonly CompiledValueMatch[];
   readonly queryParams: readonly CompiledValueMatch[];
+  /** How the path is matched: PATH_EXACT, PATH_PREFIX, PATH_ROOT (prefix `/`) or PATH_REGEX. */
+  readonly pathKind: number;
+  /** Exact value, or prefix without trailing slash. */
+  readonly pathValue: string;
   /** RegularExpression path entries: the compiled path pattern (`null` when it does not compile). */
   readonly pathRegex?: RegExp | null;
+  /** No method, header or query predicate: the path decides alone. */
+  readonly plain: boolean;
+}
+
+export const PATH_EXACT = 0;
+export const PATH_PREFIX = 1;
+export const PATH_ROOT = 2;
+export const PATH_REGEX = 3;
+
+/** True when the entry's path matches (PathPrefix by whole segments: `/abc` matches `/abc`, `/abc/x`, not `/abcd`). */
+export function pathMatches(e: CompiledEntry, path: string): boolean {
+  switch (e.pathKind) {
+    case PATH_EXACT:
+      return path === e.pathValue;
+    case PATH_PREFIX: {
+      const v = e.pathValue;
+      const n = v.length;
+      if (path.length === n) return path === v;
+      return path.length > n && path.charCodeAt(n) === 47 && path.startsWith(v);
+    }
+    case PATH_ROOT:
+      return path.charCodeAt(0) === 47;
+    default:
+      return e.pathRegex ? e.pathRegex.test(path) : false;
+  }
 }
 
 /**
@@ -37,8 +68,16 @@ function compileValueMatch(m: ValueMatchConfig): CompiledValueMatch {
 }
 
 export function compileEntry(entry: HttpRouteEntry, decision: RouteDecision): CompiledEntry {
+  const { type, value } = entry.path;
+  const prefix = type === 'PathPrefix' ? value.replace(/\/+$/, '') || '/' : value;
   return {
-    decision,
+    listener: decision.listener,
+    entry: decision.entry,
+    rule: decision.rule,
+    ruleIndex: decision.ruleIndex,
+    plain: entry.method === undefined && entry.headers.length === 0 && entry.queryParams.length === 0,
+    pathKind: type === 'Exact' ? PATH_EXACT : type === 'PathPrefix' ? (prefix === '/' ? PATH_ROOT : PATH_PREFIX) : PATH_REGEX,
+    pathValue: prefix,
     method: entry.method,
     // the spec: only the first matcher for a given name counts (header names are case-insensitive)
     headers: firstByName(entry.headers.map(compileValueMatch), (n) => n.toLowerCase()),
@@ -125,10 +164,4 @@ export function predicatesMatch(e: CompiledEntry, req: RouteRequest): boolean {
     }
   }
   return true;
-}
-
-/** The first entry of `list` whose predicates hold. */
-export function firstMatch(list: readonly CompiledEntry[], req: RouteRequest): CompiledEntry | undefined {
-  for (let i = 0; i < list.length; i++) if (predicatesMatch(list[i], req)) return list[i];
-  return undefined;
 }

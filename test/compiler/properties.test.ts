@@ -35,15 +35,22 @@ const matchArb: fc.Arbitrary<Match> = fc.record({
   queryParams: fc.array(fc.record({ name: fc.constantFrom(...QUERY), value: fc.constantFrom(...VALUES) }), { maxLength: 2 }),
 });
 
-const routeArb: fc.Arbitrary<GenRoute> = fc.record({
-  namespace: fc.constantFrom('infra', 'team-a', 'team-b'),
-  name: fc.constantFrom('r1', 'r2', 'r3', 'r4'),
-  created: fc.constantFrom(...TIMES),
-  hostnames: fc.uniqueArray(fc.constantFrom(...HOSTS), { maxLength: 2 }),
-  rules: fc.array(fc.record({ matches: fc.array(matchArb, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 3 }),
-});
+const routeArb = (hosts: readonly string[], names: readonly string[]): fc.Arbitrary<GenRoute> =>
+  fc.record({
+    namespace: fc.constantFrom('infra', 'team-a', 'team-b'),
+    name: fc.constantFrom(...names),
+    created: fc.constantFrom(...TIMES),
+    hostnames: fc.uniqueArray(fc.constantFrom(...hosts), { maxLength: 2 }),
+    rules: fc.array(fc.record({ matches: fc.array(matchArb, { minLength: 1, maxLength: 2 }) }), { minLength: 1, maxLength: 3 }),
+  });
 
-const routesArb = fc.uniqueArray(routeArb, { maxLength: 6, selector: (r) => `${r.namespace}/${r.name}` });
+/** Few routes over several hostnames: small hostname buckets, scanned in order by the router. */
+const routesArb = fc.uniqueArray(routeArb(HOSTS, ['r1', 'r2', 'r3', 'r4']), { maxLength: 6, selector: (r) => `${r.namespace}/${r.name}` });
+/** Many routes over two hostnames: large buckets, which the router indexes by path hashes. */
+const crowdedArb = fc.uniqueArray(
+  routeArb(['a.example.com', '*.example.com'], Array.from({ length: 12 }, (_, i) => `r${i}`)),
+  { minLength: 8, maxLength: 30, selector: (r) => `${r.namespace}/${r.name}` },
+);
 
 function toObject(r: GenRoute): Record<string, unknown> {
   return {
@@ -157,9 +164,12 @@ const requestArb: fc.Arbitrary<Req> = fc.record({
 
 // ---------------------------------------------------------------------------------------------
 
-test('the compiled router agrees with a linear scan over the spec precedence, on random routes and requests', () => {
+test.each([
+  ['few routes (scanned buckets)', routesArb, 500],
+  ['many routes per hostname (indexed buckets)', crowdedArb, 150],
+] as const)('the compiled router agrees with a linear scan over the spec precedence: %s', (_name, arb, numRuns) => {
   fc.assert(
-    fc.property(routesArb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (routes, requests) => {
+    fc.property(arb, fc.array(requestArb, { minLength: 1, maxLength: 20 }), (routes, requests) => {
       const result = compile(inputs(routes));
       const config = result.configs[0];
       const router = PortRouter.build(config, config.ports[0]);
@@ -172,7 +182,7 @@ test('the compiled router agrees with a linear scan over the spec precedence, on
         expect({ req, got }).toEqual({ req, got: reference(routes, req) });
       }
     }),
-    { numRuns: 500 },
+    { numRuns },
   );
 });
 

@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import { promisify } from 'node:util';
+import { Pool } from 'undici';
 import WebSocket from 'ws';
 import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
@@ -77,6 +78,19 @@ test('hop-by-hop request headers, and headers named by Connection, are not forwa
   const h = res.json.headers;
   expect(h['x-kept']).toBe('yes');
   for (const gone of ['x-private', 'keep-alive', 'te', 'proxy-authorization']) expect(h[gone]).toBeUndefined();
+});
+
+test('undici with HTTP/1.1 pipelining over one keep-alive connection gets every answer in order', async () => {
+  const pool = new Pool(gw.url(80, '/').replace(/\/$/, ''), { connections: 1, pipelining: 8 });
+  try {
+    const answers = await Promise.all(Array.from({ length: 40 }, async (_, i) => {
+      const res = await pool.request({ path: `/pipelined/${i}`, method: 'GET' });
+      return ((await res.body.json()) as { path: string }).path;
+    }));
+    expect(answers).toEqual(Array.from({ length: 40 }, (_, i) => `/pipelined/${i}`));
+  } finally {
+    await pool.close();
+  }
 });
 
 test('a chunked request body streams through and arrives whole', async () => {

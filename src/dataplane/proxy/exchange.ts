@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ListenerConfig } from '../../config/dataplane-config';
-import { normalizeHost } from '../../router';
+import { normalizeHost, redirectLocation, rewritePath } from '../../router';
 import type { RouteDecision, RouteRequest } from '../../router';
 import { ERROR_HEADER, errorBody, errorGrpcStatus, errorStatus, GatewayErrorCode } from '../errors';
 import type { Generation, PortRuntime } from '../generation';
@@ -9,7 +9,6 @@ import type { ProxyContext } from './context';
 import { connectionTokens, HOP_BY_HOP, RESPONSE_HOP_BY_HOP } from './hop-by-hop';
 import { MirrorRequest } from './mirror';
 import { normalizeTarget } from './path';
-import { modifyPath } from './path-rewrite';
 import type { BackendChoice, RulePlan } from './rule-plan';
 import type { Endpoint } from '../upstream/h1-pool';
 import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
@@ -524,14 +523,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   }
 
   private redirect(plan: RulePlan): void {
-    const r = plan.redirect!;
-    const scheme = r.scheme ?? (this.secure ? 'https' : 'http');
-    const port = r.port ?? (r.scheme ? (r.scheme === 'https' ? 443 : 80) : this.port.config.port);
-    const defaultPort = (scheme === 'http' && port === 80) || (scheme === 'https' && port === 443);
-    const hostname = r.hostname ?? this.host;
-    const path = r.path ? modifyPath(this.path, r.path, this.decision!.entry.path) : this.path;
-    const location = `${scheme}://${hostname}${defaultPort ? '' : ':' + port}${path}${this.query ? '?' + this.query : ''}`;
-    this.respondLocal(r.statusCode, ['location', location]);
+    // the same computation `explain` shows (src/router): the listener port is the config's, not a --port-map
+    const location = redirectLocation(plan.redirect!, {
+      scheme: this.secure ? 'https' : 'http', host: this.host, port: this.port.config.port, path: this.path, query: this.query,
+    }, this.decision!.entry);
+    this.respondLocal(plan.redirect!.statusCode, ['location', location]);
   }
 
   /** A response the gateway makes itself (redirect, CORS preflight), empty body. */
@@ -556,7 +552,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
 
   private upstreamPath(choice: BackendChoice): string {
     const rw = choice.rewrite;
-    const path = rw?.path ? modifyPath(this.path, rw.path, this.decision!.entry.path) : this.path;
+    const path = rw?.path ? rewritePath(rw.path, this.path, this.decision!.entry.path) || '/' : this.path;
     return this.query ? path + '?' + this.query : path;
   }
 

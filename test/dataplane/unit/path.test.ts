@@ -1,5 +1,4 @@
 import { normalizeTarget } from '../../../src/dataplane/proxy/path';
-import { modifyPath } from '../../../src/dataplane/proxy/path-rewrite';
 
 describe('normalizeTarget', () => {
   test.each([
@@ -24,27 +23,4 @@ describe('normalizeTarget', () => {
     '%s is refused', (target) => {
       expect(normalizeTarget(target)).toBeUndefined();
     });
-});
-
-describe('modifyPath (the spec table for ReplacePrefixMatch)', () => {
-  const pre = (value: string) => ({ type: 'PathPrefix' as const, value });
-  const rpm = (value: string) => ({ type: 'ReplacePrefixMatch' as const, value });
-  test.each([
-    ['/foo/bar', '/foo', '/xyz', '/xyz/bar'],
-    ['/foo/bar', '/foo', '/xyz/', '/xyz/bar'],
-    ['/foo', '/foo', '/xyz', '/xyz'],
-    ['/foo/', '/foo', '/xyz', '/xyz/'],
-    ['/foo/bar', '/foo', '', '/bar'],
-    ['/foo/', '/foo', '', '/'],
-    ['/foo', '/foo', '', '/'],
-    ['/foo/', '/foo', '/', '/'],
-    ['/foo', '/foo', '/', '/'],
-    ['/bar', '/', '/xyz', '/xyz/bar'],
-  ])('%s with prefix %s replaced by "%s" → %s', (path, prefix, value, out) => {
-    expect(modifyPath(path, rpm(value), pre(prefix))).toBe(out);
-  });
-
-  test('ReplaceFullPath ignores the match', () => {
-    expect(modifyPath('/a/b', { type: 'ReplaceFullPath', value: '/c' }, pre('/a'))).toBe('/c');
-  });
 });
