@@ -133,7 +133,20 @@ function attachToParent(
       `${who}: no listener of ${key.kind} ${key.namespace}/${key.name} accepts ${route.kind} (${ls.map((l) => `${l.name}: ${l.supportedKinds.map((k) => k.kind).join(', ') || 'no kinds'}`).join('; ')})`,
     );
   }
-  const nsOk = kindOk.filter((l) => l.allowsNamespace(route.obj.namespace, (n) => ctx.namespaces.labelsOf(n)));
+  const nsOk = kindOk.filter((l) => {
+    const allowed = l.allowsNamespace(route.obj.namespace, ctx.namespaces);
+    if (allowed === 'assumed') {
+      note(
+        ctx,
+        'warning',
+        route.obj,
+        'metadata.namespace',
+        `namespace ${route.obj.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels ` +
+          `listener "${l.name}" of ${key.kind} ${key.namespace}/${key.name} selects (add the Namespace to the manifests to have it checked)`,
+      );
+    }
+    return allowed !== false;
+  });
   if (nsOk.length === 0) {
     return fail(
       Reason.NotAllowedByListeners,

@@ -54,7 +54,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const ctx: Context = {
     store,
     grants: new ReferenceGrants(store),
-    namespaces: new Namespaces(store),
+    namespaces: new Namespaces(store, (opts.references ?? 'namespace') !== 'strict'),
     core: new CoreObjects(store, opts.references ?? 'namespace'),
     controllerName: opts.controllerName ?? CONTROLLER_NAME,
     diagnostics,

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { assumedExternal, Context, note } from './context';
 import { caBundleProblem, certificateProblem } from './core-objects';
 import { ListenerState, readListener, resolveConflicts } from './listeners';
-import { LabelSelector, readSelector, selectorMatches } from './namespaces';
+import { LabelSelector, readSelector } from './namespaces';
 import { compareAge, describe, GATEWAY_GROUP, Obj } from './objects';
 import { DEFAULT_OPTIONS, readOptions } from './options';
 import { HOSTNAME, Reader } from './reader';
@@ -229,10 +229,11 @@ function listenerSetDenied(ctx: Context, gw: GatewayState, ls: Obj): Verdict | u
   const from = ns.at('from').str() ?? 'None';
   let selector: LabelSelector | undefined;
   if (from === 'Selector') selector = readSelector(ns.at('selector'));
-  const allowed =
-    from === 'All' ||
-    (from === 'Same' && ls.namespace === gw.obj.namespace) ||
-    (from === 'Selector' && selector !== undefined && selectorMatches(selector, ctx.namespaces.labelsOf(ls.namespace)));
+  const selected = from === 'Selector' && selector !== undefined ? ctx.namespaces.selects(selector, ls.namespace) : false;
+  if (selected === 'assumed') {
+    note(ctx, 'warning', ls, 'metadata.namespace', `namespace ${ls.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels Gateway ${gw.obj.namespace}/${gw.obj.name} selects in spec.allowedListeners`);
+  }
+  const allowed = from === 'All' || (from === 'Same' && ls.namespace === gw.obj.namespace) || selected !== false;
   if (allowed) return undefined;
   return FAIL(
     Reason.NotAllowed,

@@ -1,6 +1,6 @@
 import { assumedExternal, Context } from './context';
 import { certificateProblem } from './core-objects';
-import { LabelSelector, readSelector, selectorMatches } from './namespaces';
+import { LabelSelector, Namespaces, readSelector } from './namespaces';
 import { describe, GATEWAY_GROUP, Obj, RouteKind } from './objects';
 import { DNS_SUBDOMAIN, HOSTNAME, Reader } from './reader';
 import { condition, Condition, ConditionType, GroupKind, ListenerStatus, Reason } from './status';
@@ -84,14 +84,15 @@ export class ListenerState {
     return this.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === kind);
   }
 
-  public allowsNamespace(namespace: string, labelsOf: (ns: string) => Record<string, string>): boolean {
+  /** True when routes from `namespace` may attach; 'assumed' when that depends on labels of a namespace not in the input. */
+  public allowsNamespace(namespace: string, namespaces: Namespaces): boolean | 'assumed' {
     switch (this.namespacesFrom) {
       case 'All':
         return true;
       case 'Same':
         return namespace === this.parent.namespace;
       case 'Selector':
-        return this.selector !== undefined && selectorMatches(this.selector, labelsOf(namespace));
+        return this.selector !== undefined && namespaces.selects(this.selector, namespace);
       default:
         return false;
     }

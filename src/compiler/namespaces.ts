@@ -50,12 +50,26 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
 /**
  * Namespace labels. A namespace that is not among the input objects still has the label the API server
  * always sets, `kubernetes.io/metadata.name: <name>`, so selectors on it work without the Namespace object.
+ * Its other labels are unknown: with references mode 'namespace' a selector that needs them is assumed to
+ * match (the caller warns); with 'strict' it does not.
  */
 export class Namespaces {
   private readonly labels = new Map<string, Record<string, string>>();
 
-  public constructor(store: Store) {
+  public constructor(
+    store: Store,
+    private readonly assumeUnknown: boolean,
+  ) {
     for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, 'kubernetes.io/metadata.name': ns.name });
+  }
+
+  /**
+   * Whether a selector selects a namespace: true, false, or 'assumed' when the namespace is not in the input
+   * and only labels we cannot see would decide.
+   */
+  public selects(sel: LabelSelector, namespace: string): boolean | 'assumed' {
+    if (selectorMatches(sel, this.labelsOf(namespace))) return true;
+    return !this.known(namespace) && this.assumeUnknown ? 'assumed' : false;
   }
 
   public labelsOf(namespace: string): Record<string, string> {

@@ -89,6 +89,20 @@ describe('allowedRoutes namespaces', () => {
     expect(routeAccepted(r, 'HTTPRoute', 'r', ns)).toBe(expected);
   });
 
+  test('a namespace missing from the manifests: its labels are assumed to match (warning), unless references are strict', () => {
+    const objs = [
+      gateway('gw', [listener('http', 80, 'HTTP', { allowedRoutes: selector })]),
+      service('a', 'team-ns'),
+      httpRoute('r', { rules: [prefixRule('/', 'a')] }, { namespace: 'team-ns' }),
+    ];
+    const lenient = compileAll(objs, { references: 'namespace' });
+    expect(routeAccepted(lenient, 'HTTPRoute', 'r', 'team-ns')).toBe('True/Accepted');
+    expect(lenient.diagnostics).toContainEqual(
+      expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/namespace team-ns is not in the manifests, so its labels are unknown/) }),
+    );
+    expect(routeAccepted(compileAll(objs), 'HTTPRoute', 'r', 'team-ns')).toBe('False/NotAllowedByListeners');
+  });
+
   test('a route kind the listener does not allow is NotAllowedByListeners', () => {
     const r = compileAll([
       gateway('gw', [listener('http', 80, 'HTTP', { allowedRoutes: { namespaces: { from: 'All' }, kinds: [{ kind: 'GRPCRoute' }] } })]),

@@ -102,3 +102,30 @@ test('asking for a Gateway that is not in the app says which ones are', () => {
   const { app } = fixture();
   expect(() => GatewayTester.of(app, { gateway: 'infra/nope' })).toThrow(/Gateway infra\/nope is not in the app \(Gateways: infra\/edge\)/);
 });
+
+describe('with the L2 constructs', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Backend, Gateway, GatewayClass, HttpMatch, Listener } = require('../../src') as typeof import('../../src');
+
+  test('an application team tests its route: GET http://shop.example.com/api/cart goes to api:8080', () => {
+    // GIVEN the README's platform and shop charts
+    const app = Testing.app();
+    const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
+    const gateway = new Gateway(platform, 'edge', { gatewayClass: GatewayClass.nodeDataPlane(platform), listeners: [Listener.http({ name: 'web', port: 80 })] });
+    const shop = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'] });
+    shop.httpRoute(new Chart(app, 'shop', { namespace: 'shop' }), 'storefront', {
+      rules: [
+        { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] },
+        { backends: [Backend.fromServiceName('storefront', { port: 8080 })] },
+      ],
+    });
+    // WHEN
+    const tester = GatewayTester.of(gateway);
+    // THEN
+    expect(tester.request({ url: 'http://shop.example.com/api/cart' }).backends).toEqual([
+      expect.objectContaining({ service: 'api', namespace: 'shop', port: 8080, percent: 100 }),
+    ]);
+    expect(tester.request({ url: 'http://shop.example.com/' }).backends[0].service).toBe('storefront');
+    expect(tester.request({ url: 'http://admin.example.com/' }).statusCode).toBe(404);
+  });
+});
