@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ListenerConfig } from '../../config/dataplane-config';
-import { normalizeHost, redirectLocation, rewritePath } from '../../router';
+import { isGrpcContentType, normalizeHost, redirectLocation, rewritePath } from '../../router';
 import type { RouteDecision, RouteRequest } from '../../router';
 import { ERROR_HEADER, errorBody, errorGrpcStatus, errorStatus, GatewayErrorCode } from '../errors';
 import type { Generation, PortRuntime } from '../generation';
@@ -732,13 +732,6 @@ const GRPC_TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, 
 export function grpcTimeoutMs(v: string): number {
   const m = /^(\d{1,8})([HMSmun])$/.exec(v);
   return m ? Math.max(1, Math.ceil(Number(m[1]) * GRPC_TIMEOUT_UNIT_MS[m[2]])) : -1;
-}
-
-/** application/grpc, application/grpc+proto, application/grpc;...: not grpc-web (which carries trailers in the body). */
-export function isGrpcContentType(v: string | string[] | undefined): boolean {
-  if (typeof v !== 'string' || !v.startsWith('application/grpc')) return false;
-  const c = v.charCodeAt(16);
-  return Number.isNaN(c) || c === 43 /* + */ || c === 59 /* ; */;
 }
 
 function grpcStatusOf(headers: string[]): number {
