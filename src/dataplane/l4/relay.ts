@@ -61,7 +61,8 @@ export interface RelayOptions {
  */
 export class TcpRelay {
   public lastActivity: number;
-  private up: net.Socket | null = null;
+  /** @internal */ public up: net.Socket | null = null;
+  /** @internal */ public connected = false;
   private choice: L4Choice | undefined;
   private rx: Series | undefined;
   private tx: Series | undefined;
@@ -69,24 +70,26 @@ export class TcpRelay {
   private bytesOut = 0;
   private open = 1;
   private downEnded = false;
-  private connected = false;
   private finished = false;
   private result: GatewayErrorCode | 'ok' = 'ok';
   private detail = '';
-  private connectTimer: NodeJS.Timeout | undefined;
   private readonly startedAt = performance.now();
+  private readonly connectDeadline: number;
   private readonly client: string;
 
-  constructor(private readonly host: RelayHost, private readonly down: net.Socket, private readonly o: RelayOptions) {
+  constructor(private readonly host: RelayHost, /** @internal */ public readonly down: net.Socket, private readonly o: RelayOptions) {
     this.lastActivity = host.clock.now;
-    this.client = down.remoteAddress ?? '';
+    this.connectDeadline = this.lastActivity + CONNECT_TIMEOUT_MS;
+    // read now: the address is gone once the socket closes (and costs a syscall, so only for the access log)
+    this.client = host.ctx.accessLog ? down.remoteAddress ?? '' : '';
     host.relays.relays.add(this);
     host.connections.inc();
+    // listeners are shared functions that find the relay on the socket: no closures per connection
+    (down as RelaySocket)[RELAY] = this;
     down.pause();
-    down.setNoDelay(true);
-    down.on('error', this.onDownError);
-    down.on('close', this.onDownClose);
-    down.on('end', this.onDownEnd);
+    down.on('error', onDownError);
+    down.on('close', onDownClose);
+    down.on('end', onDownEnd);
   }
 
   /** Chooses the backend share and connects to it. */
@@ -102,9 +105,14 @@ export class TcpRelay {
     else this.connectTo(r);
   }
 
-  /** Closes the connection when nothing moved for `idleTimeoutMs`. */
+  /** Closes the connection when nothing moved for `idleTimeoutMs`, or the backend did not accept it in time. */
   public sweep(now: number, idleTimeoutMs: number): void {
-    if (!this.finished && now - this.lastActivity > idleTimeoutMs) this.abort('GW_IDLE_TIMEOUT', `no bytes either way for ${idleTimeoutMs} ms`, false);
+    if (this.finished) return;
+    if (!this.connected && now > this.connectDeadline) {
+      this.refuse('GW_UPSTREAM_TIMEOUT', `backend did not accept the connection within ${CONNECT_TIMEOUT_MS} ms`);
+    } else if (now - this.lastActivity > idleTimeoutMs) {
+      this.abort('GW_IDLE_TIMEOUT', `no bytes either way for ${idleTimeoutMs} ms`, false);
+    }
   }
 
   public destroy(): void {
@@ -118,99 +126,85 @@ export class TcpRelay {
     const base = { host: e.host, port: e.port, allowHalfOpen: true, noDelay: true };
     // a BackendTLSPolicy re-encrypts to the backend (no ALPN: the bytes are not HTTP)
     const up = backend.tls && e.tls ? tls.connect({ ...e.tls, ...base, ALPNProtocols: undefined }) : net.connect(base);
+    (up as RelaySocket)[RELAY] = this;
     this.up = up;
     this.open++;
-    up.on('error', this.onUpError);
-    up.on('close', this.onUpClose);
-    up.once(backend.tls ? 'secureConnect' : 'connect', this.onConnect);
-    this.connectTimer = setTimeout(connectTimedOut, CONNECT_TIMEOUT_MS, this);
+    up.on('error', onUpError);
+    up.on('close', onUpClose);
+    up.once(backend.tls ? 'secureConnect' : 'connect', onConnect);
   }
 
-  /** @internal timer callback */
-  public connectTimeout(): void {
-    this.connectTimer = undefined;
-    if (!this.connected) this.refuse('GW_UPSTREAM_TIMEOUT', `backend did not accept the connection within ${CONNECT_TIMEOUT_MS} ms`);
-  }
-
-  private readonly onConnect = (): void => {
+  /** @internal the backend accepted: bytes flow both ways from now on. */
+  public connectedNow(): void {
     if (this.finished) return;
-    clearTimeout(this.connectTimer);
     this.connected = true;
     const up = this.up!;
     const choice = this.choice!;
     this.rx = choice.bytesReceived;
     this.tx = choice.bytesSent;
-    if (this.o.first) this.forward(this.o.first);
-    up.on('data', this.onUpData);
-    up.on('end', this.onUpEnd);
-    up.on('drain', this.onUpDrain);
-    this.down.on('data', this.onDownData);
-    this.down.on('drain', this.onDownDrain);
-    if (this.downEnded) up.end();
+    if (this.o.first) this.fromClient(this.o.first);
+    up.on('data', onUpData);
+    up.on('end', onUpEnd);
+    up.on('drain', onUpDrain);
+    this.down.on('data', onDownData);
+    this.down.on('drain', onDownDrain);
+    if (this.downEnded) endOnce(up);
     else this.down.resume();
-  };
+  }
 
-  private forward(chunk: Buffer): void {
+  /** @internal */
+  public fromClient(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     this.rx!.value += chunk.length;
     this.lastActivity = this.host.clock.now;
     if (!this.up!.write(chunk)) this.down.pause();
   }
 
-  private readonly onDownData = (chunk: Buffer): void => this.forward(chunk);
-
-  private readonly onUpData = (chunk: Buffer): void => {
+  /** @internal */
+  public fromBackend(chunk: Buffer): void {
     this.bytesOut += chunk.length;
     this.tx!.value += chunk.length;
     this.lastActivity = this.host.clock.now;
     if (!this.down.write(chunk)) this.up!.pause();
-  };
+  }
 
-  private readonly onUpDrain = (): void => {
-    this.down.resume();
-  };
-
-  private readonly onDownDrain = (): void => {
-    this.up?.resume();
-  };
-
-  /** The client half-closed: pass the FIN on, keep relaying the other direction. */
-  private readonly onDownEnd = (): void => {
+  /** @internal The client half-closed: pass the FIN on, keep relaying the other direction. */
+  public clientEnded(): void {
     this.downEnded = true;
-    if (this.connected) this.up!.end();
-  };
+    if (this.connected) endOnce(this.up!);
+  }
 
-  private readonly onUpEnd = (): void => {
-    this.down.end();
-  };
-
-  private readonly onDownError = (err: NodeJS.ErrnoException): void => {
+  /** @internal */
+  public clientError(err: NodeJS.ErrnoException): void {
     this.abort('GW_CLIENT_ABORTED', err.code ?? err.message, false);
-  };
+  }
 
-  private readonly onUpError = (err: NodeJS.ErrnoException): void => {
+  /** @internal */
+  public backendError(err: NodeJS.ErrnoException): void {
     if (!this.connected) {
       const tlsFailure = err.code?.startsWith('ERR_SSL') || err.code?.startsWith('ERR_TLS') || /certificate|self.signed/i.test(err.message);
       return this.refuse(tlsFailure ? 'GW_UPSTREAM_TLS' : 'GW_UPSTREAM_UNREACHABLE', `${err.code ?? 'error'}: ${err.message}`);
     }
     // a reset from the backend is passed on as a reset, not a clean end
     this.abort('GW_UPSTREAM_RESET', `${err.code ?? 'error'}: ${err.message}`, true);
-  };
+  }
 
-  private readonly onDownClose = (): void => {
+  /** @internal */
+  public clientClosed(): void {
     // the client is gone: whatever the backend still sends has nowhere to go
     if (this.open === 2 && !this.up!.destroyed) this.up!.destroy();
     this.closed();
-  };
+  }
 
-  private readonly onUpClose = (): void => {
+  /** @internal */
+  public backendClosed(): void {
     // the backend is gone: an error path closes the client too, a clean close lets it finish reading
     if (this.open === 2) {
       if (this.result !== 'ok') this.closeBoth(false);
-      else this.down.end();
+      else endOnce(this.down);
     }
     this.closed();
-  };
+  }
 
   private closed(): void {
     if (--this.open === 0) this.finish();
@@ -231,7 +225,6 @@ export class TcpRelay {
   }
 
   private closeBoth(reset: boolean): void {
-    clearTimeout(this.connectTimer);
     if (reset) resetSocket(this.down);
     else this.down.destroy();
     this.up?.destroy();
@@ -240,7 +233,6 @@ export class TcpRelay {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.connectTimer);
     const host = this.host;
     host.relays.relays.delete(this);
     host.connections.dec();
@@ -267,8 +259,47 @@ export class TcpRelay {
   }
 }
 
-function connectTimedOut(r: TcpRelay): void {
-  r.connectTimeout();
+const RELAY = Symbol('relay');
+type RelaySocket = net.Socket & { [RELAY]: TcpRelay };
+
+// socket event listeners, shared by every relay (`this` is the socket)
+function onDownData(this: RelaySocket, chunk: Buffer): void {
+  this[RELAY].fromClient(chunk);
+}
+function onUpData(this: RelaySocket, chunk: Buffer): void {
+  this[RELAY].fromBackend(chunk);
+}
+function onUpDrain(this: RelaySocket): void {
+  this[RELAY].down.resume();
+}
+function onDownDrain(this: RelaySocket): void {
+  this[RELAY].up?.resume();
+}
+function onDownEnd(this: RelaySocket): void {
+  this[RELAY].clientEnded();
+}
+function onUpEnd(this: RelaySocket): void {
+  endOnce(this[RELAY].down);
+}
+function onDownError(this: RelaySocket, err: NodeJS.ErrnoException): void {
+  this[RELAY].clientError(err);
+}
+function onUpError(this: RelaySocket, err: NodeJS.ErrnoException): void {
+  this[RELAY].backendError(err);
+}
+function onDownClose(this: RelaySocket): void {
+  this[RELAY].clientClosed();
+}
+function onUpClose(this: RelaySocket): void {
+  this[RELAY].backendClosed();
+}
+function onConnect(this: RelaySocket): void {
+  this[RELAY].connectedNow();
+}
+
+/** Half-closes once: end() on a finished stream allocates an error. */
+function endOnce(s: net.Socket): void {
+  if (!s.writableEnded && !s.destroyed) s.end();
 }
 
 /** Closes with a TCP RST where the socket allows it (a TLS socket has no raw handle to reset). */
