@@ -285,7 +285,7 @@ export class GatewayTester {
       outcome: e.code,
       grpcStatus: e.grpcStatus,
       listener: e.listener?.name,
-      route: e.route ? { kind: e.route.kind, namespace: e.route.namespace, name: e.route.name } : undefined,
+      route: routeRef(e.route),
       ruleIndex: e.ruleIndex,
       ruleName: e.ruleName,
       filters: e.filters.map((f) => ({ type: f.type === 'Unsupported' ? f.filterType : f.type, description: describeFilter(f) })),
@@ -314,7 +314,7 @@ export class GatewayTester {
       refused: e.refused,
       mode: e.mode,
       listener: e.listener?.name,
-      route: e.route ? { kind: e.route.kind, namespace: e.route.namespace, name: e.route.name } : undefined,
+      route: routeRef(e.route),
       backends: e.backends.map(testBackend),
       notes: e.notes,
       explanation: formatConnectionExplanation(e),
@@ -336,6 +336,10 @@ export class GatewayTester {
   public get problems(): string[] {
     return synthReport(this.result).map(formatSynthFinding);
   }
+}
+
+function routeRef(r: { kind: string; namespace: string; name: string } | undefined): TestRouteRef | undefined {
+  return r ? { kind: r.kind, namespace: r.namespace, name: r.name } : undefined;
 }
 
 function testBackend(b: ExplainedL4Backend): TestBackend {

@@ -1,5 +1,6 @@
 import type { BackendConfig, DataPlaneConfig, InvalidBackendConfig, L4BackendConfig, PortConfig, SourceRef } from '../../config/dataplane-config';
 import { HistogramSeries, labels, Metrics, Series } from '../ops/metrics';
+import { WeightedPicker } from '../proxy/weighted';
 
 /** One weighted backend of a TCPRoute, TLSRoute or UDPRoute, with its metric series (created on first use). */
 export class L4Choice {
@@ -70,8 +71,7 @@ export class L4RoutePlan {
   /** `<kind>/<namespace>/<name>`, as in the HTTP metrics. */
   public readonly routeLabel: string;
   public readonly choices: L4Choice[];
-  private readonly cumulative: number[] = [];
-  private readonly total: number;
+  private readonly picker: WeightedPicker<L4Choice>;
   private durationSeries?: HistogramSeries;
 
   constructor(
@@ -83,12 +83,7 @@ export class L4RoutePlan {
   ) {
     this.routeLabel = `${source.kind}/${source.namespace}/${source.name}`;
     this.choices = backends.filter((b) => b.weight > 0).map((b) => new L4Choice(this, b, config));
-    let sum = 0;
-    for (const c of this.choices) {
-      sum += c.weight;
-      this.cumulative.push(sum);
-    }
-    this.total = sum;
+    this.picker = new WeightedPicker(this.choices);
   }
 
   public get duration(): HistogramSeries {
@@ -97,11 +92,7 @@ export class L4RoutePlan {
 
   /** A weighted random backend share (possibly an invalid one: the caller refuses the connection); undefined when there is none. */
   public pick(): L4Choice | undefined {
-    const n = this.choices.length;
-    if (n <= 1) return this.choices[0];
-    const r = Math.random() * this.total;
-    for (let i = 0; i < n; i++) if (r < this.cumulative[i]) return this.choices[i];
-    return this.choices[n - 1];
+    return this.picker.pick();
   }
 }
 
