@@ -217,7 +217,7 @@ function svg(report) {
       const fill = name === 'cdk8s-gateway' ? '#2b6cb0' : name === 'direct' ? '#a0aec0' : '#718096';
       parts.push(`<text x="${left - 8}" y="${y + 18}" text-anchor="end">${esc(name)}</text>`,
         `<rect x="${left}" y="${y + 4}" width="${w.toFixed(1)}" height="20" fill="${fill}"/>`,
-        `<text x="${left + w + 6}" y="${y + 18}">${Math.round(value(v))}${esc(extra(v))}</text>`);
+        `<text x="${(left + w + 6).toFixed(1)}" y="${y + 18}">${Math.round(value(v))}${esc(extra(v))}</text>`);
       y += 28;
     }
     y += 22;
