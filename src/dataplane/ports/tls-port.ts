@@ -119,6 +119,8 @@ export class TlsPortServer extends PortServer {
       return;
     }
     readClientHello(socket, this.env.l4Limits.tlsHandshakeTimeoutMs, (r, bytes) => {
+      // a client that went away (a port scan, a health check) is no protocol error
+      if (socket.destroyed) return;
       if ('error' in r) return this.refuse(socket, 'GW_BAD_CLIENT_HELLO', r.error, '', ALERT_DECODE_ERROR);
       this.route(socket, r.hello, bytes);
     });

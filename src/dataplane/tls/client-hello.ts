@@ -150,6 +150,7 @@ export function readClientHello(
     socket.pause();
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
+    socket.removeListener('close', onEnd);
     done(result, buffered);
   };
   const onData = (chunk: Buffer): void => {
@@ -161,6 +162,7 @@ export function readClientHello(
   const timer = setTimeout(() => finish({ error: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
   socket.on('data', onData);
   socket.on('end', onEnd);
+  socket.on('close', onEnd);
   socket.resume();
 }
 
