@@ -5,10 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import * as dgram from 'node:dgram';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
+import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { ConfigBuilder } from '../support/config-builder';
 import { request } from '../support/http';
-import { Spawned, startDataPlane } from '../support/processes';
+import { Spawned, startDataPlane, tempDir } from '../support/processes';
 import { sleep, waitFor } from '../support/wait';
 
 const TCP_WEIGHTED = 7000;
@@ -53,6 +56,25 @@ async function udpBackend(name: string): Promise<{ socket: dgram.Socket; port: n
   return { socket, port: socket.address().port };
 }
 
+/** The config: the weighted TCP route gives tcp-a `weightA` and tcp-b 1. */
+function config(weightA: number): DataPlaneConfig {
+  const c = new ConfigBuilder();
+  const ta = c.backend('tcp-a', 9000);
+  const tb = c.backend('tcp-b', 9000);
+  const ts = c.backend('sink', 9000);
+  const gone = c.backend('gone', 9000);
+  const ua = c.backend('udp-a', 53);
+  const ub = c.backend('udp-b', 53);
+  c.tcpListener(TCP_WEIGHTED, 'weighted', { route: 'weighted', backends: [{ backend: ta, weight: weightA }, { backend: tb, weight: 1 }] });
+  c.tcpListener(TCP_INVALID, 'invalid', { route: 'invalid', backends: [{ invalid: { reason: 'BackendNotFound', message: 'Service default/nope does not exist' } }] });
+  c.tcpListener(TCP_UNREACHABLE, 'unreachable', { route: 'unreachable', backends: [gone] });
+  c.tcpListener(TCP_SINK, 'sink', { route: 'sink', backends: [ts] });
+  c.udpListener(UDP_WEIGHTED, 'dns', { route: 'dns', backends: [ua, ub] });
+  c.udpListener(UDP_INVALID, 'dns-invalid', { route: 'dns-invalid', backends: [{ invalid: { reason: 'RefNotPermitted', message: 'no ReferenceGrant' } }] });
+  return c.build();
+}
+
+const configFile = path.join(tempDir('gw-l4-'), 'config.json');
 let gw: Spawned;
 let a: TcpBackend;
 let b: TcpBackend;
@@ -82,24 +104,13 @@ beforeAll(async () => {
   });
   udpA = await udpBackend('a');
   udpB = await udpBackend('b');
-  const c = new ConfigBuilder();
-  const ta = c.backend('tcp-a', 9000);
-  const tb = c.backend('tcp-b', 9000);
-  const ts = c.backend('sink', 9000);
-  const gone = c.backend('gone', 9000);
-  const ua = c.backend('udp-a', 53);
-  const ub = c.backend('udp-b', 53);
-  c.tcpListener(TCP_WEIGHTED, 'weighted', { route: 'weighted', backends: [{ backend: ta, weight: 3 }, { backend: tb, weight: 1 }] });
-  c.tcpListener(TCP_INVALID, 'invalid', { route: 'invalid', backends: [{ invalid: { reason: 'BackendNotFound', message: 'Service default/nope does not exist' } }] });
-  c.tcpListener(TCP_UNREACHABLE, 'unreachable', { route: 'unreachable', backends: [gone] });
-  c.tcpListener(TCP_SINK, 'sink', { route: 'sink', backends: [ts] });
-  c.udpListener(UDP_WEIGHTED, 'dns', { route: 'dns', backends: [ua, ub] });
-  c.udpListener(UDP_INVALID, 'dns-invalid', { route: 'dns-invalid', backends: [{ invalid: { reason: 'RefNotPermitted', message: 'no ReferenceGrant' } }] });
+  const [ta, tb, ts, gone, ua, ub] = ['tcp-a:9000', 'tcp-b:9000', 'sink:9000', 'gone:9000', 'udp-a:53', 'udp-b:53'].map((x) => `default/${x}`);
+  fs.writeFileSync(configFile, JSON.stringify(config(3)));
   const closed = await tcpBackend(() => undefined);
   const closedPort = closed.port;
   await new Promise((r) => closed.server.close(r));
   gw = await startDataPlane({
-    config: c.build(),
+    config: configFile,
     backends: {
       [ta]: `127.0.0.1:${a.port}`,
       [tb]: `127.0.0.1:${b.port}`,
@@ -264,6 +275,30 @@ describe('TCPRoute', () => {
     // --tcp-idle-timeout 2 (checked every 500 ms)
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     await waitFor(() => gw.json().some((l) => l.msg === 'access' && l.protocol === 'TCP' && l.result === 'GW_IDLE_TIMEOUT'));
+  });
+
+  test('a config reload changes where new connections go; open ones stay with their backend', async () => {
+    // an open connection to tcp-a
+    let open: net.Socket;
+    do {
+      open = await connect(TCP_WEIGHTED);
+      if ((await firstLine(open)) === 'a') break;
+      open.destroy();
+    } while (true);
+    // WHEN the route sends everything to tcp-b
+    fs.writeFileSync(configFile, JSON.stringify(config(0)));
+    await gw.waitForLine(/config reloaded/);
+    // THEN new connections go to b, and the open one still talks to a
+    for (let i = 0; i < 10; i++) {
+      const s = await connect(TCP_WEIGHTED);
+      expect(await firstLine(s)).toBe('b');
+      s.destroy();
+    }
+    open.write('still here\n');
+    expect(await firstLine(open)).toBe('still here');
+    open.destroy();
+    fs.writeFileSync(configFile, JSON.stringify(config(3)));
+    await waitFor(() => gw.lines.filter((l) => l.includes('config reloaded')).length === 2);
   });
 
   test('connections are counted by route, backend and result, and logged with their bytes', async () => {
