@@ -143,7 +143,7 @@ test('Passthrough: a wildcard listener routes the exact TLSRoute hostname first,
 test('HTTPS on the same port: a name only the wildcard HTTPS listener matches is terminated by the gateway', async () => {
   const res = await new Promise<string>((resolve, reject) => {
     const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(MIXED)!, servername: 'shop.example.com', ca: webCert.cert, ALPNProtocols: ['http/1.1'] }, () => {
-      s.end('GET /hi HTTP/1.1\r\nhost: shop.example.com\r\nconnection: close\r\n\r\n');
+      s.write('GET /hi HTTP/1.1\r\nhost: shop.example.com\r\nconnection: close\r\n\r\n');
     });
     let data = '';
     s.on('data', (d) => { data += d; });

@@ -35,9 +35,9 @@ export class TlsPortServer extends PortServer {
   private readonly relayHost: RelayHost;
   /** Terminates for HTTPS listeners (ALPN h2 and http/1.1). */
   private readonly server: tls.Server;
-  /** Terminates for TLS listeners in Terminate mode (no ALPN; half-close passes through). */
+  /** Terminates for TLS listeners in Terminate mode (no ALPN). */
   private readonly terminate: tls.Server;
-  private readonly acceptor = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
+  private readonly acceptor = net.createServer({ noDelay: true }, (s) => this.onConnection(s));
   private defaultContextVersion = -1;
   private readonly routed = new Map<string, Series>();
   private readonly certResults = new Map<string, Series>();
@@ -55,7 +55,7 @@ export class TlsPortServer extends PortServer {
     this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
-    this.terminate = tls.createServer({ allowHalfOpen: true, handshakeTimeout, SNICallback: sni });
+    this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni });
     this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
     this.terminate.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
     this.refreshDefaultContext();
@@ -147,6 +147,8 @@ export class TlsPortServer extends PortServer {
       return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no TLSRoute of listener ${listener.id} accepts server name "${hello.serverName}"`,
         hello.serverName, ALERT_UNRECOGNIZED_NAME, listener.id);
     }
+    // relayed connections pass a half-close on (a TLS socket takes this setting from the socket it wraps)
+    socket.allowHalfOpen = true;
     if (listener.tls?.mode === 'Terminate') {
       this.count(listener.id, 'Terminate');
       socket.unshift(bytes);
