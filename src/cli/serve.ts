@@ -7,7 +7,7 @@ import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gate
 import { notAccepted } from './format-status';
 import { loadManifests } from './manifests';
 import type { DataPlaneConfig } from '../config/dataplane-config';
-import { DataPlaneArgs, HostPort, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
+import { DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
 import { ConfigError, DataPlane } from '../dataplane/dataplane';
 import { parseLogLevel } from '../dataplane/ops/log';
 
@@ -83,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
       maxHeaderCount: 100,
       headerTimeoutMs: 30_000,
       idleTimeoutMs: 60_000,
+      ...L4_DEFAULTS,
     };
     dp = new DataPlane(dpArgs);
     await dp.start();
