@@ -15,6 +15,7 @@ import {
   checkPort, checkQualifiedName, fail, failObject, show, Where,
 } from './validation';
 import { addWarning } from './warnings';
+import { DataPlaneSynthStep } from '../deploy/synth-step';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 
 /** A Gateway: defined in this app, or referenced by name (for routes of another app). */
@@ -244,6 +245,8 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     // render once so that every local problem (TLS refs, selectors) surfaces at construction
     this.renderTls(where.at('tls'));
     this.node.addValidation({ validate: () => this.validateGateway() });
+    // `cdk8s synth` of an app with a Gateway of ours writes its running data plane too: no extra call
+    if (this.isNodeDataPlane) DataPlaneSynthStep.enable(this);
   }
 
   /** The listeners, in order. */

@@ -5,7 +5,6 @@ import { promisify } from 'node:util';
 import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
 import { AllowedRoutes, Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener } from '../../src';
-import { DataPlaneSynthStep } from '../../src/deploy/synth-step';
 import { REPO_ROOT } from '../support/node-versions';
 import { CLI_JS, tempDir } from '../support/processes';
 
@@ -64,7 +63,6 @@ test('Gateway API YAML written by hand gets the same data-plane objects the synt
     parentRefs: [{ parent: gateway }],
     rules: [{ matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] }],
   });
-  DataPlaneSynthStep.enable(app);
 
   // WHEN
   const r = await bundle(['--manifests', dir, '-o', path.join(dir, 'dataplane.yaml')]);

@@ -27,7 +27,6 @@ function fixture(gatewayProps: Partial<ConstructorParameters<typeof Gateway>[2]>
     listeners: [Listener.http({ name: 'web', port: 80, allowedRoutes: undefined })],
     ...gatewayProps,
   });
-  DataPlaneSynthStep.enable(app);
   return { app, platform, apps, gateway };
 }
 
@@ -62,6 +61,21 @@ test('a Gateway of the node data plane class gets its data plane, in its namespa
     'PodDisruptionBudget/gateway-system/edge-dataplane',
   ]);
   expect(DataPlaneSynthStep.of(f.gateway)).toBeInstanceOf(GatewayDataPlane);
+});
+
+test('DataPlaneSynthStep.enable() is harmless: called once or twice, the app renders each data plane once', () => {
+  // GIVEN two apps, one without the call (the Gateway enables the step itself) and one with it, twice
+  const plain = fixture();
+  route(plain, 'web', '/', 'web');
+  const enabled = fixture();
+  route(enabled, 'web', '/', 'web');
+  DataPlaneSynthStep.enable(enabled.app);
+  DataPlaneSynthStep.enable(enabled.gateway);
+
+  // THEN
+  const withCall = Testing.synth(enabled.platform);
+  expect(withCall).toEqual(Testing.synth(plain.platform));
+  expect(withCall.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['edge-dataplane']);
 });
 
 test('a Gateway of another class gets nothing: its own controller runs it', () => {
