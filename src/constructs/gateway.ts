@@ -174,8 +174,9 @@ export interface GatewayProps {
    */
   readonly allowedListeners?: AllowedListeners;
   /**
-   * Size and exposure of the data plane (only with `GatewayClass.nodeDataPlane()`).
-   * @default - the data plane defaults (see DataPlaneProps)
+   * This project's data plane for the Gateway: its size, exposure, who may reach it, and the settings it
+   * runs with (only with `GatewayClass.nodeDataPlane()`).
+   * @default - the defaults of DataPlaneProps
    */
   readonly dataPlane?: DataPlaneProps;
   /**

@@ -12,18 +12,18 @@ import type { DataPlaneProps } from '../constructs/data-plane';
  * and all the objects (where CA bundles of other namespaces are copied from).
  */
 export function gatewayDataPlaneProps(
-  config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions, objects: readonly unknown[],
+  config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions & DataPlaneProps, objects: readonly unknown[],
 ): GatewayDataPlaneProps {
   return {
     ...options,
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,
     infrastructureAnnotations: gateway?.spec?.infrastructure?.annotations,
-    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options.dataPlane)), objects),
+    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options)), objects),
   };
 }
 
 /** Options the Gateway's `dataPlane` sets for the running data plane (the rest of the config is compiled). */
-function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps | undefined): DataPlaneConfig {
+function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps): DataPlaneConfig {
   if (!dp?.clientCertificateHeader) return config;
   return { ...config, options: { ...config.options, clientCertificateHeader: dp.clientCertificateHeader.toLowerCase() } };
 }

@@ -96,7 +96,7 @@ function renderDataPlanes(root: IConstruct): string[] {
       continue;
     }
     try {
-      const props = gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]);
+      const props = gatewayDataPlaneProps(config, obj, gw.dataPlane ?? {}, [...json.values()]);
       const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, props);
       for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
       errors.push(...collisions(dataPlane, json));

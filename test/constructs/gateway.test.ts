@@ -189,6 +189,7 @@ describe('Gateway', () => {
     [{ loadBalancerClass: 'x', serviceType: kplus.ServiceType.CLUSTER_IP }, /dataPlane.loadBalancerClass: only applies to a LoadBalancer Service/],
     [{ clientCertificateHeader: 'x client cert' }, /dataPlane.clientCertificateHeader "x client cert" must be an HTTP header name/],
     [{ serviceAnnotations: { 'bad key!': 'x' } }, /dataPlane.serviceAnnotations "bad key!" must be an optional DNS subdomain prefix/],
+    [{ adminPort: 80 }, /dataPlane.adminPort 80 must be an integer between 1024 and 65535 \(the pod runs without root/],
   ])('data-plane settings are checked: %j', (dataPlane, message) => {
     const { chart } = platform();
     expect(() => new Gateway(chart, 'edge', { gatewayClass: GatewayClass.nodeDataPlane(chart), dataPlane })).toThrow(message);
