@@ -5,25 +5,18 @@
 import { GatewayDataPlaneOptions, GatewayDataPlaneProps, propsFromConfig } from './gateway-data-plane';
 import { serializeConfig } from '../compiler';
 import type { DataPlaneConfig } from '../config/dataplane-config';
-import type { DataPlaneProps } from '../constructs/data-plane';
 
 /**
  * The props of a Gateway's data plane: its compiled config, its object as written, the chosen options,
  * and all the objects (where CA bundles of other namespaces are copied from).
  */
 export function gatewayDataPlaneProps(
-  config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions & DataPlaneProps, objects: readonly unknown[],
+  config: DataPlaneConfig, gateway: any, options: GatewayDataPlaneOptions, objects: readonly unknown[],
 ): GatewayDataPlaneProps {
   return {
     ...options,
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,
     infrastructureAnnotations: gateway?.spec?.infrastructure?.annotations,
-    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options)), objects),
+    ...propsFromConfig(serializeConfig(config), objects),
   };
-}
-
-/** Options the Gateway's `dataPlane` sets for the running data plane (the rest of the config is compiled). */
-function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps): DataPlaneConfig {
-  if (!dp?.clientCertificateHeader) return config;
-  return { ...config, options: { ...config.options, clientCertificateHeader: dp.clientCertificateHeader.toLowerCase() } };
 }
