@@ -5,8 +5,8 @@ import { promisify } from 'node:util';
 import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
 import { AllowedRoutes, Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener } from '../../src';
-import { REPO_ROOT } from '../support/node-versions';
 import { CLI_JS, tempDir } from '../support/processes';
+import { conformanceManifestsDir } from '../support/shared-data';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
 const run = promisify(execFile);
@@ -75,7 +75,7 @@ test('Gateway API YAML written by hand gets the same data-plane objects the synt
 });
 
 test('infrastructure labels and annotations of an upstream conformance Gateway reach the data-plane objects', async () => {
-  const file = path.join(REPO_ROOT, '..', 'shared', 'gateway-api', 'conformance-manifests', 'gateway-infrastructure.yaml');
+  const file = path.join(conformanceManifestsDir(), 'gateway-infrastructure.yaml');
   if (!fs.existsSync(file)) {
     process.stdout.write(`skipped: ${file} is not there\n`);
     return;
