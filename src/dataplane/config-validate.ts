@@ -74,6 +74,7 @@ export function validateConfig(raw: unknown): { config?: DataPlaneConfig; errors
       if (l.protocol === 'HTTPS' && (!isObject(l.tls) || !Array.isArray(l.tls.certificates) || l.tls.certificates.length === 0)) {
         err(`${lp}.tls.certificates`, 'an HTTPS listener needs at least one certificate');
       }
+      checkL4Routes(lp, l, err, backendRef);
       if (l.httpRoutes === undefined) return undefined;
       if (!Array.isArray(l.httpRoutes)) return err(`${lp}.httpRoutes`, 'must be an array');
       l.httpRoutes.forEach((e: unknown, k: number) => {
@@ -97,6 +98,35 @@ export function validateConfig(raw: unknown): { config?: DataPlaneConfig; errors
 }
 
 type Err = (path: string, msg: string) => void;
+
+/** A listener's TCPRoute/UDPRoute (`l4Route`) and TLSRoute entries: their backend shares. */
+function checkL4Routes(lp: string, l: Record<string, any>, err: Err, backendRef: (path: string, id: unknown) => void): void {
+  const shares = (p: string, list: unknown): void => {
+    if (!Array.isArray(list)) return err(p, 'must be an array');
+    list.forEach((b: unknown, k: number) => {
+      const bp = `${p}[${k}]`;
+      if (!isObject(b)) return err(bp, 'must be an object');
+      if (typeof b.weight !== 'number' || b.weight < 0) err(`${bp}.weight`, `${String(b.weight)} is not a weight`);
+      if ((b.backend === undefined) === (b.invalid === undefined)) err(bp, 'needs exactly one of backend or invalid');
+      backendRef(`${bp}.backend`, b.backend);
+      return undefined;
+    });
+    return undefined;
+  };
+  if (l.l4Route !== undefined) {
+    if (!isObject(l.l4Route) || !isObject(l.l4Route.source)) err(`${lp}.l4Route`, 'must be an object with source and backends');
+    else shares(`${lp}.l4Route.backends`, l.l4Route.backends);
+  }
+  if (l.tlsRoutes === undefined) return;
+  if (!Array.isArray(l.tlsRoutes)) return err(`${lp}.tlsRoutes`, 'must be an array');
+  l.tlsRoutes.forEach((e: unknown, k: number) => {
+    const ep = `${lp}.tlsRoutes[${k}]`;
+    if (!isObject(e) || !isObject(e.source)) return err(ep, 'must be an object with source, hostnames and backends');
+    if (!Array.isArray(e.hostnames) || e.hostnames.some((h: unknown) => typeof h !== 'string')) err(`${ep}.hostnames`, 'must be an array of strings');
+    shares(`${ep}.backends`, e.backends);
+    return undefined;
+  });
+}
 
 function checkFilter(p: string, f: unknown, err: Err, backendRef: (path: string, id: unknown) => void): void {
   if (!isObject(f)) return err(p, 'must be an object');

@@ -9,7 +9,8 @@ import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
 import { labels, Metrics } from './ops/metrics';
 import { PORT_KINDS } from './ports';
-import type { PortServer, PortServerEnv } from './ports/port-server';
+import type { PortServerEnv } from './ports/port-server';
+import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
 import { ProxyContext } from './proxy/context';
 import { CertStore } from './tls/cert-store';
@@ -48,9 +49,11 @@ export class DataPlane implements PortServerEnv {
   public readonly ctx: ProxyContext;
   public readonly limits: ServerLimits;
   public readonly clock: CoarseClock = { now: Date.now() };
+  public readonly l4Limits: L4Limits;
   private gen!: Generation;
   private readonly certs: CertStore;
-  private readonly servers = new Map<number, PortServer>();
+  /** Bound ports by `<port>/<transport>` (a TCP and a UDP listener may share a port number). */
+  private readonly servers = new Map<string, ServedPort>();
   private admin: AdminServer | undefined;
   private watcher: FileWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -68,6 +71,12 @@ export class DataPlane implements PortServerEnv {
       maxHeaderCount: args.maxHeaderCount,
       headersTimeoutMs: args.headerTimeoutMs,
       idleTimeoutMs: args.idleTimeoutMs,
+    };
+    this.l4Limits = {
+      tcpIdleTimeoutMs: args.tcpIdleTimeoutMs,
+      udpIdleTimeoutMs: args.udpIdleTimeoutMs,
+      udpMaxSessions: args.udpMaxSessions,
+      tlsHandshakeTimeoutMs: args.tlsHandshakeTimeoutMs,
     };
   }
 
@@ -165,18 +174,19 @@ export class DataPlane implements PortServerEnv {
   }
 
   private async reconcilePorts(config: DataPlaneConfig, initial: boolean): Promise<void> {
-    const wanted = new Map<number, PortConfig>();
-    for (const p of config.ports) if (p.transport === 'TCP') wanted.set(p.port, p);
-    for (const [port, server] of this.servers) {
-      const p = wanted.get(port);
+    const wanted = new Map<string, PortConfig>();
+    for (const p of config.ports) wanted.set(`${p.port}/${p.transport}`, p);
+    for (const [key, server] of this.servers) {
+      const p = wanted.get(key);
       if (!p || p.kind !== server.kind) {
-        this.servers.delete(port);
+        this.servers.delete(key);
         server.drain();
-        this.log.info('port removed from config; draining it', { port });
+        this.log.info('port removed from config; draining it', { port: server.port, kind: server.kind });
       }
     }
     for (const p of config.ports) {
-      if (p.transport !== 'TCP' || this.servers.has(p.port)) continue;
+      const key = `${p.port}/${p.transport}`;
+      if (this.servers.has(key)) continue;
       const Kind = PORT_KINDS[p.kind];
       if (!Kind) {
         this.log.warn(`port ${p.port} kind ${p.kind} is not served by this data plane build; left unbound`, { port: p.port, kind: p.kind });
@@ -186,11 +196,11 @@ export class DataPlane implements PortServerEnv {
       const local = this.args.portMap.get(p.port) ?? p.port;
       try {
         const bound = await server.listen(this.args.address, local);
-        this.servers.set(p.port, server);
+        this.servers.set(key, server);
         // one line per listener (several listeners may share a port)
         for (const l of p.listeners) this.out(`listening ${l.protocol} ${p.port} ${hostPort(this.args.address, bound)} ${l.id}`);
       } catch (e) {
-        const msg = `cannot bind port ${p.port} on ${hostPort(this.args.address, local)}: ${(e as Error).message}` +
+        const msg = `cannot bind ${p.transport} port ${p.port} on ${hostPort(this.args.address, local)}: ${(e as Error).message}` +
           (local === p.port && p.port < 1024 ? ` (ports below 1024 need privileges; map it with --port-map ${p.port}=<port>)` : '');
         if (initial) throw new ConfigError(msg);
         this.log.error(msg);

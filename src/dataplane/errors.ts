@@ -20,7 +20,13 @@ export type GatewayErrorCode =
   | 'GW_UPSTREAM_TIMEOUT'
   | 'GW_REQUEST_TIMEOUT'
   | 'GW_DRAINING'
-  | 'GW_CLIENT_ABORTED';
+  | 'GW_CLIENT_ABORTED'
+  | 'GW_DEADLINE_EXCEEDED'
+  | 'GW_UNKNOWN_SERVER_NAME'
+  | 'GW_BAD_CLIENT_HELLO'
+  | 'GW_CLIENT_CERT_REJECTED'
+  | 'GW_IDLE_TIMEOUT'
+  | 'GW_SESSION_LIMIT';
 
 interface ErrorInfo {
   readonly status: number;
@@ -47,6 +53,13 @@ const INFO: Record<GatewayErrorCode, ErrorInfo> = {
   GW_REQUEST_TIMEOUT: { status: 504, grpcStatus: 4, message: 'the request did not complete within the request timeout' },
   GW_DRAINING: { status: 503, grpcStatus: 14, message: 'the gateway is shutting down' },
   GW_CLIENT_ABORTED: { status: 499, grpcStatus: 1, message: 'the client closed the connection' },
+  GW_DEADLINE_EXCEEDED: { status: 504, grpcStatus: 4, message: 'the gRPC deadline (grpc-timeout) passed before the call completed' },
+  // connection-level (TLS, TCP, UDP): no HTTP answer, the codes appear in logs and metrics
+  GW_UNKNOWN_SERVER_NAME: { status: 421, grpcStatus: 14, message: 'no listener or TLSRoute accepts this TLS server name' },
+  GW_BAD_CLIENT_HELLO: { status: 400, grpcStatus: 13, message: 'the connection did not start with a readable TLS ClientHello in time' },
+  GW_CLIENT_CERT_REJECTED: { status: 403, grpcStatus: 16, message: 'the client certificate is missing or not signed by a trusted CA' },
+  GW_IDLE_TIMEOUT: { status: 408, grpcStatus: 4, message: 'no bytes in either direction within the idle timeout' },
+  GW_SESSION_LIMIT: { status: 503, grpcStatus: 8, message: 'too many UDP sessions on this port' },
 };
 
 export function errorStatus(code: GatewayErrorCode): number {

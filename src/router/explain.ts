@@ -1,7 +1,7 @@
 import { hostnameMatches } from './hostname';
 import { PortRouter } from './port-router';
 import { compileFullMatch, parseQuery } from './predicates';
-import { routeRequest, RouteRequestInput } from './request';
+import { isGrpcContentType, routeRequest, RouteRequestInput } from './request';
 import type { RouteRequest } from './types';
 import type {
   BackendConfig,
@@ -63,6 +63,12 @@ export interface Explanation {
    * unsupported filter), 3xx (redirect). Absent when the request is forwarded to a backend.
    */
   readonly status?: number;
+  /**
+   * gRPC calls (a gRPC content type): the grpc-status the gateway answers itself (UNIMPLEMENTED 12 without a
+   * route, UNAVAILABLE 14 without a usable backend, INTERNAL 13 for an unsupported filter). Absent when the call
+   * is forwarded (the backend answers) or the request is not gRPC.
+   */
+  readonly grpcStatus?: number;
   /** A stable code for the outcome: GW_ROUTED, GW_REDIRECT, GW_NO_LISTENER, GW_NO_ROUTE, GW_NO_BACKEND, GW_UNSUPPORTED_FILTER. */
   readonly code: string;
   /** Plain-language notes: why no route matched (near misses), why the answer is 500... */
@@ -87,6 +93,24 @@ function routerFor(config: DataPlaneConfig, port: PortConfig): PortRouter {
  */
 export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput, opts: { readonly port?: number } = {}): Explanation {
   const req = routeRequest(input);
+  const e = explainHttp(config, req, opts);
+  return isGrpcContentType(req.headers['content-type']) ? withGrpcStatus(e, config) : e;
+}
+
+const GRPC_STATUS_NAMES: Record<number, string> = { 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
+
+/** What a gRPC client sees of an explanation: the data plane answers gateway errors as gRPC statuses. */
+function withGrpcStatus(e: Explanation, config: DataPlaneConfig): Explanation {
+  const hasPort = config.ports.some((p) => p.port === e.request.port && p.transport === 'TCP');
+  const grpcStatus = e.code === 'GW_NO_ROUTE' || (e.code === 'GW_NO_LISTENER' && hasPort && e.status === 404) ? 12
+    : e.code === 'GW_UNSUPPORTED_FILTER' ? 13
+      : e.code === 'GW_NO_BACKEND' || e.code === 'GW_NO_LISTENER' ? 14 : undefined;
+  const notes = e.backends.some((b) => b.invalid) && grpcStatus === undefined
+    ? [...e.notes, 'calls given an invalid share answer UNAVAILABLE (14)'] : e.notes;
+  return grpcStatus === undefined ? { ...e, notes } : { ...e, grpcStatus, notes };
+}
+
+function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeRequest>, opts: { readonly port?: number }): Explanation {
   const scheme = req.scheme ?? 'http';
   const portNumber = opts.port ?? req.port ?? (scheme === 'https' ? 443 : 80);
   const request = { method: req.method, scheme, host: req.host, port: portNumber, path: req.path, query: req.query };
@@ -263,7 +287,8 @@ export function formatExplanation(e: Explanation): string {
       lines.push(`  - ${what} weight ${b.weight} (${b.percent}%)${b.filters.length ? ` filters: ${b.filters.map(describeFilter).join('; ')}` : ''}`);
     }
   }
-  lines.push(`outcome:  ${e.code}${e.status ? ` → ${e.status}` : ' → forwarded'}`);
+  const grpc = e.grpcStatus !== undefined ? ` (gRPC ${e.grpcStatus} ${GRPC_STATUS_NAMES[e.grpcStatus] ?? ''})` : '';
+  lines.push(`outcome:  ${e.code}${e.status ? ` → ${e.status}${grpc}` : ' → forwarded'}`);
   for (const n of e.notes) lines.push(`  ${n}`);
   return lines.join('\n');
 }

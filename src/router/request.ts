@@ -95,3 +95,10 @@ export function routeRequest(input: RouteRequestInput): RouteRequest & { readonl
     port: absolute && url.port ? Number(url.port) : undefined,
   };
 }
+
+/** application/grpc, application/grpc+proto, application/grpc;...: a gRPC call (not grpc-web, which carries trailers in the body). */
+export function isGrpcContentType(v: string | readonly string[] | undefined): boolean {
+  if (typeof v !== 'string' || !v.startsWith('application/grpc')) return false;
+  const c = v.charCodeAt(16);
+  return Number.isNaN(c) || c === 43 /* + */ || c === 59 /* ; */;
+}

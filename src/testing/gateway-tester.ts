@@ -2,7 +2,7 @@ import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { compile, CompileResult, formatSynthFinding, synthReport } from '../compiler';
 import type { DataPlaneConfig } from '../config/dataplane-config';
-import { describeFilter, explainRequest, formatExplanation } from '../router';
+import { describeFilter, explainConnection, explainRequest, ExplainedL4Backend, formatConnectionExplanation, formatExplanation } from '../router';
 
 /** Which Gateway a tester asks. */
 export interface GatewayTesterOptions {
@@ -32,6 +32,82 @@ export interface TestRequest {
    * @default - the URL's port, else 80 for http and 443 for https
    */
   readonly port?: number;
+}
+
+/** A gRPC call, as a client would make it. */
+export interface TestGrpcRequest {
+  /** The fully-qualified service, e.g. `shop.cart.v1.Cart`. */
+  readonly service: string;
+  /** The method, e.g. `AddItem`. */
+  readonly method: string;
+  /** The host the client calls (its `:authority`), e.g. `grpc.example.com`. */
+  readonly authority: string;
+  /**
+   * Over TLS (ALPN h2) rather than cleartext HTTP/2 (h2c).
+   * @default false
+   */
+  readonly tls?: boolean;
+  /**
+   * The Gateway listener port.
+   * @default - 443 with `tls`, else 80
+   */
+  readonly port?: number;
+  /**
+   * Request metadata (header names in any case).
+   * @default - none
+   */
+  readonly metadata?: { [name: string]: string };
+}
+
+/** How a connection reaches the Gateway. */
+export enum TestTransport {
+  TCP = 'TCP',
+  UDP = 'UDP',
+}
+
+/** A connection to a listener port: TCP (TCPRoute, or TLS with a server name) or UDP (UDPRoute). */
+export interface TestConnectionRequest {
+  /** The Gateway listener port. */
+  readonly port: number;
+  /**
+   * TCP or UDP.
+   * @default TestTransport.TCP
+   */
+  readonly transport?: TestTransport;
+  /**
+   * TLS ports: the server name the client sends (SNI).
+   * @default - the client sends none
+   */
+  readonly serverName?: string;
+}
+
+/** What the Gateway does with a connection. */
+export interface TestConnectionResponse {
+  /** A stable code: GW_ROUTED, GW_HTTP (HTTP routing takes over), GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE, GW_NO_BACKEND. */
+  readonly outcome: string;
+  /** True when the connection is refused (TCP reset, TLS alert, UDP datagrams dropped). */
+  readonly refused: boolean;
+  /**
+   * Passthrough or Terminate (TLSRoute), TCP, UDP, or HTTP/HTTPS when HTTP routing follows.
+   * @default - no listener took the connection
+   */
+  readonly mode?: string;
+  /**
+   * The listener that took the connection.
+   * @default - none
+   */
+  readonly listener?: string;
+  /**
+   * The TCPRoute, UDPRoute or TLSRoute that carries it.
+   * @default - none
+   */
+  readonly route?: TestRouteRef;
+  /** The route's backends with their weights. */
+  readonly backends: TestBackend[];
+  /** Why it is refused, or which share of connections is. */
+  readonly notes: string[];
+  /** The whole decision as readable text (what `cdk8s-gateway explain tls://...` prints). */
+  readonly explanation: string;
 }
 
 /** A route, by kind, namespace and name. */
@@ -93,6 +169,11 @@ export interface TestResponse {
   readonly statusCode?: number;
   /** A stable code: GW_ROUTED, GW_REDIRECT, GW_NO_LISTENER, GW_NO_ROUTE, GW_NO_BACKEND, GW_UNSUPPORTED_FILTER. */
   readonly outcome: string;
+  /**
+   * gRPC calls: the grpc-status the gateway answers itself (12 UNIMPLEMENTED, 13 INTERNAL, 14 UNAVAILABLE).
+   * @default - the call is forwarded (or the request is not gRPC)
+   */
+  readonly grpcStatus?: number;
   /**
    * The listener that took the request.
    * @default - none matched
@@ -202,24 +283,41 @@ export class GatewayTester {
     return {
       statusCode: e.status,
       outcome: e.code,
+      grpcStatus: e.grpcStatus,
       listener: e.listener?.name,
-      route: e.route ? { kind: e.route.kind, namespace: e.route.namespace, name: e.route.name } : undefined,
+      route: routeRef(e.route),
       ruleIndex: e.ruleIndex,
       ruleName: e.ruleName,
       filters: e.filters.map((f) => ({ type: f.type === 'Unsupported' ? f.filterType : f.type, description: describeFilter(f) })),
-      backends: e.backends.map((b) => ({
-        weight: b.weight,
-        percent: b.percent,
-        service: b.backend?.name,
-        namespace: b.backend?.namespace,
-        port: b.backend?.port,
-        protocol: b.backend?.protocol,
-        tls: b.backend?.tls !== undefined,
-        invalidReason: b.invalid?.reason,
-      })),
+      backends: e.backends.map(testBackend),
       redirectLocation: e.redirect?.location,
       notes: e.notes,
       explanation: formatExplanation(e),
+    };
+  }
+
+  /** What the Gateway does with a gRPC call: the GRPCRoute rule and backends, or the grpc-status it answers itself. */
+  public grpc(call: TestGrpcRequest): TestResponse {
+    const port = call.port ?? (call.tls ? 443 : 80);
+    return this.request({
+      method: 'POST',
+      url: `${call.tls ? 'https' : 'http'}://${call.authority}:${port}/${call.service}/${call.method}`,
+      headers: { ...call.metadata, 'content-type': 'application/grpc' },
+    });
+  }
+
+  /** What the Gateway does with a connection: the TLSRoute a server name selects, or a TCPRoute/UDPRoute port's backends. */
+  public connection(req: TestConnectionRequest): TestConnectionResponse {
+    const e = explainConnection(this.config, { port: req.port, transport: req.transport ?? TestTransport.TCP, serverName: req.serverName });
+    return {
+      outcome: e.code,
+      refused: e.refused,
+      mode: e.mode,
+      listener: e.listener?.name,
+      route: routeRef(e.route),
+      backends: e.backends.map(testBackend),
+      notes: e.notes,
+      explanation: formatConnectionExplanation(e),
     };
   }
 
@@ -238,6 +336,23 @@ export class GatewayTester {
   public get problems(): string[] {
     return synthReport(this.result).map(formatSynthFinding);
   }
+}
+
+function routeRef(r: { kind: string; namespace: string; name: string } | undefined): TestRouteRef | undefined {
+  return r ? { kind: r.kind, namespace: r.namespace, name: r.name } : undefined;
+}
+
+function testBackend(b: ExplainedL4Backend): TestBackend {
+  return {
+    weight: b.weight,
+    percent: b.percent,
+    service: b.backend?.name,
+    namespace: b.backend?.namespace,
+    port: b.backend?.port,
+    protocol: b.backend?.protocol,
+    tls: b.backend?.tls !== undefined,
+    invalidReason: b.invalid?.reason,
+  };
 }
 
 function chartNamespace(o: ApiObject): string | undefined {

@@ -33,3 +33,61 @@ export function writeSecret(secretsDir: string, ref: string, cert: TestCert): vo
   fs.writeFileSync(path.join(dir, 'tls.crt'), cert.cert);
   fs.writeFileSync(path.join(dir, 'tls.key'), cert.key);
 }
+
+/** A throwaway certificate authority (EC P-256, one day) that signs leaf certificates with `issue()`. */
+export interface TestCa extends TestCert {
+  readonly name: string;
+}
+
+export function testCa(name = 'Test CA'): TestCa {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-ca-'));
+  try {
+    execFileSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+      '-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt'), '-subj', `/CN=${name}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    ], { stdio: 'pipe' });
+    return { name, cert: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'), key: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface LeafOptions {
+  /** Subject, e.g. `/CN=client/O=shop`. */
+  readonly subject: string;
+  readonly dns?: string[];
+  readonly uris?: string[];
+  /** clientAuth (default) or serverAuth. */
+  readonly usage?: 'clientAuth' | 'serverAuth';
+}
+
+/** A leaf certificate signed by `ca` (one day), for a server (SANs) or a client (mTLS). */
+export function issue(ca: TestCa, o: LeafOptions): TestCert {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gw-leaf-'));
+  try {
+    const f = (n: string) => path.join(dir, n);
+    fs.writeFileSync(f('ca.crt'), ca.cert);
+    fs.writeFileSync(f('ca.key'), ca.key);
+    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.uris ?? []).map((u) => `URI:${u}`)];
+    fs.writeFileSync(f('ext.cnf'), [
+      'basicConstraints=CA:FALSE',
+      `extendedKeyUsage=${o.usage ?? 'clientAuth'}`,
+      ...(sans.length ? [`subjectAltName=${sans.join(',')}`] : []),
+    ].join('\n') + '\n');
+    execFileSync('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', f('leaf.key'), '-out', f('leaf.csr'), '-subj', o.subject], { stdio: 'pipe' });
+    execFileSync('openssl', ['x509', '-req', '-in', f('leaf.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
+      '-days', '1', '-out', f('leaf.crt'), '-extfile', f('ext.cnf')], { stdio: 'pipe' });
+    return { cert: fs.readFileSync(f('leaf.crt'), 'utf8'), key: fs.readFileSync(f('leaf.key'), 'utf8') };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes a CA bundle ConfigMap as the data plane reads it: `<dir>/<ns>/<name>/ca.crt`. */
+export function writeCaBundle(configMapsDir: string, ref: string, pem: string): void {
+  const dir = path.join(configMapsDir, ...ref.split('/'));
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'ca.crt'), pem);
+}

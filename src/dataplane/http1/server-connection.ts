@@ -5,6 +5,7 @@ import type { ConnectionHost } from './connection-host';
 import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
 import { Exchange } from '../proxy/exchange';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
+import { clientIdentity } from '../tls/client-identity';
 
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
@@ -34,6 +35,8 @@ export class H1ServerConnection implements ParserOwner {
   private tunnelled = false;
   /** The stream handle llhttp reads from directly (see attach), or null when reading through 'data' events. */
   private consumed: StreamHandle | null = null;
+  /** The verified client certificate (frontend mTLS), forwarded to backends. */
+  private readonly clientCert: string | undefined;
 
   constructor(
     public readonly socket: net.Socket,
@@ -43,6 +46,7 @@ export class H1ServerConnection implements ParserOwner {
     public readonly serverName: string | undefined,
   ) {
     this.lastActivity = host.clock.now;
+    this.clientCert = secure ? clientIdentity(socket) : undefined;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
     socket.setNoDelay(true);
     socket.on('drain', this.onDrain);
@@ -134,6 +138,7 @@ export class H1ServerConnection implements ParserOwner {
     x.keepAlive = keepAlive;
     x.http10 = major === 1 && minor === 0;
     x.secure = this.secure;
+    x.clientCert = this.clientCert;
     x.clientIp = this.socket.remoteAddress ?? '';
     x.rawHeaders = headers;
     const n = headers.length;

@@ -4,6 +4,7 @@ import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
 import type { ProxyContext } from '../proxy/context';
 import { Exchange } from '../proxy/exchange';
+import { clientIdentity } from '../tls/client-identity';
 
 const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
 
@@ -15,6 +16,8 @@ export class H2Exchange extends Exchange {
   private trailers: string[] | undefined;
   private wantsTrailers = false;
   private noBody = false;
+  /** The response's last frame was sent (a HEADERS frame with END_STREAM). */
+  private ended = false;
 
   constructor(ctx: ProxyContext, private readonly stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, rawHeaders: string[]) {
     super(ctx);
@@ -53,6 +56,7 @@ export class H2Exchange extends Exchange {
     this.wantsTrailers = rec.te === 'trailers';
     const socket = stream.session?.socket as (net.Socket & { encrypted?: boolean }) | undefined;
     this.secure = !!socket?.encrypted;
+    if (this.secure) this.clientCert = clientIdentity(socket);
     this.clientIp = socket?.remoteAddress ?? '';
     stream.on('data', (chunk: Buffer) => this.onRequestBody(chunk));
     stream.on('end', () => this.onRequestEnd());
@@ -79,7 +83,8 @@ export class H2Exchange extends Exchange {
       const v = headers[i + 1];
       out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
     }
-    if (length >= 0 && status !== 204 && status !== 304) out['content-length'] = length;
+    if (length >= 0 && status !== 204 && status !== 304 && !this.headOnly) out['content-length'] = length;
+    if (this.headOnly) return this.respondAndEnd(out);
     try {
       this.stream.respond(out, { waitForTrailers: this.wantsTrailers, endStream: false });
     } catch (e) {
@@ -107,7 +112,32 @@ export class H2Exchange extends Exchange {
 
   protected sendEnd(trailers?: string[]): void {
     this.trailers = trailers;
-    if (!this.stream.destroyed) this.stream.end();
+    if (!this.stream.destroyed && !this.ended) this.stream.end();
+  }
+
+  protected sendGrpcTrailersOnly(headers: string[]): void {
+    if (this.stream.destroyed || this.stream.headersSent) return;
+    this.headSent = true;
+    const out: http2.OutgoingHttpHeaders = { ':status': 200 };
+    for (let i = 0; i < headers.length; i += 2) out[headers[i]] = headers[i + 1];
+    this.respondAndEnd(out);
+  }
+
+  protected endWithGrpcStatus(status: number, message: string): boolean {
+    if (!this.wantsTrailers || this.ended || this.stream.destroyed) return false;
+    this.trailers = ['grpc-status', String(status), 'grpc-message', message];
+    this.stream.end();
+    return true;
+  }
+
+  /** The whole response in one HEADERS frame (gRPC trailers-only). */
+  private respondAndEnd(out: http2.OutgoingHttpHeaders): void {
+    this.ended = true;
+    try {
+      this.stream.respond(out, { endStream: true });
+    } catch (e) {
+      this.ctx.log.debug('h2 respond failed', { error: e as Error });
+    }
   }
 
   protected flushHead(): void {

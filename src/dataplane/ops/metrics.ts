@@ -78,6 +78,9 @@ export class CounterFamily extends Family<Series> {
   }
 }
 
+/** Connection lifetimes: from milliseconds to an hour. */
+export const L4_DURATION_BUCKETS = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600];
+
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 export class HistogramFamily extends Family<HistogramSeries> {
@@ -135,12 +138,31 @@ export class Metrics {
     'Certificate and CA bundle reloads from disk, by gateway and result.');
   public readonly listenersReady = new CounterFamily('cdk8s_gateway_listeners_bound',
     'Ports bound and serving, by gateway.', 'gauge');
+  public readonly grpcRequests = new CounterFamily('cdk8s_gateway_grpc_requests_total',
+    'gRPC calls answered on GRPCRoute rules, by gateway, route, rule, backend and grpc-status.');
+  public readonly l4Connections = new CounterFamily('cdk8s_gateway_l4_connections_total',
+    'Layer-4 connections (TCPRoute, TLSRoute) closed, by gateway, listener, route, backend and result (ok or a GW_* code).');
+  public readonly l4Bytes = new CounterFamily('cdk8s_gateway_l4_bytes_total',
+    'Bytes relayed by TCPRoute, TLSRoute and UDPRoute backends, by gateway, route, backend and direction (received from or sent to clients).');
+  public readonly l4Duration = new HistogramFamily('cdk8s_gateway_l4_connection_duration_seconds',
+    'Lifetime of layer-4 connections, by gateway and route.', L4_DURATION_BUCKETS);
+  public readonly udpSessions = new CounterFamily('cdk8s_gateway_udp_sessions',
+    'UDP client sessions open, by gateway and port.', 'gauge');
+  public readonly udpDatagrams = new CounterFamily('cdk8s_gateway_udp_datagrams_total',
+    'UDP datagrams relayed, by gateway, route, backend and direction (received from or sent to clients).');
+  public readonly udpDropped = new CounterFamily('cdk8s_gateway_udp_dropped_datagrams_total',
+    'UDP datagrams dropped, by gateway, port and code (GW_NO_ROUTE, GW_INVALID_BACKEND, GW_UPSTREAM_UNREACHABLE, GW_SESSION_LIMIT...).');
+  public readonly clientCertificates = new CounterFamily('cdk8s_gateway_tls_client_certificates_total',
+    'TLS handshakes on ports with client-certificate validation, by gateway, port and result (verified, unverified, rejected).');
+  public readonly tlsRouted = new CounterFamily('cdk8s_gateway_tls_connections_total',
+    'TLS connections by how their ClientHello was routed: gateway, port, listener and mode (Terminate, Passthrough, or the GW_* code that refused it).');
 
   public render(): string {
     const out: string[] = [];
     for (const f of [this.requests, this.requestDuration, this.upstreamDuration, this.errors, this.upstreamErrors, this.retries,
       this.mirrors, this.activeConnections, this.activeRequests, this.upstreamConnections, this.reloads, this.configGeneration,
-      this.lastReloadSuccess, this.certificateReloads, this.listenersReady]) {
+      this.lastReloadSuccess, this.certificateReloads, this.listenersReady, this.grpcRequests, this.l4Connections, this.l4Bytes,
+      this.l4Duration, this.udpSessions, this.udpDatagrams, this.udpDropped, this.clientCertificates, this.tlsRouted]) {
       f.render(out);
     }
     return out.join('\n') + '\n';

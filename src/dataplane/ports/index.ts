@@ -1,15 +1,16 @@
 import { HttpPortServer } from './http-port';
-import type { PortServer, PortServerEnv } from './port-server';
+import type { PortServerEnv } from './port-server';
+import type { ServedPort } from './served-port';
+import { TcpPortServer } from './tcp-port';
 import { TlsPortServer } from './tls-port';
+import { UdpPortServer } from './udp-port';
 
-export type PortServerClass = new (env: PortServerEnv, port: number, kind: string) => PortServer;
+export type PortServerClass = new (env: PortServerEnv, port: number, kind: string) => ServedPort;
 
-/**
- * Port kinds this data plane serves, by PortConfig.kind. TCP and UDP (TCPRoute/UDPRoute) and TLS
- * passthrough are added by registering their own PortServer here; a kind with no entry is logged
- * and left unbound.
- */
+/** The server class for each PortConfig kind. */
 export const PORT_KINDS: Record<string, PortServerClass | undefined> = {
   HTTP: HttpPortServer,
   TLS: TlsPortServer,
+  TCP: TcpPortServer,
+  UDP: UdpPortServer,
 };

@@ -2,6 +2,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
+import type { L4Limits, ServedPort } from './served-port';
 import type { CoarseClock, ConnectionHost, ServerLimits } from '../http1/connection-host';
 import { H1ServerConnection } from '../http1/server-connection';
 import { H2Exchange } from '../http2/h2-exchange';
@@ -13,6 +14,7 @@ export interface PortServerEnv {
   readonly ctx: ProxyContext;
   readonly limits: ServerLimits;
   readonly clock: CoarseClock;
+  readonly l4Limits: L4Limits;
   /** The generation being served now. */
   current(): Generation;
   /** Changes whenever certificates on disk changed. */
@@ -23,7 +25,7 @@ export interface PortServerEnv {
  * A bound socket serving one PortConfig. One subclass per port kind (HTTP, TLS here; TCP and UDP
  * plug in the same way): `ports/index.ts` maps a kind to its class.
  */
-export abstract class PortServer implements ConnectionHost {
+export abstract class PortServer implements ConnectionHost, ServedPort {
   public readonly ctx: ProxyContext;
   public readonly limits: ServerLimits;
   public readonly clock: CoarseClock;

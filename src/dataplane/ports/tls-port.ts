@@ -1,47 +1,73 @@
 import type * as http2 from 'node:http2';
+import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { PortServerEnv } from './port-server';
+import { PortServer } from './port-server';
+import { listenOn } from './tcp-port';
 import type { ListenerConfig } from '../../config/dataplane-config';
+import type { GatewayErrorCode } from '../errors';
 import type { PortRuntime } from '../generation';
-import { PortServer, PortServerEnv } from './port-server';
+import { RelayHost, RelaySet, resetSocket, TcpRelay } from '../l4/relay';
+import { labels, Series } from '../ops/metrics';
+import { ALERT_DECODE_ERROR, ALERT_UNRECOGNIZED_NAME, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
+import { describeClientCertificate, setClientIdentity } from '../tls/client-identity';
 
 /**
- * A TLS port whose listeners terminate TLS (protocol HTTPS): the ClientHello server name picks the
- * listener and its certificate, ALPN picks HTTP/2 or HTTP/1.1. A request whose Host belongs to another
- * listener than the one SNI chose is answered 421.
+ * A TLS port. Its listeners may be:
+ * - HTTPS: terminate (certificate by SNI), then HTTP/1.1 or HTTP/2 by ALPN; a request whose Host belongs to
+ *   another listener than the one SNI chose is answered 421;
+ * - TLS, mode Terminate (TLSRoute): terminate, then relay the plaintext to a TLSRoute backend;
+ * - TLS, mode Passthrough (TLSRoute): never terminate; the ClientHello's server name picks the listener and
+ *   the TLSRoute, and the encrypted bytes are relayed as they are.
+ * When the port has TLS listeners, the ClientHello is read first (it may arrive in several records and
+ * segments, within the handshake timeout) to decide which of the three handles the connection; a server
+ * name no listener or TLSRoute accepts is refused with an `unrecognized_name` alert. An HTTPS-only port
+ * hands connections straight to the TLS server.
  *
- * TLS listeners (TLSRoute passthrough / terminate-to-TCP) are not served here yet: their connections
- * are closed after the handshake with a log line (see ports/index.ts for where that work plugs in).
+ * Client-certificate validation (Gateway spec.tls.frontend) applies to every handshake this port
+ * terminates: AllowValidOnly closes a connection whose certificate is missing or does not verify before
+ * reading any request; AllowInsecureFallback serves it, marked unverified. A verified identity is forwarded
+ * in DataPlaneOptions.clientCertificateHeader.
  */
 export class TlsPortServer extends PortServer {
+  public readonly relays = new RelaySet();
+  /** TLSRoute connections (passthrough and terminate) are relayed with this port's relay set and gauge. */
+  private readonly relayHost: RelayHost;
+  /** Terminates for HTTPS listeners (ALPN h2 and http/1.1). */
   private readonly server: tls.Server;
+  /** Terminates for TLS listeners in Terminate mode (no ALPN). */
+  private readonly terminate: tls.Server;
+  private readonly acceptor = net.createServer({ noDelay: true }, (s) => this.onConnection(s));
   private defaultContextVersion = -1;
+  private readonly routed = new Map<string, Series>();
+  private readonly certResults = new Map<string, Series>();
 
   constructor(env: PortServerEnv, port: number, kind: string) {
     super(env, port, kind);
-    this.server = tls.createServer({
-      ALPNProtocols: ['h2', 'http/1.1'],
-      handshakeTimeout: 10_000,
-      SNICallback: (name, cb) => this.sni(name, cb),
-    });
+    this.relayHost = {
+      ctx: this.ctx,
+      clock: this.clock,
+      relays: this.relays,
+      connections: env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind: 'TLSRoute' })),
+    };
+    const sni = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => this.sni(name, cb);
+    const handshakeTimeout = env.l4Limits.tlsHandshakeTimeoutMs;
+    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
+    this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni });
+    this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
+    this.terminate.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
     this.refreshDefaultContext();
   }
 
   public listen(address: string, localPort: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen({ host: address, port: localPort, backlog: 2048 }, () => {
-        this.server.removeListener('error', reject);
-        this.boundPort = (this.server.address() as { port: number }).port;
-        resolve(this.boundPort);
-      });
-    });
+    return listenOn(this.acceptor, address, localPort).then((p) => (this.boundPort = p));
   }
 
   /**
    * Clients without SNI get the default listener's certificate; tls.Server needs it as options, so it is
-   * re-set whenever the certificates change.
+   * re-set whenever the config or the certificates change (with the validation settings of the port).
    */
   public refreshDefaultContext(): void {
     const rt = this.runtime();
@@ -49,18 +75,159 @@ export class TlsPortServer extends PortServer {
     const version = rt.gen.id * 1_000_000 + this.env.certVersion();
     if (version === this.defaultContextVersion) return;
     this.defaultContextVersion = version;
-    const pem = rt.port.defaultPem();
-    if (pem) this.server.setSecureContext(pem);
+    // certificates are verified here, not by Node (which would close silently): see onSecure
+    const validating = rt.port.config.frontendValidation !== undefined;
+    for (const s of [this.server, this.terminate]) {
+      (s as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean }).requestCert = validating;
+      (s as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean }).rejectUnauthorized = false;
+    }
+    const https = rt.port.defaultPem('HTTPS');
+    if (https) this.server.setSecureContext(https);
+    const terminate = rt.port.defaultPem('TLS');
+    if (terminate) this.terminate.setSecureContext(terminate);
+  }
+
+  public sweep(now: number): void {
+    super.sweep(now);
+    this.relays.sweep(now, this.env.l4Limits.tcpIdleTimeoutMs);
+  }
+
+  public destroyAll(): void {
+    super.destroyAll();
+    this.relays.destroyAll();
+  }
+
+  public get openCount(): number {
+    return super.openCount + this.relays.size;
   }
 
   protected stopAccepting(): void {
-    this.server.close();
+    this.acceptor.close();
   }
 
   protected tlsListenerOf(session: http2.ServerHttp2Session, port: PortRuntime): ListenerConfig | undefined | Error {
     const name = (session.socket as tls.TLSSocket).servername || '';
     const sel = port.tlsFor(name.toLowerCase());
     return sel instanceof Error ? sel : sel.listener;
+  }
+
+  private onConnection(socket: net.Socket): void {
+    socket.on('error', () => { /* the owner of the socket reports it */ });
+    const rt = this.runtime();
+    if (!rt || !rt.port.routesClientHello) {
+      this.server.emit('connection', socket);
+      return;
+    }
+    readClientHello(socket, this.env.l4Limits.tlsHandshakeTimeoutMs, (r, bytes) => {
+      // a client that went away (a port scan, a health check) is no protocol error
+      if (socket.destroyed) return;
+      if ('error' in r) return this.refuse(socket, 'GW_BAD_CLIENT_HELLO', r.error, '', ALERT_DECODE_ERROR);
+      this.route(socket, r.hello, bytes);
+    });
+  }
+
+  /** Where a ClientHello goes: the HTTPS server, the Terminate server, or a passthrough relay. */
+  private route(socket: net.Socket, hello: ClientHello, bytes: Buffer): void {
+    const rt = this.runtime();
+    if (!rt) return this.refuse(socket, 'GW_DRAINING', 'port is no longer configured', hello.serverName, ALERT_UNRECOGNIZED_NAME);
+    const d = rt.port.sni!.matchSni(hello.serverName);
+    const listener = d?.listener;
+    if (!listener || listener.protocol === 'HTTPS') {
+      // an unknown name on a port with HTTPS listeners gets the default certificate, then 421/404 over HTTP
+      if (!listener && !rt.port.config.listeners.some((l) => l.protocol === 'HTTPS')) {
+        return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no listener of port ${this.port} accepts server name "${hello.serverName}"`,
+          hello.serverName, ALERT_UNRECOGNIZED_NAME);
+      }
+      this.count(listener?.id ?? '', 'HTTPS');
+      socket.unshift(bytes);
+      this.server.emit('connection', socket);
+      return;
+    }
+    if (!d.entry) {
+      return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no TLSRoute of listener ${listener.id} accepts server name "${hello.serverName}"`,
+        hello.serverName, ALERT_UNRECOGNIZED_NAME, listener.id);
+    }
+    // relayed connections pass a half-close on (a TLS socket takes this setting from the socket it wraps)
+    socket.allowHalfOpen = true;
+    if (listener.tls?.mode === 'Terminate') {
+      this.count(listener.id, 'Terminate');
+      socket.unshift(bytes);
+      this.terminate.emit('connection', socket);
+      return;
+    }
+    this.count(listener.id, 'Passthrough');
+    new TcpRelay(this.relayHost, socket, {
+      listener, plan: rt.port.l4.get(d.entry), clusterDomain: rt.gen.config.options.clusterDomain, mode: 'Passthrough', serverName: hello.serverName, first: bytes,
+    }).start();
+  }
+
+  /** A TLS Terminate listener's connection, decrypted: relayed to its TLSRoute's backend. */
+  private onTerminated(socket: tls.TLSSocket): void {
+    socket.on('error', () => { /* the relay reports it */ });
+    if (!this.verifyClient(socket)) return;
+    const name = (socket.servername || '').toLowerCase();
+    const rt = this.runtime();
+    const d = rt?.port.sni!.matchSni(name);
+    if (!rt || !d?.entry) {
+      this.ctx.log.warn('terminated TLS connection has no TLSRoute; closed', { port: this.port, serverName: name });
+      socket.destroy();
+      return;
+    }
+    new TcpRelay(this.relayHost, socket, {
+      listener: d.listener, plan: rt.port.l4.get(d.entry), clusterDomain: rt.gen.config.options.clusterDomain, mode: 'Terminate', serverName: name,
+    }).start();
+  }
+
+  private refuse(socket: net.Socket, code: GatewayErrorCode, detail: string, serverName: string, alert: number, listener = ''): void {
+    this.ctx.countError(code);
+    this.count(listener, code);
+    this.ctx.log.info('TLS connection refused', { port: this.port, code, serverName, client: socket.remoteAddress ?? '', detail });
+    if (socket.destroyed) return;
+    socket.end(tlsAlert(alert));
+    setTimeout(() => resetSocket(socket), 1000).unref();
+  }
+
+  private count(listener: string, mode: string): void {
+    const key = `${listener}\n${mode}`;
+    let s = this.routed.get(key);
+    if (!s) {
+      s = this.ctx.metrics.tlsRouted.get(labels({ gateway: this.ctx.gatewayLabel, port: String(this.port), listener, mode }));
+      this.routed.set(key, s);
+    }
+    s.inc();
+  }
+
+  /**
+   * Applies the port's client-certificate validation to a terminated connection. Returns false (and closes
+   * the connection) when it must not be served.
+   */
+  private verifyClient(socket: tls.TLSSocket): boolean {
+    const fv = this.runtime()?.port.config.frontendValidation;
+    if (!fv) return true;
+    let result: string;
+    if (socket.authorized) {
+      const cert = socket.getPeerX509Certificate();
+      if (cert) setClientIdentity(socket, describeClientCertificate(cert));
+      result = 'verified';
+    } else {
+      result = fv.mode === 'AllowValidOnly' ? 'rejected' : 'unverified';
+      const why = socket.authorizationError ? String(socket.authorizationError) : 'no client certificate';
+      if (result === 'rejected') {
+        this.ctx.countError('GW_CLIENT_CERT_REJECTED');
+        this.ctx.log.info('client certificate rejected; connection closed', { port: this.port, serverName: socket.servername || '', client: socket.remoteAddress ?? '', reason: why });
+      } else {
+        this.ctx.log.debug('client certificate not verified; served as unverified (AllowInsecureFallback)', { port: this.port, reason: why });
+      }
+    }
+    let s = this.certResults.get(result);
+    if (!s) {
+      s = this.ctx.metrics.clientCertificates.get(labels({ gateway: this.ctx.gatewayLabel, port: String(this.port), result }));
+      this.certResults.set(result, s);
+    }
+    s.inc();
+    if (result !== 'rejected') return true;
+    socket.destroy();
+    return false;
   }
 
   private sni(name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
@@ -76,6 +243,7 @@ export class TlsPortServer extends PortServer {
 
   private onSecure(socket: tls.TLSSocket): void {
     socket.on('error', () => { /* close follows */ });
+    if (!this.verifyClient(socket)) return;
     const name = (socket.servername || '').toLowerCase();
     const rt = this.runtime();
     const sel = rt?.port.tlsFor(name);

@@ -1,7 +1,7 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ListenerConfig } from '../../config/dataplane-config';
-import { normalizeHost, redirectLocation, rewritePath } from '../../router';
+import { isGrpcContentType, normalizeHost, redirectLocation, rewritePath } from '../../router';
 import type { RouteDecision, RouteRequest } from '../../router';
 import { ERROR_HEADER, errorBody, errorGrpcStatus, errorStatus, GatewayErrorCode } from '../errors';
 import type { Generation, PortRuntime } from '../generation';
@@ -51,6 +51,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   public secure = false;
   /** Upgrade protocol requested (HTTP/1.1 Upgrade), '' when none. */
   public upgrade = '';
+  /** The verified client certificate of the TLS connection (frontend mTLS), as forwarded to backends. */
+  public clientCert: string | undefined = undefined;
   public readonly upstreamHeadRequest: boolean = false;
 
   // --- routing -------------------------------------------------------------------------------
@@ -82,6 +84,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   private attemptStart = 0;
   private upstreamMs = -1;
   private requestTimer: NodeJS.Timeout | undefined;
+  /** gRPC: the client's grpc-timeout, enforced by the gateway too (DEADLINE_EXCEEDED). */
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private backendTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
 
@@ -94,6 +98,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   private errorDetail = '';
   private extraResponseHeaders: string[] | null = null;
   protected done = false;
+  /** The backend answered with a HEADERS frame that ended the stream (a gRPC trailers-only response). */
+  protected headOnly = false;
+  /** gRPC calls: the grpc-status answered (-1 until known). */
+  private grpcStatus = -1;
   private readonly startedAt = performance.now();
 
   constructor(protected readonly ctx: ProxyContext) {
@@ -127,6 +135,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     const plan = gen.rules[decision.ruleIndex];
     this.plan = plan;
     if (plan.requestTimeoutMs > 0) this.requestTimer = setTimeout(requestTimeoutFired, plan.requestTimeoutMs, this);
+    if (plan.rule.grpc) {
+      const t = this.headers['grpc-timeout'];
+      const ms = typeof t === 'string' ? grpcTimeoutMs(t) : -1;
+      if (ms >= 0) this.deadlineTimer = setTimeout(deadlineFired, ms, this);
+    }
     if (plan.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', plan.unsupported.message);
     if (plan.cors) {
       const origin = this.headers.origin;
@@ -231,8 +244,13 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     if (status === 100 && !this.headSent) this.sendInterim(status, headers);
   }
 
-  public onUpstreamHead(status: number, reason: string, headers: string[]): void {
+  public onUpstreamHead(status: number, reason: string, headers: string[], endStream?: boolean): void {
     if (this.done) return;
+    if (endStream) {
+      this.headOnly = true;
+      // a trailers-only gRPC answer carries grpc-status in its only HEADERS frame
+      if (this.grpcStatus < 0 && this.plan?.rule.grpc) this.grpcStatus = grpcStatusOf(headers);
+    }
     this.upstreamMs = performance.now() - this.attemptStart;
     this.choice?.upstreamDuration.observe(this.upstreamMs / 1000);
     const plan = this.plan!;
@@ -260,6 +278,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   public onUpstreamEnd(trailers?: string[]): void {
     if (this.done) return;
     this.conn = null;
+    if (trailers && this.grpcStatus < 0 && this.plan?.rule.grpc) this.grpcStatus = grpcStatusOf(trailers);
     this.sendEnd(trailers);
     this.finish();
   }
@@ -315,16 +334,20 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     this.clearTimers();
     this.abortUpstream();
     this.ctx.countError(code);
+    const grpc = this.speaksGrpc();
+    if (grpc) this.grpcStatus = errorGrpcStatus(code);
     if (this.headSent) {
-      this.destroyDownstream();
+      // a gRPC stream already answering ends with the status in its trailers, when the client takes trailers
+      if (!grpc || !this.endWithGrpcStatus(this.grpcStatus, grpcMessage(code, detail))) this.destroyDownstream();
       return this.finish();
     }
     const status = errorStatus(code);
     this.status = status;
-    if (this.plan?.rule.grpc) {
-      this.sendHead(200, 'OK', ['content-type', 'application/grpc', 'grpc-status', String(errorGrpcStatus(code)),
-        'grpc-message', encodeURIComponent(detail), ERROR_HEADER, code], 0);
-      this.sendEnd();
+    if (grpc) {
+      // a trailers-only response: one HEADERS frame with the status, ending the stream
+      this.status = 200;
+      this.sendGrpcTrailersOnly(['content-type', 'application/grpc', 'grpc-status', String(this.grpcStatus),
+        'grpc-message', grpcMessage(code, detail), ERROR_HEADER, code]);
       return this.finish();
     }
     const body = errorBody(code);
@@ -336,7 +359,30 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     this.finish();
   }
 
+  /** @internal timer callback: the gRPC deadline passed. */
+  public deadline(): void {
+    this.deadlineTimer = undefined;
+    this.fail('GW_DEADLINE_EXCEEDED', 'grpc-timeout passed before the call completed');
+  }
+
+  /** gRPC errors for gRPC calls: a GRPCRoute rule, or any request with a gRPC content type (no route matched yet). */
+  private speaksGrpc(): boolean {
+    if (this.plan) return this.plan.rule.grpc || isGrpcContentType(this.headers['content-type']);
+    return isGrpcContentType(this.headers['content-type']);
+  }
+
   // --- downstream protocol hooks -------------------------------------------------------------------
+
+  /** A gRPC response with no messages: the status in the response headers, and the stream ends (HTTP/2: one HEADERS frame). */
+  protected sendGrpcTrailersOnly(headers: string[]): void {
+    this.sendHead(200, 'OK', headers, 0);
+    this.sendEnd();
+  }
+
+  /** Ends a response in progress with gRPC status trailers; false when the downstream cannot (HTTP/1.1, no `te: trailers`). */
+  protected endWithGrpcStatus(_status: number, _message: string): boolean {
+    return false;
+  }
 
   /** Sends the response head. `length`: body bytes (Content-Length), 0 for none, -1 unknown (chunked or close). */
   protected abstract sendHead(status: number, reason: string, headers: string[], length: number): void;
@@ -521,6 +567,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     const ops = choice.requestOps;
     const conn = this.headers.connection;
     const listed = conn === undefined ? undefined : connectionTokens(conn);
+    // the client-certificate header comes from the TLS handshake only, never from the client
+    const certHeader = this.gen.clientCertHeader;
     let xff = '';
     let head = `${this.method} ${this.upstreamPath(choice)} HTTP/1.1\r\nhost: ${this.upstreamHost(choice)}\r\n`;
     for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
@@ -529,10 +577,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
         if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
         continue;
       }
-      if (listed?.has(n) || ops?.remove.has(n)) continue;
+      if (listed?.has(n) || ops?.remove.has(n) || n === certHeader) continue;
       head += raw[i] + ': ' + raw[i + 1] + '\r\n';
     }
     if (ops) for (let i = 0; i < ops.append.length; i += 2) head += ops.append[i] + ': ' + ops.append[i + 1] + '\r\n';
+    if (certHeader && this.clientCert) head += certHeader + ': ' + this.clientCert + '\r\n';
     head += 'x-forwarded-for: ' + xff + this.clientIp + '\r\nx-forwarded-proto: ' + (this.secure ? 'https' : 'http') +
       '\r\nx-forwarded-host: ' + this.hostHeader + '\r\n';
     if (this.bodyChunked) head += 'transfer-encoding: chunked\r\n';
@@ -548,8 +597,9 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     const ops = choice.requestOps;
     const conn = this.headers.connection;
     const listed = conn === undefined ? undefined : connectionTokens(conn);
+    const certHeader = this.gen.clientCertHeader;
     const out: Record<string, string | string[]> = {
-      ':method': this.method, ':path': this.upstreamPath(choice), ':authority': this.upstreamHost(choice), ':scheme': 'http',
+      ':method': this.method, ':path': this.upstreamPath(choice), ':authority': this.upstreamHost(choice), ':scheme': choice.backend?.tls ? 'https' : 'http',
     };
     let xff = '';
     const add = (n: string, v: string) => {
@@ -566,10 +616,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
         if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
         continue;
       }
-      if (n === 'expect' || listed?.has(n) || ops?.remove.has(n)) continue;
+      if (n === 'expect' || listed?.has(n) || ops?.remove.has(n) || n === certHeader) continue;
       add(n, raw[i + 1]);
     }
     if (ops) for (let i = 0; i < ops.append.length; i += 2) add(ops.append[i].toLowerCase(), ops.append[i + 1]);
+    if (certHeader && this.clientCert) out[certHeader] = this.clientCert;
     out['x-forwarded-for'] = xff + this.clientIp;
     out['x-forwarded-proto'] = this.secure ? 'https' : 'http';
     out['x-forwarded-host'] = this.hostHeader;
@@ -623,6 +674,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     if (this.done) return;
     this.done = true;
     this.clearTimers();
+    // the gRPC deadline outlives the response head (a stream may still be answering), not the exchange
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     if (this.mirrors) for (const m of this.mirrors) m.release();
     const ctx = this.ctx;
     ctx.activeRequests.dec();
@@ -634,6 +687,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     else ctx.unrouted(status).inc();
     const ms = performance.now() - this.startedAt;
     plan?.duration.observe(ms / 1000);
+    if (plan?.rule.grpc) {
+      if (this.grpcStatus < 0 && this.error === 'GW_CLIENT_ABORTED') this.grpcStatus = 1; // CANCELLED
+      plan.grpcRequests(choice?.label ?? '', this.grpcStatus).inc();
+    }
     if (ctx.accessLog) this.logAccess(ms);
     this.completed();
   }
@@ -647,6 +704,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
       `"backend":${this.choice ? JSON.stringify(this.choice.label) : null},"bytesIn":${this.bytesIn},"bytesOut":${this.bytesOut},` +
       `"durationMs":${ms.toFixed(3)},"upstreamMs":${this.upstreamMs < 0 ? null : this.upstreamMs.toFixed(3)},` +
       `"attempts":${this.attempts + (this.conn || this.upstreamMs >= 0 ? 1 : 0)},"client":${JSON.stringify(this.clientIp)}`;
+    if (this.grpcStatus >= 0) line += `,"grpcStatus":${this.grpcStatus}`;
     if (this.error) line += `,"error":"${this.error}","detail":${JSON.stringify(this.errorDetail)}`;
     this.ctx.log.raw(line + '}');
   }
@@ -662,6 +720,35 @@ function hostOf(hostHeader: string): string {
     lastHostHeader = hostHeader;
   }
   return lastHost;
+}
+
+function deadlineFired(x: Exchange): void {
+  x.deadline();
+}
+
+const GRPC_TIMEOUT_UNIT_MS: Record<string, number> = { H: 3_600_000, M: 60_000, S: 1000, m: 1, u: 0.001, n: 0.000001 };
+
+/** The grpc-timeout header (`<1-8 digits><unit>`, gRPC over HTTP/2 spec) in milliseconds; -1 when malformed. */
+export function grpcTimeoutMs(v: string): number {
+  const m = /^(\d{1,8})([HMSmun])$/.exec(v);
+  return m ? Math.max(1, Math.ceil(Number(m[1]) * GRPC_TIMEOUT_UNIT_MS[m[2]])) : -1;
+}
+
+function grpcStatusOf(headers: string[]): number {
+  for (let i = 0; i < headers.length; i += 2) if (headers[i] === 'grpc-status') return Number(headers[i + 1]);
+  return -1;
+}
+
+/**
+ * The grpc-message of a gateway error, percent-encoded as the gRPC spec requires: only `%` and bytes outside
+ * printable ASCII (as UTF-8) are escaped, so clients that decode nothing still read it.
+ */
+function grpcMessage(code: GatewayErrorCode, detail: string): string {
+  const m = `${code}: ${detail}`.slice(0, 1000);
+  if (/^[\x20-\x24\x26-\x7e]*$/.test(m)) return m;
+  let out = '';
+  for (const b of Buffer.from(m, 'utf8')) out += b >= 0x20 && b <= 0x7e && b !== 0x25 ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  return out;
 }
 
 function requestTimeoutFired(x: Exchange): void {

