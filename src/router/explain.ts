@@ -157,10 +157,15 @@ function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeReques
   if (unsupported && unsupported.type === 'Unsupported') {
     return { ...base, backends: [], status: 500, code: 'GW_UNSUPPORTED_FILTER', notes: [unsupported.message] };
   }
+  // an ExternalAuth filter decides at request time: say so next to the outcome it allows
+  const auth = rule.filters.flatMap((f) => (f.type === 'ExternalAuth'
+    ? [`ExternalAuth: ${f.backend ?? '(invalid backendRef: every request answers 500)'} is asked first (${f.protocol}); ` +
+      `${f.protocol === 'HTTP' ? 'a 200' : 'status OK'} lets the request go on as shown, any other answer is returned to the client`]
+    : []));
   const redirect = rule.filters.find((f): f is RequestRedirectFilterConfig => f.type === 'RequestRedirect');
   if (redirect) {
     const location = redirectLocation(redirect, { scheme, host: req.host, port: portNumber, path: req.path, query: req.query }, d.entry);
-    return { ...base, backends: [], redirect: { statusCode: redirect.statusCode, location }, status: redirect.statusCode, code: 'GW_REDIRECT', notes: [] };
+    return { ...base, backends: [], redirect: { statusCode: redirect.statusCode, location }, status: redirect.statusCode, code: 'GW_REDIRECT', notes: auth };
   }
   const total = rule.backends.reduce((s, b) => s + b.weight, 0);
   const backends: ExplainedBackend[] = rule.backends.map((b) => ({
@@ -179,7 +184,7 @@ function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeReques
     return { ...base, backends, status: 500, code: 'GW_NO_BACKEND', notes };
   }
   const notes = backends.filter((b) => b.invalid).map((b) => `${b.percent}% of requests answer 500: ${b.invalid!.reason}: ${b.invalid!.message}`);
-  return { ...base, backends, code: 'GW_ROUTED', notes };
+  return { ...base, backends, code: 'GW_ROUTED', notes: [...auth, ...notes] };
 }
 
 /**
