@@ -290,5 +290,6 @@ test('the access log names the denial', async () => {
 test('explain says the auth server is asked first, and what lets the request go on', () => {
   const e = explainRequest(config, { method: 'GET', url: 'http://shop.example.com/grpc/allowed/x' });
   expect(e.code).toBe('GW_ROUTED');
-  expect(e.notes).toEqual(['ExternalAuth: default/authz-grpc:9001 is asked first (GRPC); status OK lets the request go on as shown, any other answer is returned to the client']);
+  expect(e.notes).toEqual(['ExternalAuth: default/authz-grpc:9001 is asked first (GRPC); on status OK the request goes on as shown, any other answer is returned to the client']);
+  expect(explainRequest(config, { method: 'GET', url: 'http://h/invalid' })).toMatchObject({ status: 500, code: 'GW_INVALID_BACKEND' });
 });
