@@ -3,6 +3,7 @@
  * @grpc/grpc-js) on port 0, a real backend, one data plane for the file.
  */
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { DataPlaneConfig, ExternalAuthFilterConfig, HttpFilterConfig } from '../../src/config/dataplane-config';
 import { explainRequest } from '../../src/router';
@@ -44,6 +45,16 @@ beforeAll(async () => {
     req.socket.on('close', () => hangingClosed++);
   });
   const broken = await server((req) => req.socket.destroy());
+  // answers as soon as the first body chunk arrives, and ends once the request has
+  const streamer = await server((req, res) => {
+    let rest = '';
+    req.once('data', (c: Buffer) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write(`got:${c}`);
+      req.on('data', (more: Buffer) => { rest += more; });
+      req.on('end', () => res.end(` then:${rest}`));
+    });
+  });
   const mirror = await server((req, res) => {
     let body = '';
     req.on('data', (c) => { body += c; });
@@ -61,6 +72,7 @@ beforeAll(async () => {
   const authSlow = b.backend('authz-slow', 9002);
   const authBroken = b.backend('authz-broken', 9002);
   const mirrorBackend = b.backend('mirror', 80);
+  const streamBackend = b.backend('streamer', 80);
   const web = b.listener(80, { name: 'web' });
   const rule = (route: string, path: string, filters: HttpFilterConfig[], extra: object = {}) =>
     b.route(web, { route, matches: [{ path: prefix(path) }], backends: [api], filters, ...extra });
@@ -76,6 +88,7 @@ beforeAll(async () => {
   rule('broken', '/broken', [httpAuthFilter(authBroken)]);
   rule('invalid', '/invalid', [httpAuthFilter(undefined)]);
   rule('mirror', '/mirror/http', [httpAuthFilter(authHttp, undefined, 100), { type: 'RequestMirror', backend: mirrorBackend, percent: 100 }]);
+  b.route(web, { route: 'stream', matches: [{ path: prefix('/stream/http') }], backends: [streamBackend], filters: [httpAuthFilter(authHttp)] });
   b.route(web, {
     route: 'per-backend', matches: [{ path: prefix('/per-backend/http') }], backends: [{ backend: api, filters: [httpAuthFilter(authHttp)] }],
   });
@@ -91,6 +104,7 @@ beforeAll(async () => {
       [authSlow]: `127.0.0.1:${slow}`,
       [authBroken]: `127.0.0.1:${broken}`,
       [mirrorBackend]: `127.0.0.1:${mirror}`,
+      [streamBackend]: `127.0.0.1:${streamer}`,
     },
   });
 });
@@ -187,11 +201,31 @@ describe('HTTP protocol', () => {
     expect((await request(gw.url(80, '/per-backend/http/allowed'))).json.headers['x-user-id']).toBe('42');
   });
 
-  test('HTTP/2 clients are checked the same way', async () => {
+  test('HTTP/2 clients are checked the same way: allowed, denied, body forwarded and refused', async () => {
     const res = await request2(gw.url(80, '/http/allowed/h2'), { headers: { 'x-extra': 'h2' } });
     expect(res.status).toBe(200);
     expect(res.json.headers['x-user-id']).toBe('42');
     expect(lastHttpCheck().url).toBe('/check/http/allowed/h2');
+
+    const denied = await request2(gw.url(80, '/http/denied/h2'));
+    expect(denied.status).toBe(403);
+    expect(denied.body).toBe(DENIED_BODY);
+    expect(denied.headers['x-auth-error']).toBe('access-denied');
+
+    // an HTTP/2 body has no Content-Length here: its size is known only when the stream ends
+    const body = await request2(gw.url(80, '/body/http/allowed/h2'), { method: 'POST', body: '0123456789' });
+    expect(body.json.headers['x-auth-received-body-size']).toBe('10');
+    expect(body.json.body).toBe('0123456789');
+    const big = await request2(gw.url(80, '/body/http/allowed/h2'), { method: 'POST', body: 'x'.repeat(200) });
+    expect(big.status).toBe(413);
+  });
+
+  test.each(['HTTP/1.1', 'HTTP/2'])('without forwardBody the body is not held back: the backend answers while an %s client is still sending', async (version) => {
+    // WHEN the client sends a first chunk and waits for the answer before sending the rest
+    const res = await (version === 'HTTP/2' ? streamH2 : streamH1)(gw.url(80, '/stream/http/allowed'), 'first', 'last');
+
+    // THEN the backend got the first chunk before the request ended (else this would never finish)
+    expect(res).toEqual({ status: 200, body: 'got:first then:last' });
   });
 });
 
@@ -256,6 +290,7 @@ describe('fails closed, with stable codes', () => {
     ['an auth server that cannot be reached', '/down', 503, 'GW_EXT_AUTH_UNREACHABLE'],
     ['an auth server that does not answer in time (the rule\'s backendRequest timeout)', '/slow', 504, 'GW_EXT_AUTH_TIMEOUT'],
     ['an auth server that closes the connection', '/broken', 502, 'GW_EXT_AUTH_FAILED'],
+    ['a Check call that fails instead of deciding', '/grpc/error', 502, 'GW_EXT_AUTH_FAILED'],
     ['an invalid backendRef', '/invalid', 500, 'GW_INVALID_BACKEND'],
   ])('%s', async (_what, path, status, code) => {
     const res = await request(gw.url(80, path));
@@ -293,3 +328,38 @@ test('explain says the auth server is asked first, and what lets the request go 
   expect(e.notes).toEqual(['ExternalAuth: default/authz-grpc:9001 is asked first (GRPC); on status OK the request goes on as shown, any other answer is returned to the client']);
   expect(explainRequest(config, { method: 'GET', url: 'http://h/invalid' })).toMatchObject({ status: 500, code: 'GW_INVALID_BACKEND' });
 });
+
+/** Sends `first`, waits for the first bytes of the answer, then sends `last` and ends. */
+function streamH1(url: string, first: string, last: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { 'transfer-encoding': 'chunked' }, agent: false }, (res) => {
+      let body = '';
+      res.once('data', () => req.end(last));
+      res.on('data', (c: Buffer) => { body += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write(first);
+  });
+}
+
+function streamH2(url: string, first: string, last: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const session = http2.connect(u.origin);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': u.pathname });
+    let status = 0;
+    let body = '';
+    req.on('response', (h) => { status = Number(h[':status']); });
+    req.once('data', () => req.end(last));
+    req.on('data', (c: Buffer) => { body += c; });
+    req.on('end', () => {
+      session.close();
+      resolve({ status, body });
+    });
+    req.on('error', reject);
+    req.write(first);
+  });
+}

@@ -125,7 +125,10 @@ export async function startGrpcAuthServer(): Promise<RunningServer<GrpcCheck>> {
       checks.push(req);
       const h = req.attributes.request.http;
       const size = String(Buffer.byteLength(h.body) + h.raw_body.length);
-      if (h.path.startsWith('/grpc/allowed/append')) {
+      if (h.path.startsWith('/grpc/error')) {
+        // an RPC failure, not a decision
+        done({ code: grpc.status.UNAVAILABLE, details: 'policy store down' });
+      } else if (h.path.startsWith('/grpc/allowed/append')) {
         // the header actions: append (deprecated BoolValue), ADD_IF_ABSENT (1), OVERWRITE_IF_EXISTS (3)
         done(null, {
           status: { code: 0 },
