@@ -179,6 +179,30 @@ describe('HTTP protocol', () => {
     expect(httpAuth.checks.length).toBe(before);
   });
 
+  test('forwardBody with Expect: 100-continue: the gateway says continue itself, since the check needs the body', async () => {
+    // GIVEN a client that sends its body only after 100 Continue
+    const res = await new Promise<{ status: number; body: string; continues: number }>((resolve, reject) => {
+      let continues = 0;
+      const req = http.request(gw.url(80, '/body/http/allowed/expect'), { method: 'POST', headers: { 'expect': '100-continue', 'content-length': '5' }, agent: false }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => { body += c; });
+        r.on('end', () => resolve({ status: r.statusCode!, body, continues }));
+      });
+      req.on('continue', () => {
+        continues++;
+        req.end('hello');
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+
+    // THEN the body reached the auth server and the backend, and the client saw one 100
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).body).toBe('hello');
+    expect(lastHttpCheck().body).toBe('hello');
+    expect(res.continues).toBe(1);
+  });
+
   test('forwardBody.maxSize 0 (or unset): the auth server gets no body, the backend all of it', async () => {
     const res = await request(gw.url(80, '/zero/http/allowed'), { method: 'POST', body: 'x'.repeat(200) });
     expect(res.status).toBe(200);

@@ -75,6 +75,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   private auth: ExtAuthCall | null = null;
   /** A check waiting for the request body it forwards. */
   private authWaitingBody: ExtAuthPlan | null = null;
+  /** 100 Continue was sent to the client already (so the body could reach an ExternalAuth check). */
+  private continued = false;
   /** Request headers the auth server replaced or removed, and the ones it set: [name, value, ...]. */
   private authSkip: Set<string> | null = null;
   private authAdd: string[] | null = null;
@@ -224,6 +226,12 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
         this.authWaitingBody = p;
         if (this.bytesIn > p.maxBody) return this.tooLargeForAuth(p);
         if (this.requestPaused) this.resumeRequest();
+        const expect = this.headers.expect;
+        if (typeof expect === 'string' && expect.toLowerCase() === '100-continue' && !this.continued) {
+          // a client waiting for 100 Continue would otherwise never send the body the check needs
+          this.continued = true;
+          this.sendInterim(100, NO_HEADERS);
+        }
         return;
       }
     }
@@ -352,7 +360,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   }
 
   public onUpstreamInterim(status: number, headers: string[]): void {
-    if (status === 100 && !this.headSent) this.sendInterim(status, headers);
+    if (status === 100 && !this.headSent && !this.continued) this.sendInterim(status, headers);
   }
 
   public onUpstreamHead(status: number, reason: string, headers: string[], endStream?: boolean): void {
