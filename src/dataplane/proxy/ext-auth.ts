@@ -237,14 +237,7 @@ export class ExtAuthCall implements UpstreamSink {
   }
 
   private dispatch(): void {
-    const backend = this.plan.backend!;
-    const r = this.ctx.upstreams.resolve(backend, this.clusterDomain);
-    if (r instanceof Error) return this.error('GW_EXT_AUTH_UNREACHABLE', r.message);
-    if (r instanceof Promise) {
-      r.then((e) => this.dispatchTo(e), (e: Error) => this.dispatchTo(e));
-      return;
-    }
-    this.dispatchTo(r);
+    this.ctx.upstreams.withEndpoint(this.plan.backend!, this.clusterDomain, (e) => this.dispatchTo(e));
   }
 
   private dispatchTo(e: Endpoint | Error): void {
