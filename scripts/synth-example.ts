@@ -1,12 +1,12 @@
 /**
- * Synthesizes examples/<name> into examples/<name>/dist with the synth step enabled, so that dist/ holds
- * the data-plane objects next to the Gateway API objects whatever the example's main.ts does.
+ * Synthesizes examples/<name> into examples/<name>/dist, the way its main.ts does (App + build + synth),
+ * after clearing what an earlier synth left there. dist/ holds the Gateway API objects and, for every
+ * Gateway of this project's class, its data plane.
  * Usage: ts-node -P scripts/tsconfig.json scripts/synth-example.ts <name>
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
-import { DataPlaneSynthStep } from '../src/deploy/synth-step';
 
 const name = process.argv[2];
 const dir = path.join(__dirname, '..', 'examples', name ?? '');
@@ -20,6 +20,5 @@ const outdir = path.join(dir, 'dist');
 fs.rmSync(outdir, { recursive: true, force: true });
 const app = new App({ outdir });
 build(app);
-DataPlaneSynthStep.enable(app);
 app.synth();
 process.stdout.write(`synthesized examples/${name} into ${path.relative(process.cwd(), outdir) || outdir}\n`);

@@ -74,7 +74,9 @@ function options(flags: Record<string, string[]>, switches: Set<string>): Gatewa
   const logLevel = one('log-level');
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   return {
-    dataPlane: { replicas, image: one('image'), serviceType: serviceType as kplus.ServiceType | undefined },
+    replicas,
+    image: one('image'),
+    serviceType: serviceType as kplus.ServiceType | undefined,
     compressConfig: switches.has('compress-config'),
     metricsService: switches.has('metrics-service'),
     networkPolicy: !switches.has('no-network-policy'),

@@ -13,6 +13,8 @@ export const COMPILE_FLAGS = {
 
 export interface Compiled {
   readonly result: CompileResult;
+  /** The objects of the manifests, as loaded. */
+  readonly objects: unknown[];
   readonly sources: ManifestSource[];
   readonly loadErrors: string[];
   /** The configs of the selected Gateway(s). */
@@ -49,7 +51,7 @@ export async function compileFromFlags(args: Parsed): Promise<Compiled> {
     configs = configs.filter((c) => c.gateway.namespace === selected.namespace && c.gateway.name === selected.name);
     status = status.filter((s) => relatedTo(s, selected));
   }
-  return { result, sources: loaded.sources, loadErrors: loaded.errors, configs, status, selected };
+  return { result, objects: loaded.objects, sources: loaded.sources, loadErrors: loaded.errors, configs, status, selected };
 }
 
 function relatedTo(s: ObjectStatus, gw: { namespace: string; name: string }): boolean {

@@ -29,15 +29,7 @@ const EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
 export async function loadManifests(paths: readonly string[]): Promise<LoadedManifests> {
   const objects: unknown[] = [];
   const sources: ManifestSource[] = [];
-  const errors: string[] = [];
-  const files: string[] = [];
-  for (const p of paths) {
-    try {
-      files.push(...(await collect(p)));
-    } catch (e) {
-      errors.push(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
-    }
-  }
+  const { files, errors } = await manifestFiles(paths);
   for (const file of files) {
     let text: string;
     try {
@@ -89,6 +81,20 @@ export function parseText(file: string, text: string): { documents: Array<{ valu
 
 function isList(v: unknown): boolean {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'List' && Array.isArray((v as { items?: unknown }).items);
+}
+
+/** The manifest files under `paths` (what `loadManifests` reads), and the paths that cannot be read. */
+export async function manifestFiles(paths: readonly string[]): Promise<{ files: string[]; errors: string[] }> {
+  const files: string[] = [];
+  const errors: string[] = [];
+  for (const p of paths) {
+    try {
+      files.push(...(await collect(p)));
+    } catch (e) {
+      errors.push(`${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    }
+  }
+  return { files, errors };
 }
 
 async function collect(path: string): Promise<string[]> {

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { serializeConfig } from '../compiler';
 import { parseArgs, UsageError } from './args';
 import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
-import { notAccepted } from './format-status';
-import { loadManifests } from './manifests';
-import type { DataPlaneConfig } from '../config/dataplane-config';
+import { manifestStamp, ManifestWatcher } from './manifest-watcher';
+import { ManifestReloader, warningLines } from './serve-reload';
+import { writeWorkDir } from './serve-workdir';
 import { DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
 import { ConfigError, DataPlane } from '../dataplane/dataplane';
 import { parseLogLevel } from '../dataplane/ops/log';
@@ -27,7 +26,11 @@ manifests supply certificates and CA bundles.
   --address     address to bind (default 127.0.0.1)
   --admin-port  serve /healthz, /readyz and /metrics on this port
 
-Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".`;
+Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".
+
+The manifests are watched: when they change (a re-synth rewrote dist/), they are compiled again and the new
+config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile are
+refused with the file and object named, and the last good config keeps serving.`;
 
 const FLAGS = {
   'manifests': { value: true, repeat: true },
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let dp: DataPlane;
   let workDir: string;
+  let watcher: ManifestWatcher;
   try {
     const args = parseArgs(argv, FLAGS);
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
@@ -58,16 +62,19 @@ export async function run(argv: string[]): Promise<number> {
     if (adminPort !== undefined && !(Number.isInteger(adminPort) && adminPort >= 0 && adminPort <= 65535)) {
       throw new UsageError(`--admin-port "${args.flags['admin-port']![0]}" is not a port number`);
     }
+    // the manifests as they are before reading them: a change from now on is a reload
+    const stamp = await manifestStamp(args.flags.manifests ?? []);
     const compiled = await compileFromFlags(args);
-    const problems = [...compiled.loadErrors.map((e) => `error: ${e}`), ...diagnosticLines(compiled.result.diagnostics, compiled.sources)];
-    if (problems.length) process.stderr.write(`${problems.join('\n')}\n`);
-    const refused = notAccepted(compiled.status);
-    if (refused.length) process.stderr.write(`not accepted (served without them):\n${refused.map((r) => `  ${r}`).join('\n')}\n`);
+    const errors = [
+      ...compiled.loadErrors.map((e) => `error: ${e}`),
+      ...diagnosticLines(compiled.result.diagnostics.filter((d) => d.severity === 'error'), compiled.sources),
+    ];
+    const warnings = warningLines(compiled);
+    if (errors.length + warnings.length > 0) process.stderr.write(`${[...errors, ...warnings].join('\n')}\n`);
     const config = singleConfig(compiled);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-serve-'));
-    // the Secrets and ConfigMaps the config refers to by name
-    const { objects } = await loadManifests(args.flags.manifests ?? []);
-    const files = writeWorkDir(workDir, config, objects);
+    // the config, and the Secrets and ConfigMaps it refers to by name
+    const files = writeWorkDir(workDir, config, compiled.objects);
     const dpArgs: DataPlaneArgs = {
       configFile: files.config,
       secretsDir: files.secrets,
@@ -87,6 +94,8 @@ export async function run(argv: string[]): Promise<number> {
     };
     dp = new DataPlane(dpArgs);
     await dp.start();
+    const reloader = new ManifestReloader(args, config.gateway, dp, workDir, config, warnings);
+    watcher = new ManifestWatcher(args.flags.manifests ?? [], stamp, () => reloader.reload().then(() => undefined));
   } catch (e) {
     if (e instanceof UsageError || e instanceof DataPlaneUsageError) {
       const show = e instanceof UsageError ? e.showUsage : true;
@@ -101,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   return new Promise<number>((resolve) => {
     const stop = () => {
+      watcher.close();
       dp.shutdown().then(() => {
         fs.rmSync(workDir, { recursive: true, force: true });
         resolve(0);
@@ -109,42 +119,4 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
-}
-
-interface K8sObject {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata?: { readonly name?: string; readonly namespace?: string };
-  readonly data?: Record<string, string>;
-  readonly stringData?: Record<string, string>;
-}
-
-/**
- * Lays out what the pod would get from its volumes: the config, and every Secret and ConfigMap of the
- * manifests as `<dir>/<namespace>/<name>/<key>` (Secret data is base64, as in the API).
- */
-export function writeWorkDir(
-  dir: string, config: DataPlaneConfig, objects: readonly unknown[],
-): { config: string; secrets: string; configMaps: string } {
-  const secrets = path.join(dir, 'secrets');
-  const configMaps = path.join(dir, 'configmaps');
-  fs.mkdirSync(secrets, { recursive: true });
-  fs.mkdirSync(configMaps, { recursive: true });
-  for (const o of objects as K8sObject[]) {
-    if (!o || typeof o !== 'object' || o.apiVersion !== 'v1' || !o.metadata?.name) continue;
-    const ns = o.metadata.namespace ?? 'default';
-    if (o.kind === 'Secret') {
-      const target = path.join(secrets, ns, o.metadata.name);
-      fs.mkdirSync(target, { recursive: true });
-      for (const [k, v] of Object.entries(o.data ?? {})) fs.writeFileSync(path.join(target, k), Buffer.from(v, 'base64'));
-      for (const [k, v] of Object.entries(o.stringData ?? {})) fs.writeFileSync(path.join(target, k), v);
-    } else if (o.kind === 'ConfigMap') {
-      const target = path.join(configMaps, ns, o.metadata.name);
-      fs.mkdirSync(target, { recursive: true });
-      for (const [k, v] of Object.entries(o.data ?? {})) fs.writeFileSync(path.join(target, k), v);
-    }
-  }
-  const file = path.join(dir, 'config.json');
-  fs.writeFileSync(file, serializeConfig(config));
-  return { config: file, secrets, configMaps };
 }

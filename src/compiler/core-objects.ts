@@ -1,11 +1,25 @@
 import { Obj, Store } from './objects';
 
+/** The label value cdk8s-gateway puts on the objects it renders itself (`app.kubernetes.io/managed-by`). */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_US = 'cdk8s-gateway';
+
+/**
+ * True for an object cdk8s-gateway rendered (a data plane's ConfigMaps and Services, a Gateway's parameters
+ * ConfigMap), as found in a synthesized dist/. It exists in the cluster, so a reference to it resolves, but
+ * it says nothing about which of the user's objects the manifests hold.
+ */
+export function isOwnObject(obj: Obj): boolean {
+  return obj.labels[MANAGED_BY_LABEL] === MANAGED_BY_US;
+}
+
 /** How to treat references to Services, Secrets and ConfigMaps that are not among the input objects. */
 export type ReferenceMode =
   /**
-   * A namespace is "complete" for a kind when the input holds at least one object of that kind in it: a
-   * missing object there is an error (BackendNotFound, InvalidCertificateRef...). Objects in other namespaces
-   * are assumed to exist outside the manifests (created by Helm, cert-manager...), with a warning.
+   * A namespace is "complete" for a kind when the input holds at least one object of that kind in it that
+   * cdk8s-gateway did not render itself: a missing object there is an error (BackendNotFound,
+   * InvalidCertificateRef...). Objects in other namespaces are assumed to exist outside the manifests
+   * (created by Helm, cert-manager...), with a warning.
    */
   | 'namespace'
   /** Every missing Service, Secret or ConfigMap is an error, as a controller in the cluster would see it. */
@@ -67,7 +81,9 @@ export class CoreObjects {
 
   private absent(kind: 'Service' | 'Secret' | 'ConfigMap', namespace: string): Lookup<never> {
     if (this.mode === 'strict') return { missing: true };
-    return this.store.all(kind).some((o) => o.namespace === namespace) ? { missing: true } : { external: true };
+    // the namespace is complete for this kind when the manifests hold some of the user's objects of it there
+    // (a data plane's bundle ConfigMap next to a CA ConfigMap created by hand does not count)
+    return this.store.all(kind).some((o) => o.namespace === namespace && !isOwnObject(o)) ? { missing: true } : { external: true };
   }
 }
 

@@ -174,6 +174,10 @@ function compileFilter(
     case 'ExternalAuth': {
       const protocol = body.at('protocol').str();
       if (protocol !== 'HTTP' && protocol !== 'GRPC') return { error: `${body.path}.protocol ${JSON.stringify(protocol)} is not HTTP or GRPC` };
+      // the CRD's CEL rules: the settings of the chosen protocol, and only those
+      const [own, other] = protocol === 'HTTP' ? ['http', 'grpc'] : ['grpc', 'http'];
+      if (!body.at(own).isObject()) return { error: `${body.path}.${own} must be set when protocol is ${protocol} (an empty object for the defaults)` };
+      if (!body.at(other).missing) return { error: `${body.path}.${other} cannot be set when protocol is ${protocol}` };
       const names = (r: Reader): string[] => r.list().map((x) => (x.str() ?? '').toLowerCase()).filter((x) => x !== '');
       const ref = resolveBackendRef(ctx, route, body.at('backendRef'), protocol === 'GRPC' ? 'grpc' : 'http');
       let backend: string | undefined;

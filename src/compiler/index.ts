@@ -5,6 +5,7 @@
 export { compile, serializeConfig, CONTROLLER_NAME } from './compile';
 export type { CompileOptions, CompileResult } from './compile';
 export type { ReferenceMode } from './core-objects';
+export { MANAGED_BY_LABEL, MANAGED_BY_US } from './core-objects';
 export { formatDiagnostic } from './diagnostics';
 export type { Diagnostic, DiagnosticObject } from './diagnostics';
 export { findStatus, findCondition, Reason, ConditionType } from './status';

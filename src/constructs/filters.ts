@@ -221,38 +221,46 @@ export interface CorsOptions {
   readonly maxAge?: Duration;
 }
 
+/** Settings of an ExternalAuth filter that asks an HTTP authorization service (experimental channel). */
 export interface HttpExternalAuthOptions {
   /**
-   * Path prefix of the authorization request.
-   * @default - the request's path
+   * Prefix added to the request path in the authorization request (`/check` sends `/check/orders?id=1`).
+   * @default - no prefix: the request's own path
    */
   readonly path?: string;
   /**
-   * Request headers sent to the authorization service.
-   * @default - the implementation's default set
+   * Request headers sent to the authorization service besides Host, Authorization and Content-Length
+   * (which are always sent, with the request's method and path).
+   * @default - only those
    */
   readonly allowedHeaders?: string[];
   /**
-   * Headers of the authorization response copied to the forwarded request.
-   * @default - none
+   * Headers of a 200 authorization response that are copied onto the request sent to the backend.
+   * @default - all of them except Host (and, in this data plane, the ones describing the response itself:
+   * Content-Type, Content-Encoding, Date, Server and the framing headers)
    */
   readonly allowedResponseHeaders?: string[];
   /**
-   * Forward up to this many bytes of the request body to the authorization service.
-   * @default - no body
+   * Send the request body, up to this many bytes, to the authorization service.
+   * A larger body is refused with 413 before the service is asked. This data plane buffers at most 1 MiB,
+   * whatever the value.
+   * @default - no body is sent (Content-Length 0)
    */
   readonly forwardBodyMaxSize?: number;
 }
 
+/** Settings of an ExternalAuth filter that asks an Envoy ext_authz gRPC service (experimental channel). */
 export interface GrpcExternalAuthOptions {
   /**
-   * Request headers sent to the authorization service.
-   * @default - the implementation's default set
+   * Request headers described to the authorization service in the CheckRequest.
+   * @default - all request headers
    */
   readonly allowedHeaders?: string[];
   /**
-   * Forward up to this many bytes of the request body to the authorization service.
-   * @default - no body
+   * Send the request body, up to this many bytes, to the authorization service.
+   * A larger body is refused with 413 before the service is asked. This data plane buffers at most 1 MiB,
+   * whatever the value.
+   * @default - no body is sent
    */
   readonly forwardBodyMaxSize?: number;
 }
@@ -348,8 +356,13 @@ export class HttpFilter {
   }
 
   /**
-   * Ask an HTTP authorization service before forwarding; a non-2xx answer is returned to the client.
-   * Experimental channel: needs the experimental Gateway API CRDs.
+   * Ask an HTTP authorization service before forwarding (experimental).
+   *
+   * A 200 lets the request through, with the allowed response headers set on it. Any other answer is
+   * returned to the client as the service sent it. If the service cannot be asked, the request fails
+   * closed (503, or 504 when it does not answer in time).
+   *
+   * Experimental channel: needs the experimental Gateway API CRDs (synth warns).
    */
   public static externalAuthHttp(backend: Backend, options: HttpExternalAuthOptions = {}): HttpFilter {
     return externalAuth('HTTP', backend, options.forwardBodyMaxSize, (where) => {
@@ -370,8 +383,13 @@ export class HttpFilter {
   }
 
   /**
-   * Ask a gRPC (Envoy ext_authz) authorization service before forwarding.
-   * Experimental channel: needs the experimental Gateway API CRDs.
+   * Ask a gRPC authorization service (Envoy ext_authz v3, `Authorization/Check`) before forwarding (experimental).
+   *
+   * Status OK lets the request through with the OkHttpResponse's header changes. Any other status answers
+   * the DeniedHttpResponse (403 unless it names another). If the service cannot be asked, the request
+   * fails closed (503, or 504 when it does not answer in time).
+   *
+   * Experimental channel: needs the experimental Gateway API CRDs (synth warns).
    */
   public static externalAuthGrpc(backend: Backend, options: GrpcExternalAuthOptions = {}): HttpFilter {
     return externalAuth('GRPC', backend, options.forwardBodyMaxSize, (where) => {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import { CaCertificate, TlsCertificate } from './certificates';
-import { checkDataPlane, DataPlaneProps } from './data-plane';
+import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
 import { Listener, RouteKind, TeamSelector, TlsMode } from './listener';
 import { checkListenerConflicts } from './listener-conflicts';
@@ -15,6 +15,8 @@ import {
   checkPort, checkQualifiedName, fail, failObject, show, Where,
 } from './validation';
 import { addWarning } from './warnings';
+import { parametersConfigMapName, parametersLabels } from '../deploy/names';
+import { DataPlaneSynthStep } from '../deploy/synth-step';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 
 /** A Gateway: defined in this app, or referenced by name (for routes of another app). */
@@ -173,8 +175,9 @@ export interface GatewayProps {
    */
   readonly allowedListeners?: AllowedListeners;
   /**
-   * Size and exposure of the data plane (only with `GatewayClass.nodeDataPlane()`).
-   * @default - the data plane defaults (see DataPlaneProps)
+   * This project's data plane for the Gateway: its size, exposure, who may reach it, and the settings it
+   * runs with (only with `GatewayClass.nodeDataPlane()`).
+   * @default - the defaults of DataPlaneProps
    */
   readonly dataPlane?: DataPlaneProps;
   /**
@@ -218,6 +221,8 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   private readonly _grants: TeamGrant[] = [];
   private readonly _dataPlane?: DataPlaneProps;
   private readonly props: GatewayProps;
+  /** The ConfigMap that passes `dataPlane` options to the data plane, when some are set. */
+  private readonly parametersRef?: GatewayInfrastructureParametersRef;
 
   public constructor(scope: Construct, id: string, props: GatewayProps) {
     super(scope, id);
@@ -236,6 +241,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     }
     this.checkAddresses(where.at('addresses'), props.addresses ?? []);
     this.checkInfrastructure(where.at('infrastructure'), props.infrastructure);
+    this.parametersRef = this.renderDataPlaneParameters(name);
     this.apiObject = new k8s.Gateway(this, 'Resource', {
       metadata: { ...props.metadata, name },
       spec: Lazy.any({ produce: () => this.renderSpec() }) as unknown as k8s.GatewaySpec,
@@ -244,6 +250,8 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     // render once so that every local problem (TLS refs, selectors) surfaces at construction
     this.renderTls(where.at('tls'));
     this.node.addValidation({ validate: () => this.validateGateway() });
+    // `cdk8s synth` of an app with a Gateway of ours writes its running data plane too: no extra call
+    if (this.isNodeDataPlane) DataPlaneSynthStep.enable(this);
   }
 
   /** The listeners, in order. */
@@ -349,16 +357,17 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     const listeners = this._listeners.map((l, i) => l._render(where.at('listeners').at(i), this._teamSelector(l)));
     const addresses = (this.props.addresses ?? []).map((a) => ({ type: a.type, ...(a.value !== undefined ? { value: a.value } : {}) }));
     const infra = this.props.infrastructure;
+    const parametersRef = infra?.parametersRef ?? this.parametersRef;
     const tls = this.renderTls(where.at('tls'));
     const allowed = this.props.allowedListeners;
     return {
       gatewayClassName: this.gatewayClass.gatewayClassName,
       ...(addresses.length > 0 ? { addresses } : {}),
-      ...(infra ? {
+      ...(infra || parametersRef ? {
         infrastructure: {
-          ...(infra.labels ? { labels: { ...infra.labels } } : {}),
-          ...(infra.annotations ? { annotations: { ...infra.annotations } } : {}),
-          ...(infra.parametersRef ? { parametersRef: { ...infra.parametersRef } } : {}),
+          ...(infra?.labels ? { labels: { ...infra.labels } } : {}),
+          ...(infra?.annotations ? { annotations: { ...infra.annotations } } : {}),
+          ...(parametersRef ? { parametersRef: { ...parametersRef } } : {}),
         },
       } : {}),
       ...(allowed ? {
@@ -394,6 +403,31 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     const backend = backendClientCertificate ? { clientCertificateRef: backendClientCertificate._toRef(where.at('backend.clientCertificateRef')) } : undefined;
     if (!frontend && !backend) return undefined;
     return { ...(frontend ? { frontend } : {}), ...(backend ? { backend } : {}) };
+  }
+
+  /**
+   * The options of `dataPlane` that the running data plane reads (not how it is deployed) travel the way
+   * any Gateway API tool can see them: a ConfigMap named by `spec.infrastructure.parametersRef`, which the
+   * compiler reads at synth and in `cdk8s-gateway compile`, `serve` and `bundle` on dist/.
+   */
+  private renderDataPlaneParameters(name: string): GatewayInfrastructureParametersRef | undefined {
+    const data = dataPlaneParameters(this._dataPlane ?? {});
+    const keys = Object.keys(data);
+    if (keys.length === 0) return undefined;
+    const own = this.props.infrastructure?.parametersRef;
+    if (own) {
+      failObject(this._where.at(`dataPlane.${keys[0]}`), 'is passed to the data plane in the ConfigMap that spec.infrastructure.parametersRef ' +
+        `names, but infrastructure.parametersRef is set (${own.kind} ${own.name}): put ${keys.map((k) => `"${k}"`).join(', ')} in that ` +
+        'ConfigMap\'s data instead, or remove infrastructure.parametersRef');
+    }
+    const configMap = new ApiObject(this, 'DataPlaneParameters', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      // no namespace: the Gateway's own (its metadata's, or the chart's)
+      metadata: { name: parametersConfigMapName(name), namespace: this.props.metadata?.namespace, labels: parametersLabels(name) },
+      data,
+    });
+    return { group: '', kind: 'ConfigMap', name: configMap.name };
   }
 
   private checkAddresses(where: Where, addresses: GatewayAddress[]): void {

@@ -116,6 +116,8 @@ export class DataPlane implements PortServerEnv {
   /** Re-reads the config file; a valid config replaces the current one, an invalid one is refused. */
   public reload(): boolean {
     if (this.draining) return false;
+    // a reload asked for directly (`serve` after recompiling) covers the file as it is now
+    this.watcher?.markSeen();
     let config: DataPlaneConfig;
     let gen: Generation;
     try {

@@ -26,7 +26,12 @@ export type GatewayErrorCode =
   | 'GW_BAD_CLIENT_HELLO'
   | 'GW_CLIENT_CERT_REJECTED'
   | 'GW_IDLE_TIMEOUT'
-  | 'GW_SESSION_LIMIT';
+  | 'GW_SESSION_LIMIT'
+  | 'GW_EXT_AUTH_DENIED'
+  | 'GW_EXT_AUTH_UNREACHABLE'
+  | 'GW_EXT_AUTH_TIMEOUT'
+  | 'GW_EXT_AUTH_FAILED'
+  | 'GW_EXT_AUTH_BODY_TOO_LARGE';
 
 interface ErrorInfo {
   readonly status: number;
@@ -60,6 +65,12 @@ const INFO: Record<GatewayErrorCode, ErrorInfo> = {
   GW_CLIENT_CERT_REJECTED: { status: 403, grpcStatus: 16, message: 'the client certificate is missing or not signed by a trusted CA' },
   GW_IDLE_TIMEOUT: { status: 408, grpcStatus: 4, message: 'no bytes in either direction within the idle timeout' },
   GW_SESSION_LIMIT: { status: 503, grpcStatus: 8, message: 'too many UDP sessions on this port' },
+  // ExternalAuth: a denial is the auth server's own answer (the code appears in logs only); the others fail closed
+  GW_EXT_AUTH_DENIED: { status: 403, grpcStatus: 7, message: 'the external authorization server denied the request' },
+  GW_EXT_AUTH_UNREACHABLE: { status: 503, grpcStatus: 14, message: 'the external authorization server could not be reached' },
+  GW_EXT_AUTH_TIMEOUT: { status: 504, grpcStatus: 4, message: 'the external authorization server did not answer in time' },
+  GW_EXT_AUTH_FAILED: { status: 502, grpcStatus: 14, message: 'the external authorization server answered with something that is not a decision' },
+  GW_EXT_AUTH_BODY_TOO_LARGE: { status: 413, grpcStatus: 8, message: 'the request body is larger than the ExternalAuth filter forwards (forwardBody.maxSize)' },
 };
 
 export function errorStatus(code: GatewayErrorCode): number {

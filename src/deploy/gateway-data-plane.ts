@@ -8,11 +8,11 @@ import {
 } from './config-map-data';
 import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
-import { DataPlaneDeploymentOptions, DataPlaneLogLevel } from './options';
-import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, DEFAULT_ADMIN_PORT, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
-import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources, heapMib } from './sizing';
+import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
+import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
+import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
-import { DataPlaneProps } from '../constructs/data-plane';
+import { Where } from '../constructs/validation';
 import { addWarning } from '../constructs/warnings';
 
 /** The user and group the data plane runs as (the `node` user of the official Node.js images). */
@@ -62,13 +62,8 @@ export interface DataPlanePort {
   readonly name?: string;
 }
 
-/** How a Gateway's data plane is sized, exposed and run. */
+/** How a Gateway's data plane is sized, exposed and run, and what its objects are labelled with. */
 export interface GatewayDataPlaneOptions extends DataPlaneDeploymentOptions {
-  /**
-   * Sizing and exposure (the Gateway's `dataPlane` prop).
-   * @default - two replicas behind a LoadBalancer Service
-   */
-  readonly dataPlane?: DataPlaneProps;
   /**
    * Labels for every rendered object and pod (the Gateway's `spec.infrastructure.labels`).
    * @default - none
@@ -145,9 +140,8 @@ export class GatewayDataPlane extends Construct {
   public constructor(scope: Construct, id: string, props: GatewayDataPlaneProps) {
     super(scope, id);
     const { gatewayNamespace: namespace, gatewayName } = props;
-    const sizing: DataPlaneProps = props.dataPlane ?? {};
-    const options: DataPlaneDeploymentOptions = props;
     checkProps(`GatewayDataPlane ${this.node.path}`, props);
+    const options = resolveDeploymentOptions(props);
     const sockets = props.ports.map((p) => socketOf(p));
     const mounts = (props.mounts ?? []).map((m) => ({
       kind: m.kind === DataPlaneMountKind.SECRET ? 'Secret' as const : 'ConfigMap' as const,
@@ -163,7 +157,7 @@ export class GatewayDataPlane extends Construct {
     const meta = (objectName: string) => ({ name: objectName, namespace, labels, annotations });
 
     // --- ConfigMaps ---------------------------------------------------------------------------
-    const compress = options.compressConfig ?? false;
+    const compress = options.compressConfig;
     const bundle = bundleContent(readAsset('boot.js'), props.bundle === undefined ? readAsset('dataplane.js.gz') : gzipPinned(props.bundle));
     const config = configContent(props.config, compress);
     checkSize(this, gw, 'bundle', `${name}-bundle`, bundle, undefined);
@@ -174,10 +168,7 @@ export class GatewayDataPlane extends Construct {
 
     // --- Pods -----------------------------------------------------------------------------------
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: meta(name), automountToken: false });
-    const autoscaling = sizing.autoscaling;
-    const replicas = sizing.replicas ?? DEFAULT_REPLICAS;
-    const preStop = options.preStopDelay ?? Duration.seconds(5);
-    const drain = options.drainTimeout ?? Duration.seconds(25);
+    const { autoscaling, replicas, preStopDelay: preStop, drainTimeout: drain, resources } = options;
     this.deployment = new kplus.Deployment(this, 'Deployment', {
       metadata: meta(name),
       // a stable selector of our own: the default one is derived from the construct path, and a
@@ -204,23 +195,22 @@ export class GatewayDataPlane extends Construct {
     this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(gatewayName) }));
     this.pods = kplus.Pods.select(this, 'Pods', { labels: selectorLabels(gatewayName) });
 
-    this.plan = planPorts(sockets, options.adminPort ?? DEFAULT_ADMIN_PORT);
+    this.plan = planPorts(sockets, options.adminPort);
     this.adminPort = this.plan.adminPort;
-    const resources = sizing.resources ?? defaultResources();
     const invocation = containerInvocation({
       plan: this.plan,
       compressedConfig: compress,
       hasSecrets: mounts.some((m) => m.kind === 'Secret'),
       hasConfigMaps: mounts.some((m) => m.kind === 'ConfigMap'),
       drainSeconds: drain.toSeconds(),
-      logLevel: options.logLevel ?? DataPlaneLogLevel.INFO,
+      logLevel: options.logLevel,
       heapMib: heapMib(resources),
     });
     const admin = this.plan.adminPort;
     this.container = this.deployment.addContainer({
       name: 'dataplane',
-      image: sizing.image ?? DEFAULT_IMAGE,
-      imagePullPolicy: sizing.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      image: options.image,
+      imagePullPolicy: options.imagePullPolicy,
       command: invocation.command,
       args: invocation.args,
       ports: [
@@ -250,7 +240,7 @@ export class GatewayDataPlane extends Construct {
       lifecycle: { preStop: kplus.Handler.fromCommand(['node', '-e', `setTimeout(() => {}, ${preStop.toMilliseconds()})`]) },
     });
     this.mountVolumes(mounts, (copyName) => meta(copyName));
-    if (options.topologySpread ?? true) {
+    if (options.topologySpread) {
       ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         'topology.kubernetes.io/zone', 'kubernetes.io/hostname',
       ].map((topologyKey) => ({
@@ -264,7 +254,7 @@ export class GatewayDataPlane extends Construct {
 
     // --- Exposure -------------------------------------------------------------------------------
     if (sockets.length > 0) {
-      this.service = this.renderService(name, meta, sizing, sockets);
+      this.service = this.renderService(name, meta, options, sockets);
     } else {
       addWarning(this, `${gw} has no listener port that compiled, so no Service is rendered for its data plane`);
     }
@@ -279,7 +269,7 @@ export class GatewayDataPlane extends Construct {
         ports: [{ name: 'metrics', port: admin, targetPort: admin, protocol: kplus.Protocol.TCP }],
       });
     }
-    if (options.networkPolicy ?? true) this.networkPolicy = this.renderNetworkPolicy(name, meta, sockets, options);
+    if (options.networkPolicy) this.networkPolicy = this.renderNetworkPolicy(name, meta, sockets, options);
 
     // --- Availability ---------------------------------------------------------------------------
     const minReplicas = autoscaling ? autoscaling.minReplicas : replicas;
@@ -298,8 +288,7 @@ export class GatewayDataPlane extends Construct {
         target: this.deployment,
         minReplicas: autoscaling.minReplicas,
         maxReplicas: autoscaling.maxReplicas,
-        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(
-          autoscaling.targetCpuUtilizationPercent ?? DEFAULT_TARGET_CPU_PERCENT))],
+        metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.targetCpuUtilizationPercent))],
       });
     }
   }
@@ -353,10 +342,12 @@ export class GatewayDataPlane extends Construct {
     }
   }
 
-  private renderService(name: string, meta: (n: string) => ApiObjectMetadata, sizing: DataPlaneProps, sockets: readonly SocketSpec[]): kplus.Service {
+  private renderService(
+    name: string, meta: (n: string) => ApiObjectMetadata, sizing: ResolvedDeploymentOptions, sockets: readonly SocketSpec[],
+  ): kplus.Service {
     const service = new kplus.Service(this, 'Service', {
       metadata: { ...meta(name), annotations: { ...meta(name).annotations, ...sizing.serviceAnnotations } },
-      type: sizing.serviceType ?? kplus.ServiceType.LOAD_BALANCER,
+      type: sizing.serviceType,
       selector: this.pods,
       ports: sockets.map((s) => ({
         name: s.name,
@@ -372,7 +363,7 @@ export class GatewayDataPlane extends Construct {
   }
 
   private renderNetworkPolicy(
-    name: string, meta: (n: string) => ApiObjectMetadata, sockets: readonly SocketSpec[], options: DataPlaneDeploymentOptions,
+    name: string, meta: (n: string) => ApiObjectMetadata, sockets: readonly SocketSpec[], options: ResolvedDeploymentOptions,
   ): kplus.NetworkPolicy {
     const policy = new ListenerNetworkPolicy(this, 'NetworkPolicy', {
       metadata: meta(name),
@@ -388,7 +379,7 @@ export class GatewayDataPlane extends Construct {
       if (options.listenerPeers === undefined) policy.allowFromAnywhere(listenerPorts);
       for (const peer of options.listenerPeers ?? []) policy.addIngressRule(peer, listenerPorts);
     }
-    for (const peer of options.adminPeers ?? []) policy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(this.plan.adminPort)]);
+    for (const peer of options.adminPeers) policy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(this.plan.adminPort)]);
     return policy;
   }
 }
@@ -480,7 +471,5 @@ function checkProps(who: string, p: GatewayDataPlaneProps): void {
         'of another namespace; give its content (public data such as CA certificates only) or create it in the Gateway\'s namespace');
     }
   });
-  if (p.adminPort !== undefined && (!Number.isInteger(p.adminPort) || p.adminPort < 1024 || p.adminPort > 65535)) {
-    fail('adminPort', p.adminPort, 'must be a whole number from 1024 to 65535 (the pod runs without root)');
-  }
+  checkDeploymentOptions(new Where(who), p);
 }

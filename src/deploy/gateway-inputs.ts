@@ -5,7 +5,6 @@
 import { GatewayDataPlaneOptions, GatewayDataPlaneProps, propsFromConfig } from './gateway-data-plane';
 import { serializeConfig } from '../compiler';
 import type { DataPlaneConfig } from '../config/dataplane-config';
-import type { DataPlaneProps } from '../constructs/data-plane';
 
 /**
  * The props of a Gateway's data plane: its compiled config, its object as written, the chosen options,
@@ -18,12 +17,6 @@ export function gatewayDataPlaneProps(
     ...options,
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,
     infrastructureAnnotations: gateway?.spec?.infrastructure?.annotations,
-    ...propsFromConfig(serializeConfig(withDataPlaneOptions(config, options.dataPlane)), objects),
+    ...propsFromConfig(serializeConfig(config), objects),
   };
-}
-
-/** Options the Gateway's `dataPlane` sets for the running data plane (the rest of the config is compiled). */
-function withDataPlaneOptions(config: DataPlaneConfig, dp: DataPlaneProps | undefined): DataPlaneConfig {
-  if (!dp?.clientCertificateHeader) return config;
-  return { ...config, options: { ...config.options, clientCertificateHeader: dp.clientCertificateHeader.toLowerCase() } };
 }

@@ -7,8 +7,10 @@
  * Internal: not exported from src/index.ts.
  */
 import { createHash } from 'node:crypto';
+import { MANAGED_BY_LABEL, MANAGED_BY_US } from '../compiler';
 
-export const MANAGED_BY = 'cdk8s-gateway';
+/** The compiler tells the objects rendered here from the user's by this label (see isOwnObject). */
+export const MANAGED_BY = MANAGED_BY_US;
 export const GATEWAY_NAME_LABEL = 'gateway.networking.k8s.io/gateway-name';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 export const COMPONENT = 'dataplane';
@@ -49,7 +51,26 @@ export function dataPlaneLabels(gatewayName: string): Record<string, string> {
     [GATEWAY_NAME_LABEL]: labelValue(gatewayName),
     [COMPONENT_LABEL]: COMPONENT,
     'app.kubernetes.io/name': 'cdk8s-gateway',
-    'app.kubernetes.io/managed-by': MANAGED_BY,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+  };
+}
+
+/**
+ * The ConfigMap a Gateway's `spec.infrastructure.parametersRef` names when its `dataPlane` sets options the
+ * running data plane reads (clientCertificateHeader, clusterDomain): the compiler reads them from there,
+ * at synth and in `cdk8s-gateway compile/serve/bundle` alike.
+ */
+export function parametersConfigMapName(gatewayName: string): string {
+  return dnsLabel(gatewayName, 'dataplane-parameters');
+}
+
+/** Labels of that ConfigMap: ours (managed-by), but not one of the data plane's rendered objects. */
+export function parametersLabels(gatewayName: string): Record<string, string> {
+  return {
+    [GATEWAY_NAME_LABEL]: labelValue(gatewayName),
+    [COMPONENT_LABEL]: 'parameters',
+    'app.kubernetes.io/name': 'cdk8s-gateway',
+    [MANAGED_BY_LABEL]: MANAGED_BY,
   };
 }
 

@@ -1,5 +1,8 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { DEFAULT_ADMIN_PORT } from './pod-layout';
+import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources } from './sizing';
+import { checkInteger, checkLength, checkQualifiedName, fail, failObject, Where } from '../constructs/validation';
 
 /** How much the data plane logs. */
 export enum DataPlaneLogLevel {
@@ -13,11 +16,78 @@ export enum DataPlaneLogLevel {
   ERROR = 'error',
 }
 
+/** How the data plane's Service routes external traffic to pods. */
+export enum ExternalTrafficPolicy {
+  /** Any node forwards to any pod (even spread, client IP lost). */
+  CLUSTER = 'Cluster',
+  /** Only nodes with a pod answer (client IP kept). */
+  LOCAL = 'Local',
+}
+
+/** Horizontal autoscaling of the data plane. */
+export interface DataPlaneAutoscaling {
+  /** Fewest replicas (at least 1). */
+  readonly minReplicas: number;
+  /** Most replicas (at least `minReplicas`). */
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilization to aim for, in percent of the CPU request.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
 /**
- * How the data plane of a Gateway is run and who may reach it: the settings the synth step uses besides
- * the Gateway's `dataPlane` sizing and exposure.
+ * How the data plane of a Gateway is sized, exposed and run, and who may reach it: everything the synth
+ * step (and `cdk8s-gateway bundle`) renders the Deployment, Service, NetworkPolicy, PDB and HPA from.
+ * A Gateway takes these in its `dataPlane` prop.
  */
 export interface DataPlaneDeploymentOptions {
+  /**
+   * Number of pods (ignored when `autoscaling` is set).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Autoscale between a minimum and a maximum instead of a fixed `replicas`.
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: DataPlaneAutoscaling;
+  /**
+   * Container image that runs the bundled data plane (any image with Node.js 20 or later).
+   * @default "node:24-alpine"
+   */
+  readonly image?: string;
+  /**
+   * Image pull policy.
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * CPU and memory of each pod.
+   * @default - requests 100m CPU and 128Mi memory, limit 512Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Type of the Service that exposes the listeners.
+   * @default kplus.ServiceType.LOAD_BALANCER
+   */
+  readonly serviceType?: kplus.ServiceType;
+  /**
+   * Annotations of that Service (cloud load balancer settings).
+   * @default - none
+   */
+  readonly serviceAnnotations?: { [key: string]: string };
+  /**
+   * `spec.loadBalancerClass` of that Service (LoadBalancer only).
+   * @default - the cluster's default load balancer
+   */
+  readonly loadBalancerClass?: string;
+  /**
+   * `spec.externalTrafficPolicy` of that Service.
+   * @default ExternalTrafficPolicy.CLUSTER
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
   /**
    * Port of the admin server (`/healthz`, `/readyz`, `/metrics`). Probes use it; the Service does not
    * expose it. Moved to the next free port when a listener uses it.
@@ -76,4 +146,83 @@ export interface DataPlaneDeploymentOptions {
    * @default true
    */
   readonly topologySpread?: boolean;
+}
+
+/** DataPlaneDeploymentOptions with every default applied. Internal. */
+export interface ResolvedDeploymentOptions {
+  readonly replicas: number;
+  readonly autoscaling?: Required<DataPlaneAutoscaling>;
+  readonly image: string;
+  readonly imagePullPolicy: kplus.ImagePullPolicy;
+  readonly resources: kplus.ContainerResources;
+  readonly serviceType: kplus.ServiceType;
+  readonly serviceAnnotations: { [key: string]: string };
+  readonly loadBalancerClass?: string;
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  readonly adminPort: number;
+  readonly metricsService: boolean;
+  readonly networkPolicy: boolean;
+  /** Undefined: anyone. */
+  readonly listenerPeers?: kplus.INetworkPolicyPeer[];
+  readonly adminPeers: kplus.INetworkPolicyPeer[];
+  readonly compressConfig: boolean;
+  readonly preStopDelay: Duration;
+  readonly drainTimeout: Duration;
+  readonly logLevel: DataPlaneLogLevel;
+  readonly topologySpread: boolean;
+}
+
+/** The defaults of DataPlaneDeploymentOptions, applied here and nowhere else. @internal */
+export function resolveDeploymentOptions(o: DataPlaneDeploymentOptions): ResolvedDeploymentOptions {
+  const a = o.autoscaling;
+  return {
+    replicas: o.replicas ?? DEFAULT_REPLICAS,
+    autoscaling: a && { ...a, targetCpuUtilizationPercent: a.targetCpuUtilizationPercent ?? DEFAULT_TARGET_CPU_PERCENT },
+    image: o.image ?? DEFAULT_IMAGE,
+    imagePullPolicy: o.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    resources: o.resources ?? defaultResources(),
+    serviceType: o.serviceType ?? kplus.ServiceType.LOAD_BALANCER,
+    serviceAnnotations: { ...o.serviceAnnotations },
+    loadBalancerClass: o.loadBalancerClass,
+    externalTrafficPolicy: o.externalTrafficPolicy,
+    adminPort: o.adminPort ?? DEFAULT_ADMIN_PORT,
+    metricsService: o.metricsService ?? false,
+    networkPolicy: o.networkPolicy ?? true,
+    listenerPeers: o.listenerPeers,
+    adminPeers: o.adminPeers ?? [],
+    compressConfig: o.compressConfig ?? false,
+    preStopDelay: o.preStopDelay ?? Duration.seconds(5),
+    drainTimeout: o.drainTimeout ?? Duration.seconds(25),
+    logLevel: o.logLevel ?? DataPlaneLogLevel.INFO,
+    topologySpread: o.topologySpread ?? true,
+  };
+}
+
+/**
+ * Checks deployment options where they are given: a Gateway's `dataPlane` (at construction) or a
+ * GatewayDataPlane's props. @internal
+ */
+export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptions): void {
+  if (o.replicas !== undefined) checkInteger(where.at('replicas'), o.replicas, 0);
+  const a = o.autoscaling;
+  if (a) {
+    checkInteger(where.at('autoscaling.minReplicas'), a.minReplicas, 1);
+    checkInteger(where.at('autoscaling.maxReplicas'), a.maxReplicas, a.minReplicas);
+    if (a.targetCpuUtilizationPercent !== undefined) checkInteger(where.at('autoscaling.targetCpuUtilizationPercent'), a.targetCpuUtilizationPercent, 1, 100);
+  }
+  if (o.image !== undefined) checkLength(where.at('image'), o.image, 1, 4096);
+  for (const key of Object.keys(o.serviceAnnotations ?? {})) checkQualifiedName(where.at('serviceAnnotations'), key);
+  if (o.loadBalancerClass !== undefined) {
+    checkLength(where.at('loadBalancerClass'), o.loadBalancerClass, 1, 253);
+    if (o.serviceType !== undefined && o.serviceType !== kplus.ServiceType.LOAD_BALANCER) {
+      failObject(where.at('loadBalancerClass'), `only applies to a LoadBalancer Service (serviceType is ${o.serviceType})`);
+    }
+  }
+  if (o.externalTrafficPolicy !== undefined && o.serviceType === kplus.ServiceType.CLUSTER_IP) {
+    failObject(where.at('externalTrafficPolicy'), 'only applies to NodePort and LoadBalancer Services (serviceType is ClusterIP)');
+  }
+  const admin = o.adminPort;
+  if (admin !== undefined && (!Number.isInteger(admin) || admin < 1024 || admin > 65535)) {
+    fail(where.at('adminPort'), admin, 'must be an integer between 1024 and 65535 (the pod runs without root, so it cannot bind a lower port)');
+  }
 }

@@ -24,9 +24,14 @@ const customizers = new WeakMap<IConstruct, IDataPlaneCustomizer[]>();
  * plane (`GatewayDataPlane`), rendered from the config compiled out of all the app's Gateway API objects
  * as they finally are. A Gateway the compiler does not accept, or a reference a pod cannot mount, fails
  * the synth with the reason; route problems and size concerns are printed as warnings.
+ *
+ * Such a Gateway turns the step on itself when it is created: an app needs no call.
  */
 export class DataPlaneSynthStep {
-  /** Renders the data planes of the app of `scope` at synth. Safe to call any number of times. */
+  /**
+   * Renders the data planes of the app of `scope` at synth. Every Gateway of the node data plane class
+   * already does this; calling it (again) does nothing more.
+   */
   public static enable(scope: IConstruct): void {
     const root = scope.node.root;
     if (enabledApps.has(root)) return;
@@ -91,7 +96,7 @@ function renderDataPlanes(root: IConstruct): string[] {
       continue;
     }
     try {
-      const props = gatewayDataPlaneProps(config, obj, { ...gw.dataPlane, dataPlane: gw.dataPlane }, [...json.values()]);
+      const props = gatewayDataPlaneProps(config, obj, gw.dataPlane ?? {}, [...json.values()]);
       const dataPlane = new GatewayDataPlane(gw, DATA_PLANE_ID, props);
       for (const c of customizers.get(gw) ?? []) c.customize(dataPlane);
       errors.push(...collisions(dataPlane, json));

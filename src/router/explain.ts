@@ -6,6 +6,7 @@ import type { RouteRequest } from './types';
 import type {
   BackendConfig,
   DataPlaneConfig,
+  ExternalAuthFilterConfig,
   HttpFilterConfig,
   HttpRouteEntry,
   InvalidBackendConfig,
@@ -157,10 +158,17 @@ function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeReques
   if (unsupported && unsupported.type === 'Unsupported') {
     return { ...base, backends: [], status: 500, code: 'GW_UNSUPPORTED_FILTER', notes: [unsupported.message] };
   }
+  const extAuth = rule.filters.find((f): f is ExternalAuthFilterConfig => f.type === 'ExternalAuth');
+  if (extAuth && extAuth.backend === undefined) {
+    const note = 'the ExternalAuth filter\'s backendRef is invalid (the route\'s ResolvedRefs condition says why): every request answers 500';
+    return { ...base, backends: [], status: 500, code: 'GW_INVALID_BACKEND', notes: [note] };
+  }
+  // an ExternalAuth filter decides at request time: say so next to the outcome it allows
+  const auth = extAuth ? [authNote(extAuth, 'the request goes on as shown')] : [];
   const redirect = rule.filters.find((f): f is RequestRedirectFilterConfig => f.type === 'RequestRedirect');
   if (redirect) {
     const location = redirectLocation(redirect, { scheme, host: req.host, port: portNumber, path: req.path, query: req.query }, d.entry);
-    return { ...base, backends: [], redirect: { statusCode: redirect.statusCode, location }, status: redirect.statusCode, code: 'GW_REDIRECT', notes: [] };
+    return { ...base, backends: [], redirect: { statusCode: redirect.statusCode, location }, status: redirect.statusCode, code: 'GW_REDIRECT', notes: auth };
   }
   const total = rule.backends.reduce((s, b) => s + b.weight, 0);
   const backends: ExplainedBackend[] = rule.backends.map((b) => ({
@@ -179,7 +187,17 @@ function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeReques
     return { ...base, backends, status: 500, code: 'GW_NO_BACKEND', notes };
   }
   const notes = backends.filter((b) => b.invalid).map((b) => `${b.percent}% of requests answer 500: ${b.invalid!.reason}: ${b.invalid!.message}`);
-  return { ...base, backends, code: 'GW_ROUTED', notes };
+  for (const b of backends) {
+    const f = b.filters.find((x): x is ExternalAuthFilterConfig => x.type === 'ExternalAuth');
+    if (f && b.backend) notes.push(authNote(f, `a request picked for ${b.backend.id} goes on to it`));
+  }
+  return { ...base, backends, code: 'GW_ROUTED', notes: [...auth, ...notes] };
+}
+
+function authNote(f: ExternalAuthFilterConfig, allowed: string): string {
+  if (f.backend === undefined) return 'ExternalAuth: the backendRef is invalid, requests it would check answer 500';
+  return `ExternalAuth: ${f.backend} is asked first (${f.protocol}); on ${f.protocol === 'HTTP' ? 'a 200' : 'status OK'} ${allowed}, ` +
+    'any other answer is returned to the client';
 }
 
 /**

@@ -9,8 +9,8 @@ import * as tls from 'node:tls';
 import { selfSignedCert, TestCert } from '../support/certs';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
-import { REPO_ROOT } from '../support/node-versions';
 import { CLI_JS, Spawned, startCli, tempDir } from '../support/processes';
+import { conformanceManifestsDir } from '../support/shared-data';
 
 let echoes: RunningEcho[];
 let cert: TestCert;
@@ -124,7 +124,7 @@ describe('serve --manifests', () => {
 });
 
 test('serve runs the upstream conformance manifests', async () => {
-  const dir = process.env.GATEWAY_API_CONFORMANCE ?? path.join(REPO_ROOT, '..', 'shared', 'gateway-api', 'conformance-manifests');
+  const dir = conformanceManifestsDir();
   if (!fs.existsSync(path.join(dir, 'manifests.yaml'))) {
     process.stdout.write(`serve conformance test skipped: ${dir} not found\n`);
     return;

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { caConfigMap, cond, gatewayClass, tlsSecret, where } from './fixtures';
 import { compile, CompileResult, findStatus } from '../../src/compiler';
+import { conformanceManifestsDir } from '../support/shared-data';
 
 /**
  * The upstream Gateway API conformance manifests (v1.6.x) as compiler input: every file compiles, and the
  * conditions and routing the conformance tests expect hold for a representative set.
  */
-const DIR = process.env.GATEWAY_API_CONFORMANCE_MANIFESTS ?? join(__dirname, '..', '..', '..', 'shared', 'gateway-api', 'conformance-manifests');
+const DIR = conformanceManifestsDir();
 const present = existsSync(join(DIR, 'manifests.yaml'));
 if (!present) console.log(`conformance manifests not found at ${DIR}: conformance-manifests tests skipped (set GATEWAY_API_CONFORMANCE_MANIFESTS)`);
 const maybe = present ? describe : describe.skip;

@@ -227,6 +227,30 @@ describe('client certificate validation (spec.tls.frontend)', () => {
     expect(listenerCond(r, 'gw', 'https', 'Accepted')).toBe('False/NoValidCACertificate');
   });
 
+  describe('a synthesized dist/: the data plane\'s own objects are not the user\'s', () => {
+    // what cdk8s synth writes next to the Gateway: ConfigMaps and a Service labelled managed-by cdk8s-gateway
+    const own = (kind: string, name: string) => ({
+      apiVersion: 'v1',
+      kind,
+      metadata: { name, namespace: 'infra', labels: { 'app.kubernetes.io/managed-by': 'cdk8s-gateway', 'app.kubernetes.io/component': 'dataplane' } },
+      ...(kind === 'Service' ? { spec: { ports: [{ port: 80 }] } } : { data: { 'boot.js': '' } }),
+    });
+    const withCa = (...extra: Record<string, unknown>[]) =>
+      compileAll([gateway('gw', [https('https')], { spec: frontend([{ group: '', kind: 'ConfigMap', name: 'client-ca' }]) }), tlsSecret('cert'), ...extra],
+        { references: 'namespace' });
+
+    test('a CA ConfigMap created outside the app is assumed to exist although the data plane\'s ConfigMaps live in its namespace', () => {
+      const r = withCa(own('ConfigMap', 'gw-dataplane-bundle'), own('ConfigMap', 'gw-dataplane-config'), own('Service', 'gw-dataplane'));
+      expect(listenerCond(r, 'gw', 'https', 'ResolvedRefs')).toBe('True/ResolvedRefs');
+      expect(r.diagnostics).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringMatching(/ConfigMap infra\/client-ca is not in the manifests.*assumed to exist/) })]);
+    });
+
+    test('while one of the user\'s ConfigMaps there still makes a missing one an error', () => {
+      const r = withCa(own('ConfigMap', 'gw-dataplane-bundle'), caConfigMap('other-ca'));
+      expect(listenerCond(r, 'gw', 'https', 'ResolvedRefs')).toBe('False/InvalidCACertificateRef');
+    });
+  });
+
   test('AllowInsecureFallback sets InsecureFrontendValidationMode on the Gateway', () => {
     const spec = frontend([{ group: '', kind: 'ConfigMap', name: 'ca' }], 'AllowInsecureFallback');
     const r = compileAll([gateway('gw', [https('https')], { spec }), tlsSecret('cert'), caConfigMap('ca')]);

@@ -2,7 +2,7 @@
 import { Chart } from 'cdk8s';
 import { find, fixture, synth } from './fixture';
 import {
-  AllowedRoutes, Backend, Gateway, GatewayClass, HttpFilter, HttpRoute, Listener, ReferenceGrant, TcpRoute,
+  AllowedRoutes, Backend, Gateway, GatewayClass, HttpFilter, HttpMatch, HttpRoute, Listener, ReferenceGrant, TcpRoute,
 } from '../../src';
 
 const api = Backend.fromServiceName('api', { port: 8080 });
@@ -111,6 +111,29 @@ describe('cross-namespace references', () => {
       rules: [{ filters: [HttpFilter.mirror(Backend.fromServiceName('shadow', { port: 80, namespace: 'qa' }))], backends: [api] }],
     });
     expect(() => synth(app)).toThrow(/rules\[0\].filters\[0\] refers to Service "qa\/shadow" in another namespace without a ReferenceGrant/);
+  });
+
+  test('an ExternalAuth server in another namespace needs a grant, on the rule and on a backendRef', () => {
+    // GIVEN an auth Service in the security namespace, asked by a rule and by one backend
+    const { app, chart, gateway } = local();
+    const authz = Backend.fromServiceName('authz', { port: 9001, namespace: 'security' });
+    new HttpRoute(chart, 'r', {
+      parentRefs: [{ parent: gateway }],
+      rules: [
+        { filters: [HttpFilter.externalAuthHttp(authz)], backends: [api] },
+        { matches: [HttpMatch.pathPrefix('/admin')], backends: [Backend.fromServiceName('api', { port: 8080, filters: [HttpFilter.externalAuthGrpc(authz)] })] },
+      ],
+    });
+
+    // THEN without a grant both references are refused
+    expect(() => synth(app)).toThrow(/rules\[0\].filters\[0\] refers to Service "security\/authz" in another namespace without a ReferenceGrant/);
+    expect(() => synth(app)).toThrow(/rules\[1\].backends\[0\].filters\[0\] refers to Service "security\/authz"/);
+
+    // WHEN the security namespace grants it, the route renders the namespaced backendRef
+    new ReferenceGrant(chart, 'grant', { metadata: { namespace: 'security' }, from: [{ kind: 'HTTPRoute', namespace: 'gateway-system' }], to: [{ kind: 'Service', name: 'authz' }] });
+    const rules = find(synth(app), 'HTTPRoute', 'r').spec.rules;
+    expect(rules[0].filters[0].externalAuth.backendRef).toEqual({ name: 'authz', namespace: 'security', port: 9001 });
+    expect(rules[1].backendRefs[0].filters[0].externalAuth).toEqual({ protocol: 'GRPC', backendRef: { name: 'authz', namespace: 'security', port: 9001 }, grpc: {} });
   });
 
   test('a ReferenceGrant checks its entries', () => {

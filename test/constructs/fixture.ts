@@ -1,12 +1,21 @@
 import { App, Chart } from 'cdk8s';
 import { Gateway, GatewayClass, Listener, TlsCertificate, Warnings } from '../../src';
 
+export interface FixtureOptions {
+  /**
+   * Serve `edge` with another implementation's class (`eg`) instead of this project's data plane, for tests
+   * of how constructs render features this data plane refuses at synth (ExtensionRef filters, ServiceImport
+   * backends...): with the node data plane class those are synth errors.
+   */
+  readonly otherImplementation?: boolean;
+}
+
 /** An app with the platform chart (namespace gateway-system), Gateway `edge` (web :80, websecure :443) and a `shop` chart. */
-export function fixture() {
+export function fixture(options: FixtureOptions = {}) {
   const app = new App();
   const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
   const gateway = new Gateway(platform, 'edge', {
-    gatewayClass: GatewayClass.nodeDataPlane(platform),
+    gatewayClass: options.otherImplementation ? GatewayClass.fromName('eg') : GatewayClass.nodeDataPlane(platform),
     listeners: [
       Listener.http({ name: 'web', port: 80 }),
       Listener.https({

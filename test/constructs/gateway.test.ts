@@ -1,4 +1,4 @@
-import { App, Chart } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { find, fixture, synth, warnings } from './fixture';
 import {
@@ -189,9 +189,51 @@ describe('Gateway', () => {
     [{ loadBalancerClass: 'x', serviceType: kplus.ServiceType.CLUSTER_IP }, /dataPlane.loadBalancerClass: only applies to a LoadBalancer Service/],
     [{ clientCertificateHeader: 'x client cert' }, /dataPlane.clientCertificateHeader "x client cert" must be an HTTP header name/],
     [{ serviceAnnotations: { 'bad key!': 'x' } }, /dataPlane.serviceAnnotations "bad key!" must be an optional DNS subdomain prefix/],
+    [{ adminPort: 80 }, /dataPlane.adminPort 80 must be an integer between 1024 and 65535 \(the pod runs without root/],
+    [{ clusterDomain: 'Cluster.Local' }, /dataPlane.clusterDomain "Cluster.Local" must be a DNS subdomain/],
   ])('data-plane settings are checked: %j', (dataPlane, message) => {
     const { chart } = platform();
     expect(() => new Gateway(chart, 'edge', { gatewayClass: GatewayClass.nodeDataPlane(chart), dataPlane })).toThrow(message);
+  });
+
+  test('settings the running data plane reads travel in a parameters ConfigMap the Gateway refers to, as any tool reading dist/ sees them', () => {
+    // GIVEN
+    const { chart } = platform();
+
+    // WHEN
+    new Gateway(chart, 'edge', {
+      gatewayClass: GatewayClass.nodeDataPlane(chart),
+      listeners: [Listener.http({ name: 'web', port: 80 })],
+      dataPlane: { replicas: 1, clientCertificateHeader: 'X-Client-Cert', clusterDomain: 'corp.example' },
+    });
+
+    // THEN
+    const objects = Testing.synth(chart);
+    expect(objects.find((o) => o.kind === 'Gateway').spec.infrastructure).toEqual({ parametersRef: { group: '', kind: 'ConfigMap', name: 'edge-dataplane-parameters' } });
+    expect(objects.find((o) => o.metadata.name === 'edge-dataplane-parameters')).toMatchObject({
+      kind: 'ConfigMap',
+      metadata: { namespace: 'gateway-system', labels: { 'app.kubernetes.io/managed-by': 'cdk8s-gateway' } },
+      data: { clientCertificateHeader: 'x-client-cert', clusterDomain: 'corp.example' },
+    });
+  });
+
+  test('a Gateway whose dataPlane sets no such setting has no parameters ConfigMap', () => {
+    const { chart } = platform();
+    new Gateway(chart, 'edge', { gatewayClass: GatewayClass.nodeDataPlane(chart), listeners: [Listener.http({ name: 'web', port: 80 })], dataPlane: { replicas: 1 } });
+    const objects = Testing.synth(chart);
+    expect(objects.find((o) => o.kind === 'Gateway').spec.infrastructure).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name)).toEqual(['edge-dataplane-bundle', 'edge-dataplane-config']);
+  });
+
+  test('data-plane settings and a parametersRef of one\'s own are one or the other', () => {
+    const { chart } = platform();
+    expect(() => new Gateway(chart, 'edge', {
+      gatewayClass: GatewayClass.nodeDataPlane(chart),
+      infrastructure: { parametersRef: { group: '', kind: 'ConfigMap', name: 'mine' } },
+      dataPlane: { clientCertificateHeader: 'x-client-cert' },
+    })).toThrow('Gateway platform/edge: dataPlane.clientCertificateHeader: is passed to the data plane in the ConfigMap that ' +
+      'spec.infrastructure.parametersRef names, but infrastructure.parametersRef is set (ConfigMap mine): put "clientCertificateHeader" ' +
+      'in that ConfigMap\'s data instead, or remove infrastructure.parametersRef');
   });
 
   describe('listeners', () => {

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { find, fixture, synth, warnings } from './fixture';
+import { find, fixture, FixtureOptions, synth, warnings } from './fixture';
 import {
   Backend, BlueGreen, CookieLifetime, HttpFilter, HttpMatch, HttpMethod, HttpRoute, HttpRouteRule, PathModifier,
   RedirectScheme, RedirectStatusCode, SessionPersistenceType, TrafficSplit,
@@ -8,8 +8,8 @@ import {
 
 const api = Backend.fromServiceName('api', { port: 8080 });
 
-function route(rules: HttpRouteRule[], hostnames?: string[]) {
-  const f = fixture();
+function route(rules: HttpRouteRule[], hostnames?: string[], options: FixtureOptions = {}) {
+  const f = fixture(options);
   const r = new HttpRoute(f.chart, 'storefront', {
     parentRefs: [{ parent: f.gateway, sectionName: 'websecure' }],
     metadata: { namespace: 'gateway-system' },
@@ -19,8 +19,8 @@ function route(rules: HttpRouteRule[], hostnames?: string[]) {
   return { ...f, route: r };
 }
 
-function spec(rules: HttpRouteRule[], hostnames?: string[]): any {
-  const { app } = route(rules, hostnames);
+function spec(rules: HttpRouteRule[], hostnames?: string[], options: FixtureOptions = {}): any {
+  const { app } = route(rules, hostnames, options);
   return find(synth(app), 'HTTPRoute', 'storefront').spec;
 }
 
@@ -59,7 +59,7 @@ describe('HttpRoute rendering', () => {
         HttpFilter.extension({ group: 'example.com', kind: 'RateLimit', name: 'strict' }),
       ],
       backends: [api],
-    }]);
+    }], undefined, { otherImplementation: true }); // this data plane refuses ExtensionRef filters at synth
     expect(s.rules[0].filters).toEqual([
       { type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-a', value: '1' }], add: [{ name: 'x-b', value: '2' }], remove: ['cookie'] } },
       { type: 'ResponseHeaderModifier', responseHeaderModifier: { set: [{ name: 'cache-control', value: 'no-store' }] } },
@@ -95,7 +95,7 @@ describe('HttpRoute rendering', () => {
         Backend.fromServiceName('web2', { port: 80, weight: 1, filters: [HttpFilter.requestHeaders({ set: { 'x-pool': 'b' } })] }),
         Backend.fromReference({ group: 'multicluster.x-k8s.io', kind: 'ServiceImport', name: 'web3', port: 80 }),
       ],
-    }]);
+    }], undefined, { otherImplementation: true }); // this data plane refuses ServiceImport backends at synth
     expect(s.rules[0].backendRefs).toEqual([
       { name: 'web', port: 80, weight: 9 },
       { name: 'web2', port: 80, weight: 1, filters: [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'x-pool', value: 'b' }] } }] },

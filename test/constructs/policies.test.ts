@@ -4,7 +4,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { find, synth } from './fixture';
 import {
   AllowedListeners, AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, Gateway, GatewayClass, HttpRoute, Listener,
-  ListenerSet, SubjectAltName, TlsCertificate, WellKnownCaCertificates,
+  ListenerSet, ReferenceGrant, SubjectAltName, TlsCertificate, WellKnownCaCertificates,
 } from '../../src';
 
 function shared(allowedListeners?: AllowedListeners) {
@@ -24,10 +24,19 @@ describe('ListenerSet', () => {
     // GIVEN
     const { app, gateway, team } = shared(AllowedListeners.allNamespaces());
 
-    // WHEN
+    // WHEN (the certificate is in the Gateway's namespace, where the data-plane pods can mount it)
+    new ReferenceGrant(gateway, 'shop-certs', {
+      from: [{ group: 'gateway.networking.k8s.io', kind: 'ListenerSet', namespace: 'shop' }],
+      to: [{ group: '', kind: 'Secret', name: 'shop-tls' }],
+    });
     const set = new ListenerSet(team, 'shop-listeners', {
       gateway,
-      listeners: [Listener.https({ name: 'shop', port: 443, hostname: 'shop.example.com', certificates: [TlsCertificate.fromSecretName('shop-tls')] })],
+      listeners: [Listener.https({
+        name: 'shop',
+        port: 443,
+        hostname: 'shop.example.com',
+        certificates: [TlsCertificate.fromSecretName('shop-tls', { namespace: 'gateway-system' })],
+      })],
     });
     new HttpRoute(team, 'r', { parentRefs: [{ parent: set, sectionName: 'shop' }], rules: [{ backends: [Backend.fromServiceName('web', { port: 80 })] }] });
 
@@ -41,7 +50,7 @@ describe('ListenerSet', () => {
         port: 443,
         protocol: 'HTTPS',
         hostname: 'shop.example.com',
-        tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-tls' }] },
+        tls: { mode: 'Terminate', certificateRefs: [{ group: '', kind: 'Secret', name: 'shop-tls', namespace: 'gateway-system' }] },
       }],
     });
     expect(find(objects, 'HTTPRoute', 'r').spec.parentRefs).toEqual([{ kind: 'ListenerSet', name: 'shop-listeners', sectionName: 'shop' }]);

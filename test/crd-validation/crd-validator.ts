@@ -16,6 +16,7 @@ import type { Environment as CelEnvironment } from '@marcbachmann/cel-js' with {
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parseAllDocuments } from 'yaml';
+import { crdsDir } from '../support/shared-data';
 // cel-js ships ESM only; jest compiles it to CommonJS (see the transform in .projenrc.ts), so require() it
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { Environment } = require('@marcbachmann/cel-js') as { Environment: typeof CelEnvironment };
@@ -80,7 +81,7 @@ export const repoRoot = resolve(__dirname, '..', '..');
 
 /** Where the CRDs are, or undefined (after printing a notice) when neither location exists. */
 export function locateCrds(): { standard?: string; experimental: string } | undefined {
-  const dir = process.env.GATEWAY_API_CRDS ?? join(repoRoot, '..', 'shared', 'gateway-api', 'v1.6.1');
+  const dir = crdsDir();
   if (!existsSync(dir)) {
     // eslint-disable-next-line no-console
     console.log(`crd-validation: SKIPPED: no Gateway API CRDs at ${dir} (set GATEWAY_API_CRDS to the v1.6.1 CRD directory)`);

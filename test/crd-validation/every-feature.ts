@@ -14,13 +14,15 @@ import {
 export function buildEveryFeature(): App {
   const app = new App();
   const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
-  new GatewayClass(platform, 'eg', {
+  // `edge` renders shapes this project's data plane refuses at synth (NamedAddress, ServiceImport backends,
+  // ExtensionRef filters...), so another implementation serves it; `node-edge` carries the data-plane settings
+  const eg = new GatewayClass(platform, 'eg', {
     controllerName: 'gateway.envoyproxy.io/gatewayclass-controller',
     description: 'another implementation',
     parametersRef: { group: 'gateway.envoyproxy.io', kind: 'EnvoyProxy', name: 'proxy', namespace: 'envoy-gateway-system' },
   });
   const gateway = new Gateway(platform, 'edge', {
-    gatewayClass: GatewayClass.nodeDataPlane(platform),
+    gatewayClass: eg,
     listeners: [
       Listener.http({ name: 'web', port: 80 }),
       Listener.https({
@@ -54,6 +56,11 @@ export function buildEveryFeature(): App {
     }],
     backendClientCertificate: TlsCertificate.fromSecretName('gateway-client'),
     allowedListeners: AllowedListeners.fromNamespaceLabels({ 'gateway-access': 'edge' }),
+  });
+  new Gateway(platform, 'node-edge', {
+    gatewayClass: GatewayClass.nodeDataPlane(platform),
+    listeners: [Listener.https({ name: 'mtls', port: 443, certificates: [TlsCertificate.fromSecretName('node-edge-tls')] })],
+    clientCertificateValidation: { caCertificates: [CaCertificate.fromConfigMapName('client-ca')] },
     dataPlane: { replicas: 3, autoscaling: { minReplicas: 3, maxReplicas: 10 }, clientCertificateHeader: 'x-client-cert' },
   });
   new ReferenceGrant(platform, 'certs', {

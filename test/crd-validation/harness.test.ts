@@ -5,9 +5,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { describeWithCrds, repoRoot } from './crd-validator';
+import { describeWithCrds } from './crd-validator';
+import { conformanceManifestsDir } from '../support/shared-data';
 
-const conformanceDir = join(repoRoot, '..', 'shared', 'gateway-api', 'conformance-manifests');
+const conformanceDir = conformanceManifestsDir();
 
 function httpRoute(spec: any): any {
   return { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name: 'r', namespace: 'ns' }, spec };

@@ -5,9 +5,8 @@ import { promisify } from 'node:util';
 import { Chart, Testing } from 'cdk8s';
 import { parseAllDocuments, stringify } from 'yaml';
 import { AllowedRoutes, Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener } from '../../src';
-import { DataPlaneSynthStep } from '../../src/deploy/synth-step';
-import { REPO_ROOT } from '../support/node-versions';
 import { CLI_JS, tempDir } from '../support/processes';
+import { conformanceManifestsDir } from '../support/shared-data';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
 const run = promisify(execFile);
@@ -64,7 +63,6 @@ test('Gateway API YAML written by hand gets the same data-plane objects the synt
     parentRefs: [{ parent: gateway }],
     rules: [{ matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] }],
   });
-  DataPlaneSynthStep.enable(app);
 
   // WHEN
   const r = await bundle(['--manifests', dir, '-o', path.join(dir, 'dataplane.yaml')]);
@@ -77,7 +75,7 @@ test('Gateway API YAML written by hand gets the same data-plane objects the synt
 });
 
 test('infrastructure labels and annotations of an upstream conformance Gateway reach the data-plane objects', async () => {
-  const file = path.join(REPO_ROOT, '..', 'shared', 'gateway-api', 'conformance-manifests', 'gateway-infrastructure.yaml');
+  const file = path.join(conformanceManifestsDir(), 'gateway-infrastructure.yaml');
   if (!fs.existsSync(file)) {
     process.stdout.write(`skipped: ${file} is not there\n`);
     return;

@@ -6,6 +6,7 @@ import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import { baseProps, kinds, mainContainer, one, podSpec, render, withoutBundleBytes } from './render';
 import { DataPlaneMountKind, GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
+import { ExternalTrafficPolicy } from '../../src/deploy/options';
 
 const certMount = { kind: DataPlaneMountKind.SECRET, name: 'example-com-tls', keys: ['tls.crt', 'tls.key'] };
 
@@ -37,7 +38,7 @@ describe('security posture', () => {
         mounts: o.secret ? [certMount] : [],
         compressConfig: o.compressConfig,
         metricsService: o.metricsService,
-        dataPlane: { replicas: o.replicas },
+        replicas: o.replicas,
       }));
       const pod = podSpec(objects);
       const c = mainContainer(objects);
@@ -124,7 +125,7 @@ describe('ports', () => {
   });
 
   test('an admin port below 1024 is refused (the pod has no root to bind it)', () => {
-    expect(() => render(baseProps({ adminPort: 900 }))).toThrow(/adminPort 900 must be a whole number from 1024 to 65535/);
+    expect(() => render(baseProps({ adminPort: 900 }))).toThrow(/GatewayDataPlane test\/dp: adminPort 900 must be an integer between 1024 and 65535 \(the pod runs without root/);
   });
 });
 
@@ -234,13 +235,13 @@ describe('lifecycle', () => {
 
 describe('sizing and exposure', () => {
   test('one replica: no PodDisruptionBudget (it could never be satisfied during a drain)', () => {
-    const { objects } = render(baseProps({ dataPlane: { replicas: 1 } }));
+    const { objects } = render(baseProps({ replicas: 1 }));
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
     expect(one(objects, 'Deployment').spec.replicas).toBe(1);
   });
 
   test('autoscaling: an HPA on CPU owns the replica count', () => {
-    const { objects } = render(baseProps({ dataPlane: { autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercent: 60 } } }));
+    const { objects } = render(baseProps({ autoscaling: { minReplicas: 2, maxReplicas: 6, targetCpuUtilizationPercent: 60 } }));
     const hpa = one(objects, 'HorizontalPodAutoscaler');
     expect(hpa.spec).toMatchObject({
       minReplicas: 2,
@@ -254,12 +255,10 @@ describe('sizing and exposure', () => {
 
   test('Service type, annotations, loadBalancerClass and externalTrafficPolicy are passed through', () => {
     const { objects } = render(baseProps({
-      dataPlane: {
-        serviceType: kplus.ServiceType.LOAD_BALANCER,
-        serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' },
-        loadBalancerClass: 'service.k8s.aws/nlb',
-        externalTrafficPolicy: 'Local' as any,
-      },
+      serviceType: kplus.ServiceType.LOAD_BALANCER,
+      serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' },
+      loadBalancerClass: 'service.k8s.aws/nlb',
+      externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
     }));
     const s = one(objects, 'Service');
     expect(s.metadata.annotations).toEqual({ 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' });
@@ -268,11 +267,9 @@ describe('sizing and exposure', () => {
 
   test('image, pull policy and resources are configurable; the heap follows the memory limit', () => {
     const { objects } = render(baseProps({
-      dataPlane: {
-        image: 'registry.example.com/node:24.3-alpine',
-        imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-        resources: { cpu: { request: kplus.Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
-      },
+      image: 'registry.example.com/node:24.3-alpine',
+      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
+      resources: { cpu: { request: kplus.Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
     }));
     const c = mainContainer(objects);
     expect(c).toMatchObject({ image: 'registry.example.com/node:24.3-alpine', imagePullPolicy: 'Always' });

@@ -19,7 +19,6 @@ import { K8sObject, LaidOutPod, layOutPod, readManifests, updateConfigMapVolume 
 import { build } from '../../examples/quickstart/app';
 import { Backend, Gateway, HttpMatch, HttpRoute } from '../../src';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
-import { DataPlaneSynthStep } from '../../src/deploy/synth-step';
 import { explainRequest } from '../../src/router';
 import { selfSignedCert } from '../support/certs';
 import { request } from '../support/http';
@@ -52,7 +51,6 @@ function synthQuickstart(dir: string, extraRoute = false): K8sObject[] {
       rules: [{ matches: [HttpMatch.pathPrefix('/new')], backends: [Backend.fromServiceName('new-feature', { port: 8080 })] }],
     });
   }
-  DataPlaneSynthStep.enable(app);
   app.synth();
   return readManifests(dir);
 }

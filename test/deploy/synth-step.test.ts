@@ -7,6 +7,7 @@ import {
 } from '../../src';
 import { compile, serializeConfig } from '../../src/compiler';
 import { GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
+import { DataPlaneLogLevel } from '../../src/deploy/options';
 import { DataPlaneSynthStep, IDataPlaneCustomizer } from '../../src/deploy/synth-step';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
@@ -27,7 +28,6 @@ function fixture(gatewayProps: Partial<ConstructorParameters<typeof Gateway>[2]>
     listeners: [Listener.http({ name: 'web', port: 80, allowedRoutes: undefined })],
     ...gatewayProps,
   });
-  DataPlaneSynthStep.enable(app);
   return { app, platform, apps, gateway };
 }
 
@@ -62,6 +62,21 @@ test('a Gateway of the node data plane class gets its data plane, in its namespa
     'PodDisruptionBudget/gateway-system/edge-dataplane',
   ]);
   expect(DataPlaneSynthStep.of(f.gateway)).toBeInstanceOf(GatewayDataPlane);
+});
+
+test('DataPlaneSynthStep.enable() is harmless: called once or twice, the app renders each data plane once', () => {
+  // GIVEN two apps, one without the call (the Gateway enables the step itself) and one with it, twice
+  const plain = fixture();
+  route(plain, 'web', '/', 'web');
+  const enabled = fixture();
+  route(enabled, 'web', '/', 'web');
+  DataPlaneSynthStep.enable(enabled.app);
+  DataPlaneSynthStep.enable(enabled.gateway);
+
+  // THEN
+  const withCall = Testing.synth(enabled.platform);
+  expect(withCall).toEqual(Testing.synth(plain.platform));
+  expect(withCall.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name)).toEqual(['edge-dataplane']);
 });
 
 test('a Gateway of another class gets nothing: its own controller runs it', () => {
@@ -184,6 +199,43 @@ test('the Gateway\'s dataPlane settings size and expose the data plane', () => {
   const objects = Testing.synth(f.platform);
   expect(find(objects, 'Deployment', 'edge-dataplane').spec.replicas).toBe(3);
   expect(JSON.parse(find(objects, 'ConfigMap', 'edge-dataplane-config').data['config.json']).options.clientCertificateHeader).toBe('x-client-cert');
+});
+
+test('the Gateway\'s dataPlane also carries how the data plane runs and who may reach it', () => {
+  // GIVEN
+  const app = Testing.app();
+  const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
+  const prometheus = kplus.Pods.select(platform, 'Prometheus', { labels: { app: 'prometheus' } });
+  const balancers = kplus.Pods.select(platform, 'Balancers', { labels: { app: 'balancer' } });
+  new Gateway(platform, 'edge', {
+    gatewayClass: GatewayClass.nodeDataPlane(platform),
+    listeners: [Listener.http({ name: 'web', port: 80 })],
+    dataPlane: {
+      replicas: 1,
+      compressConfig: true,
+      metricsService: true,
+      adminPort: 9500,
+      adminPeers: [prometheus],
+      listenerPeers: [balancers],
+      logLevel: DataPlaneLogLevel.WARN,
+      topologySpread: false,
+    },
+  });
+
+  // WHEN
+  const objects = Testing.synth(platform);
+
+  // THEN
+  expect(Object.keys(find(objects, 'ConfigMap', 'edge-dataplane-config').binaryData)).toEqual(['config.json.gz']);
+  expect(find(objects, 'Service', 'edge-dataplane-metrics').spec.ports).toEqual([expect.objectContaining({ port: 9500 })]);
+  const pod = find(objects, 'Deployment', 'edge-dataplane').spec.template.spec;
+  expect(pod.containers[0].args).toEqual(expect.arrayContaining(['--admin-port', '9500', '--log-level', 'warn']));
+  expect(pod.topologySpreadConstraints).toBeUndefined();
+  const ingress = find(objects, 'NetworkPolicy', 'edge-dataplane').spec.ingress;
+  expect(ingress).toEqual(expect.arrayContaining([
+    { from: [{ podSelector: { matchLabels: { app: 'balancer' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+    { from: [{ podSelector: { matchLabels: { app: 'prometheus' } } }], ports: [{ port: 9500, protocol: 'TCP' }] },
+  ]));
 });
 
 test('a customizer reaches the rendered kplus objects (escape hatch)', () => {

@@ -140,6 +140,7 @@ export class H1ServerConnection implements ParserOwner {
     x.secure = this.secure;
     x.clientCert = this.clientCert;
     x.clientIp = this.socket.remoteAddress ?? '';
+    x.clientPort = this.socket.remotePort ?? 0;
     x.rawHeaders = headers;
     const n = headers.length;
     const lower: string[] = new Array(n / 2);

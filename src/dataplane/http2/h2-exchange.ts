@@ -58,11 +58,16 @@ export class H2Exchange extends Exchange {
     this.secure = !!socket?.encrypted;
     if (this.secure) this.clientCert = clientIdentity(socket);
     this.clientIp = socket?.remoteAddress ?? '';
+    this.clientPort = socket?.remotePort ?? 0;
     stream.on('data', (chunk: Buffer) => this.onRequestBody(chunk));
     stream.on('end', () => this.onRequestEnd());
     stream.on('drain', () => this.onDownstreamDrain());
     stream.on('close', () => this.onDownstreamAbort());
     stream.on('error', () => { /* close follows */ });
+  }
+
+  public override get protocol(): string {
+    return 'HTTP/2';
   }
 
   public start(gen: Generation, port: PortRuntime, tlsListener: ListenerConfig | undefined): void {

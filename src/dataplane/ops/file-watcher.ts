@@ -25,6 +25,11 @@ export class FileWatcher {
     this.timer.unref();
   }
 
+  /** The file as it is now has been read (by a reload this watcher did not trigger): do not report it again. */
+  public markSeen(): void {
+    this.stamp = stampOf(this.file);
+  }
+
   public close(): void {
     this.watcher?.close();
     if (this.timer) clearInterval(this.timer);

@@ -6,6 +6,8 @@ import type { RouteDecision, RouteRequest } from '../../router';
 import { ERROR_HEADER, errorBody, errorGrpcStatus, errorStatus, GatewayErrorCode } from '../errors';
 import type { Generation, PortRuntime } from '../generation';
 import type { ProxyContext } from './context';
+import { DEFAULT_AUTH_TIMEOUT_MS, ExtAuthCall, ExtAuthOwner, ExtAuthPlan, AuthSubject } from './ext-auth';
+import { HeaderAction, HeaderOption } from './ext-authz-proto';
 import { connectionTokens, HOP_BY_HOP, RESPONSE_HOP_BY_HOP } from './hop-by-hop';
 import { MirrorRequest } from './mirror';
 import { normalizeTarget } from './path';
@@ -20,6 +22,7 @@ const MAX_PENDING_BYTES = 256 * 1024;
 /** Transparent re-sends when a reused keep-alive connection turned out to be closed. */
 const MAX_STALE_RETRIES = 3;
 const NO_HEADERS: string[] = [];
+const EMPTY = Buffer.alloc(0);
 
 /**
  * One request/response through the gateway, independent of the downstream protocol (HTTP/1.1 or
@@ -29,7 +32,7 @@ const NO_HEADERS: string[] = [];
  *
  * The exchange is its own RouteRequest (method, host, path, query, headers).
  */
-export abstract class Exchange implements UpstreamSink, RouteRequest {
+export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwner, AuthSubject {
   // --- request, filled by the downstream before begin() ---------------------------------------
   public method = '';
   public host = '';
@@ -48,6 +51,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   public contentLength = -1;
   public bodyChunked = false;
   public clientIp = '';
+  public clientPort = 0;
   public secure = false;
   /** Upgrade protocol requested (HTTP/1.1 Upgrade), '' when none. */
   public upgrade = '';
@@ -64,6 +68,18 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   protected choice: BackendChoice | undefined;
   private sessionIssued = 0;
   private sessionFresh = false;
+  /** How far proceed() got: 0 rule's ExternalAuth, 1 redirect and backend choice (then the backend's ExternalAuth), 2 forward. */
+  private step = 0;
+
+  // --- external authorization (ExternalAuth filters) -----------------------------------------------
+  private auth: ExtAuthCall | null = null;
+  /** A check waiting for the request body it forwards. */
+  private authWaitingBody: ExtAuthPlan | null = null;
+  /** 100 Continue was sent to the client already (so the body could reach an ExternalAuth check). */
+  private continued = false;
+  /** Request headers the auth server replaced or removed, and the ones it set: [name, value, ...]. */
+  private authSkip: Set<string> | null = null;
+  private authAdd: string[] | null = null;
 
   // --- request body --------------------------------------------------------------------------
   private bodyChunks: Buffer[] = [];
@@ -153,25 +169,118 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
         if (allowed) this.extraResponseHeaders = plan.cors.responseHeaders(origin);
       }
     }
-    if (plan.redirect) return this.redirect(plan);
-    let choice: BackendChoice | undefined;
-    if (plan.session) {
-      const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
-      if (s) {
-        choice = plan.byBackendId(s.backend);
-        if (choice) this.sessionIssued = s.issued;
-      }
-      this.sessionFresh = !choice;
+    this.proceed();
+  }
+
+  /** The rest of begin(), run again from where it stopped when an ExternalAuth check allows the request. */
+  private proceed(): void {
+    const plan = this.plan!;
+    if (this.step === 0) {
+      this.step = 1;
+      if (plan.extAuth) return this.authorize(plan.extAuth);
     }
-    choice ??= plan.pick();
-    if (!choice) return this.fail('GW_NO_BACKEND', `${plan.routeLabel} rule ${plan.ruleLabel} has no backends`);
-    this.choice = choice;
-    if (choice.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', choice.unsupported.message);
-    if (!choice.backend) return this.fail('GW_INVALID_BACKEND', `${choice.invalid?.reason ?? 'invalid'}: ${choice.invalid?.message ?? ''}`);
+    if (this.step === 1) {
+      if (plan.redirect) return this.redirect(plan);
+      let choice: BackendChoice | undefined;
+      if (plan.session) {
+        const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
+        if (s) {
+          choice = plan.byBackendId(s.backend);
+          if (choice) this.sessionIssued = s.issued;
+        }
+        this.sessionFresh = !choice;
+      }
+      choice ??= plan.pick();
+      if (!choice) return this.fail('GW_NO_BACKEND', `${plan.routeLabel} rule ${plan.ruleLabel} has no backends`);
+      this.choice = choice;
+      if (choice.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', choice.unsupported.message);
+      if (!choice.backend) return this.fail('GW_INVALID_BACKEND', `${choice.invalid?.reason ?? 'invalid'}: ${choice.invalid?.message ?? ''}`);
+      this.step = 2;
+      if (choice.extAuth) return this.authorize(choice.extAuth);
+    }
+    const choice = this.choice!;
     if (plan.session && !this.sessionIssued) this.sessionIssued = Date.now();
     if (choice.mirrors.length) this.startMirrors(choice);
-    this.upstreamHead = choice.backend.protocol === 'h2c' || choice.backend.protocol === 'h2' ? this.buildH2Head(choice) : this.buildH1Head(choice);
+    this.upstreamHead = choice.backend!.protocol === 'h2c' || choice.backend!.protocol === 'h2' ? this.buildH2Head(choice) : this.buildH1Head(choice);
     this.dispatch();
+  }
+
+  // --- ExternalAuth --------------------------------------------------------------------------------
+
+  /** The listener port the request came in on (for the auth server's AttributeContext). */
+  public get listenerPort(): number {
+    return this.port.config.port;
+  }
+
+  /** The downstream protocol, as an auth server is told it. */
+  public get protocol(): string {
+    return 'HTTP/1.1';
+  }
+
+  private authorize(p: ExtAuthPlan): void {
+    if (!p.backend) return this.fail('GW_INVALID_BACKEND', 'the ExternalAuth filter\'s backendRef is invalid (the route\'s ResolvedRefs condition says why)');
+    if (p.maxBody > 0 && this.hasBody()) {
+      if (this.contentLength > p.maxBody) return this.tooLargeForAuth(p);
+      if (!this.requestEnded) {
+        // the check waits for the body it forwards (onRequestEnd)
+        this.authWaitingBody = p;
+        if (this.bytesIn > p.maxBody) return this.tooLargeForAuth(p);
+        if (this.requestPaused) this.resumeRequest();
+        const expect = this.headers.expect;
+        if (typeof expect === 'string' && expect.toLowerCase() === '100-continue' && !this.continued) {
+          // a client waiting for 100 Continue would otherwise never send the body the check needs
+          this.continued = true;
+          this.sendInterim(100, NO_HEADERS);
+        }
+        return;
+      }
+    }
+    this.startAuth(p);
+  }
+
+  private startAuth(p: ExtAuthPlan): void {
+    const body = p.maxBody > 0 && this.hasBody() ? Buffer.concat(this.bodyChunks) : EMPTY;
+    const timeoutMs = this.plan!.backendTimeoutMs || DEFAULT_AUTH_TIMEOUT_MS;
+    this.auth = new ExtAuthCall(this.ctx, p, this, this, body, timeoutMs, this.gen.config.options.clusterDomain);
+  }
+
+  private tooLargeForAuth(p: ExtAuthPlan): void {
+    this.fail('GW_EXT_AUTH_BODY_TOO_LARGE', `the request body is over the ${p.maxBody} bytes the ExternalAuth filter forwards to ${p.label}`);
+  }
+
+  public onAuthAllowed(changes: HeaderOption[], remove: string[], responseHeaders: string[]): void {
+    this.auth = null;
+    if (this.done) return;
+    for (const n of remove) (this.authSkip ??= new Set()).add(n);
+    for (const h of changes) {
+      const present = this.headers[h.name] !== undefined && !this.authSkip?.has(h.name);
+      if (h.action === HeaderAction.ADD_IF_ABSENT && present) continue;
+      if (h.action === HeaderAction.OVERWRITE_IF_EXISTS && !present) continue;
+      if (h.action !== HeaderAction.APPEND_IF_EXISTS_OR_ADD) (this.authSkip ??= new Set()).add(h.name);
+      (this.authAdd ??= []).push(h.name, h.value);
+    }
+    if (responseHeaders.length > 0) this.extraResponseHeaders = [...(this.extraResponseHeaders ?? []), ...responseHeaders];
+    this.proceed();
+  }
+
+  public onAuthDenied(status: number, headers: string[], body: Buffer): void {
+    this.auth = null;
+    if (this.done) return;
+    this.clearTimers();
+    this.error = 'GW_EXT_AUTH_DENIED';
+    this.errorDetail = `the auth server answered ${status}`;
+    this.status = status;
+    const h = this.extraResponseHeaders ? [...headers, ...this.extraResponseHeaders] : headers;
+    const bodyless = this.method === 'HEAD' || status === 204 || status === 304;
+    this.sendHead(status, '', h, bodyless ? 0 : body.length);
+    if (!bodyless && body.length > 0) this.sendBody(body);
+    this.sendEnd();
+    this.finish();
+  }
+
+  public onAuthError(code: GatewayErrorCode, detail: string): void {
+    this.auth = null;
+    this.fail(code, detail);
   }
 
   // --- request body from the downstream ---------------------------------------------------------
@@ -196,12 +305,22 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
     }
     this.bodyChunks.push(chunk);
     this.pendingBytes += chunk.length;
+    const waiting = this.authWaitingBody;
+    if (waiting) {
+      if (this.bytesIn > waiting.maxBody) this.tooLargeForAuth(waiting);
+      return; // at most maxBody (≤ 1 MiB) is held while the check waits for it
+    }
     if (this.pendingBytes > MAX_PENDING_BYTES) this.pauseRequest();
   }
 
   public onRequestEnd(): void {
     if (this.done) return;
     this.requestEnded = true;
+    const waiting = this.authWaitingBody;
+    if (waiting) {
+      this.authWaitingBody = null;
+      this.startAuth(waiting);
+    }
     if (this.mirrors) for (const m of this.mirrors) m.end();
     const conn = this.conn;
     if (conn && this.written === this.bodyChunks.length && this.hasBody()) conn.endBody(this.bodyChunked);
@@ -241,7 +360,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   }
 
   public onUpstreamInterim(status: number, headers: string[]): void {
-    if (status === 100 && !this.headSent) this.sendInterim(status, headers);
+    if (status === 100 && !this.headSent && !this.continued) this.sendInterim(status, headers);
   }
 
   public onUpstreamHead(status: number, reason: string, headers: string[], endStream?: boolean): void {
@@ -492,6 +611,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
   }
 
   private abortUpstream(): void {
+    if (this.auth) {
+      this.auth.abort();
+      this.auth = null;
+    }
+    this.authWaitingBody = null;
     const conn = this.conn;
     if (conn) {
       this.conn = null;
@@ -546,6 +670,9 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
       const mirror = new MirrorRequest(this.ctx, m.backend, this.gen.config.options.clusterDomain,
         m.backend.protocol === 'h2c' || m.backend.protocol === 'h2' ? this.buildH2Head(choice) : this.buildH1Head(choice),
         this.bodyChunked || this.contentLength < 0, this.hasBody());
+      // body that arrived before the mirrors started (while an ExternalAuth check ran)
+      for (const c of this.bodyChunks) mirror.body(c);
+      if (this.requestEnded) mirror.end();
       (this.mirrors ??= []).push(mirror);
     }
   }
@@ -577,10 +704,12 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
         if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
         continue;
       }
-      if (listed?.has(n) || ops?.remove.has(n) || n === certHeader) continue;
+      if (listed?.has(n) || ops?.remove.has(n) || n === certHeader || this.authSkip?.has(n)) continue;
       head += raw[i] + ': ' + raw[i + 1] + '\r\n';
     }
     if (ops) for (let i = 0; i < ops.append.length; i += 2) head += ops.append[i] + ': ' + ops.append[i + 1] + '\r\n';
+    const auth = this.authAdd;
+    if (auth) for (let i = 0; i < auth.length; i += 2) head += auth[i] + ': ' + auth[i + 1] + '\r\n';
     if (certHeader && this.clientCert) head += certHeader + ': ' + this.clientCert + '\r\n';
     head += 'x-forwarded-for: ' + xff + this.clientIp + '\r\nx-forwarded-proto: ' + (this.secure ? 'https' : 'http') +
       '\r\nx-forwarded-host: ' + this.hostHeader + '\r\n';
@@ -616,10 +745,12 @@ export abstract class Exchange implements UpstreamSink, RouteRequest {
         if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
         continue;
       }
-      if (n === 'expect' || listed?.has(n) || ops?.remove.has(n) || n === certHeader) continue;
+      if (n === 'expect' || listed?.has(n) || ops?.remove.has(n) || n === certHeader || this.authSkip?.has(n)) continue;
       add(n, raw[i + 1]);
     }
     if (ops) for (let i = 0; i < ops.append.length; i += 2) add(ops.append[i].toLowerCase(), ops.append[i + 1]);
+    const auth = this.authAdd;
+    if (auth) for (let i = 0; i < auth.length; i += 2) add(auth[i], auth[i + 1]);
     if (certHeader && this.clientCert) out[certHeader] = this.clientCert;
     out['x-forwarded-for'] = xff + this.clientIp;
     out['x-forwarded-proto'] = this.secure ? 'https' : 'http';

@@ -1,4 +1,5 @@
 import { CorsPlan } from './cors';
+import { ExtAuthPlan } from './ext-auth';
 import { HeaderOps } from './header-ops';
 import { SessionPlan } from './session';
 import { WeightedPicker } from './weighted';
@@ -24,6 +25,8 @@ export class BackendChoice {
   public readonly rewrite?: UrlRewriteFilterConfig;
   public readonly mirrors: MirrorPlan[];
   public readonly unsupported?: UnsupportedFilterConfig;
+  /** An ExternalAuth filter of this backendRef's own (a rule's runs before the backend is chosen). */
+  public readonly extAuth?: ExtAuthPlan;
   /** Backend label for metrics and logs (`ns/svc:port`, or `invalid:<reason>`). */
   public readonly label: string;
   public readonly weight: number;
@@ -48,6 +51,7 @@ export class BackendChoice {
     this.rewrite = own.rewrite ?? plan.rewrite;
     this.mirrors = [...ruleMirrors, ...own.mirrors];
     this.unsupported = own.unsupported;
+    this.extAuth = own.extAuth;
   }
 
   public get upstreamDuration(): HistogramSeries {
@@ -94,6 +98,7 @@ export class RulePlan {
   public readonly rewrite?: UrlRewriteFilterConfig;
   public readonly cors?: CorsPlan;
   public readonly unsupported?: UnsupportedFilterConfig;
+  public readonly extAuth?: ExtAuthPlan;
   public readonly choices: BackendChoice[];
   private readonly picker: WeightedPicker<BackendChoice>;
   public readonly retryCodes?: ReadonlySet<number>;
@@ -116,6 +121,7 @@ export class RulePlan {
     this.rewrite = f.rewrite;
     this.cors = f.cors ? new CorsPlan(f.cors) : undefined;
     this.unsupported = f.unsupported;
+    this.extAuth = f.extAuth;
     this.choices = rule.backends.filter((b) => b.weight > 0)
       .map((b) => new BackendChoice(this, b, config, f.request, f.response, f.mirrors, metrics));
     this.picker = new WeightedPicker(this.choices);
@@ -191,6 +197,7 @@ interface SplitFilters {
   rewrite?: UrlRewriteFilterConfig;
   cors?: CorsFilterConfig;
   unsupported?: UnsupportedFilterConfig;
+  extAuth?: ExtAuthPlan;
 }
 
 function splitFilters(
@@ -212,9 +219,7 @@ function splitFilters(
         }
         break;
       case 'Unsupported': out.unsupported = f; break;
-      case 'ExternalAuth':
-        out.unsupported ??= { type: 'Unsupported', filterType: 'ExternalAuth', message: 'ExternalAuth is not supported by this data plane' };
-        break;
+      case 'ExternalAuth': out.extAuth = new ExtAuthPlan(f, config); break;
     }
   }
   return out;

@@ -39,6 +39,13 @@ export class Upstreams {
   ) {}
 
   /** The host:port to dial now, a promise when DNS must be asked first, or an Error when it cannot be resolved. */
+  /** Calls `then` with the backend's endpoint, or why there is none: at once when known, after the DNS lookup otherwise. */
+  public withEndpoint(backend: BackendConfig, clusterDomain: string, then: (e: Endpoint | Error) => void): void {
+    const r = this.resolve(backend, clusterDomain);
+    if (r instanceof Promise) r.then(then, then);
+    else then(r);
+  }
+
   public resolve(backend: BackendConfig, clusterDomain: string): Endpoint | Promise<Endpoint | Error> | Error {
     const known = this.mappedEndpoints.get(backend);
     if (known && known.version === this.certs.version) return known.endpoint;
