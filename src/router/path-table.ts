@@ -49,10 +49,16 @@ function firstSegmentHash(path: string): number {
  * A large bucket split by the first path segment: an Exact or PathPrefix path (other than `/`) can only
  * match requests with the same first segment, so a lookup hashes that segment and searches one small
  * sub-bucket (packed, or a PathIndex when still large), then the `/` prefixes and regexes.
+ *
+ * Everything lives in one flat array, so that a lookup with many routes touches few cache lines: an
+ * open-addressing table of [segment hash, start, end] slots (linear probing, at most half full) whose range
+ * points at packed [code, path value, entry] triples further on in the same array, or, for a sub-bucket that
+ * is still large, at one PathIndex (end = -1). The `/` prefixes and regexes are the range [restStart, length).
  */
 export class SegmentIndex {
-  private readonly bySegment = new Map<number, PathBucket>();
-  private readonly rest: unknown[];
+  private readonly flat: unknown[] = [];
+  private readonly mask: number;
+  private readonly restStart: number;
 
   public constructor(sorted: readonly CompiledEntry[]) {
     const groups = new Map<number, CompiledEntry[]>();
@@ -67,41 +73,71 @@ export class SegmentIndex {
         rest.push(e);
       }
     }
-    for (const [h, list] of groups) this.bySegment.set(h, list.length > SMALL ? new PathIndex(list) : pack(list));
-    this.rest = pack(rest);
+    let slots = 2;
+    while (slots < groups.size * 2) slots *= 2;
+    this.mask = slots - 1;
+    const flat = this.flat;
+    for (let i = 0; i < slots; i++) flat.push(-1, 0, 0);
+    for (const [h, list] of groups) {
+      let s = h & this.mask;
+      while (flat[s * 3] !== -1) s = (s + 1) & this.mask;
+      flat[s * 3] = h;
+      flat[s * 3 + 1] = flat.length;
+      if (list.length > SMALL) {
+        flat[s * 3 + 2] = -1;
+        flat.push(new PathIndex(list));
+      } else {
+        flat.push(...pack(list));
+        flat[s * 3 + 2] = flat.length;
+      }
+    }
+    this.restStart = flat.length;
+    flat.push(...pack(rest));
   }
 
   public match(req: RouteRequest): CompiledEntry | undefined {
-    const sub = this.bySegment.get(firstSegmentHash(req.path));
-    if (sub !== undefined) {
-      const e = matchBucket(sub, req);
+    const flat = this.flat;
+    const mask = this.mask;
+    const h = firstSegmentHash(req.path);
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const key = flat[s * 3] as number;
+      if (key === -1) break;
+      if (key !== h) continue;
+      const start = flat[s * 3 + 1] as number;
+      const end = flat[s * 3 + 2] as number;
+      const e = end === -1 ? (flat[start] as PathIndex).match(req) : matchRange(flat, start, end, req);
       if (e !== undefined) return e;
+      break;
     }
-    return matchBucket(this.rest, req);
+    return matchRange(flat, this.restStart, flat.length, req);
   }
 }
 
 /** The first entry of the bucket that matches the request. */
 export function matchBucket(bucket: PathBucket, req: RouteRequest): CompiledEntry | undefined {
-  if (!Array.isArray(bucket)) return bucket.match(req);
+  return Array.isArray(bucket) ? matchRange(bucket, 0, bucket.length, req) : bucket.match(req);
+}
+
+/** The first entry of the packed triples in [start, end) of `packed` that matches the request. */
+function matchRange(packed: readonly unknown[], start: number, end: number, req: RouteRequest): CompiledEntry | undefined {
   const path = req.path;
   const n = path.length;
-  for (let i = 0; i < bucket.length; i += 3) {
-    const code = bucket[i] as number;
+  for (let i = start; i < end; i += 3) {
+    const code = packed[i] as number;
     const kind = code & 3;
     const len = code >> 3;
     let ok: boolean;
     if (kind === PATH_EXACT) {
-      ok = n === len && path === bucket[i + 1];
+      ok = n === len && path === packed[i + 1];
     } else if (kind === PATH_PREFIX) {
       // by whole segments: `/abc` matches `/abc` and `/abc/...`, not `/abcd`
-      ok = n === len ? path === bucket[i + 1] : n > len && path.charCodeAt(len) === 47 && path.startsWith(bucket[i + 1] as string);
+      ok = n === len ? path === packed[i + 1] : n > len && path.charCodeAt(len) === 47 && path.startsWith(packed[i + 1] as string);
     } else if (kind === PATH_ROOT) {
       ok = path.charCodeAt(0) === 47;
     } else {
-      ok = (bucket[i + 2] as CompiledEntry).pathRegex?.test(path) === true;
+      ok = (packed[i + 2] as CompiledEntry).pathRegex?.test(path) === true;
     }
-    if (ok && ((code & 4) !== 0 || predicatesMatch(bucket[i + 2] as CompiledEntry, req))) return bucket[i + 2] as CompiledEntry;
+    if (ok && ((code & 4) !== 0 || predicatesMatch(packed[i + 2] as CompiledEntry, req))) return packed[i + 2] as CompiledEntry;
   }
   return undefined;
 }
