@@ -224,7 +224,7 @@ describe('frontend validation: AllowValidOnly', () => {
     expect(await handshake(STRICT, 'secure.example.com', v)).toBe(v === 'TLSv1.3' ? 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' : 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
     await waitFor(() => rejections().length > before);
     expect(rejections()[before]).toMatchObject({
-      level: 'info', port: STRICT, listener: 'strict', serverName: 'secure.example.com', client: '127.0.0.1', reason: 'no client certificate',
+      level: 'info', gateway: expect.stringMatching(/^[^/]+\/[^/]+$/), port: STRICT, listener: 'strict', serverName: 'secure.example.com', client: '127.0.0.1', reason: 'no client certificate',
     });
   });
 

@@ -233,6 +233,7 @@ export class TlsPortServer extends PortServer {
     this.ctx.countError('GW_CLIENT_CERT_REJECTED');
     this.certResult('rejected').inc();
     this.ctx.log.info('client certificate rejected', {
+      gateway: this.ctx.gatewayLabel,
       port: this.port,
       listener: sel && !(sel instanceof Error) ? sel.listener.id : null,
       serverName,
