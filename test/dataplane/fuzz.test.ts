@@ -10,7 +10,7 @@ import * as tls from 'node:tls';
 import fc from 'fast-check';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { ConfigBuilder } from '../support/config-builder';
-import { RunningEcho, startEchoServers } from '../support/echo';
+import { RunningEcho, startEchoServers, startTcpEcho } from '../support/echo';
 import { request, request2 } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
 
@@ -21,18 +21,14 @@ const UDP = 9053;
 const cert = selfSignedCert(['web.example.com', 'pass.example.com']);
 let gw: Spawned;
 let echoes: RunningEcho[];
-let tcpEcho: net.Server;
+let tcpEcho: RunningEcho;
 let udpEcho: dgram.Socket;
 /** A real ClientHello (from Node's TLS client), the seed of the mutations. */
 let clientHello: Buffer;
 
 beforeAll(async () => {
   echoes = await startEchoServers('echo');
-  tcpEcho = net.createServer((s) => {
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
-  await new Promise<void>((r) => tcpEcho.listen(0, '127.0.0.1', r));
+  tcpEcho = await startTcpEcho();
   udpEcho = dgram.createSocket('udp4');
   udpEcho.on('message', (m, r) => udpEcho.send(m, r.port, r.address));
   await new Promise<void>((r) => udpEcho.bind(0, '127.0.0.1', r));
@@ -55,7 +51,7 @@ beforeAll(async () => {
     secretsDir: secrets,
     backends: {
       'default/echo:80': echoes[0].target,
-      'default/tcp-echo:9000': `127.0.0.1:${(tcpEcho.address() as net.AddressInfo).port}`,
+      'default/tcp-echo:9000': tcpEcho.target,
       'default/udp-echo:53': `127.0.0.1:${udpEcho.address().port}`,
     },
   });
@@ -64,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await Promise.all((echoes ?? []).map((e) => e.close()));
-  tcpEcho?.close();
+  await tcpEcho?.close();
   udpEcho?.close();
 });
 

@@ -13,7 +13,7 @@ import * as net from 'node:net';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { ConfigBuilder } from '../support/config-builder';
-import { RunningEcho, startEchoServers } from '../support/echo';
+import { RunningEcho, startEchoServers, startTcpEcho } from '../support/echo';
 import { request } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
 import { AtomicVolume } from '../support/volume';
@@ -26,7 +26,7 @@ const ROUNDS = Number(process.env.LEAK_ROUNDS ?? 4);
 const cert = selfSignedCert(['web.example.com']);
 let gw: Spawned;
 let echoes: RunningEcho[];
-let tcpEcho: net.Server;
+let tcpEcho: RunningEcho;
 let volume: AtomicVolume;
 let generation = 1;
 
@@ -43,11 +43,7 @@ function config(version: number): DataPlaneConfig {
 
 beforeAll(async () => {
   echoes = await startEchoServers('echo');
-  tcpEcho = net.createServer((s) => {
-    s.on('error', () => undefined);
-    s.pipe(s);
-  });
-  await new Promise<void>((r) => tcpEcho.listen(0, '127.0.0.1', r));
+  tcpEcho = await startTcpEcho();
   const secrets = tempDir('gw-leaks-');
   writeSecret(secrets, 'default/web-tls', cert);
   volume = new AtomicVolume(tempDir('gw-leaks-config-'));
@@ -55,7 +51,7 @@ beforeAll(async () => {
   gw = await startDataPlane({
     config: volume.file('config.json'),
     secretsDir: secrets,
-    backends: { 'default/echo:80': echoes[0].target, 'default/tcp-echo:9000': `127.0.0.1:${(tcpEcho.address() as net.AddressInfo).port}` },
+    backends: { 'default/echo:80': echoes[0].target, 'default/tcp-echo:9000': tcpEcho.target },
     args: ['--no-access-log'],
     env: { NODE_OPTIONS: '--max-old-space-size=64' },
   });
@@ -64,7 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gw?.stop();
   await Promise.all((echoes ?? []).map((e) => e.close()));
-  tcpEcho?.close();
+  await tcpEcho?.close();
 });
 
 const fds = (): number => fs.readdirSync(`/proc/${gw.proc.pid}/fd`).length;
