@@ -19,7 +19,9 @@ import { issue, selfSignedCert, TestCert, testCa, writeCaBundle, writeSecret } f
 import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
+import { scrape, sumOf } from '../support/metrics';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
+import { eventually, waitFor } from '../support/wait';
 
 const run = promisify(execFile);
 const STRICT = 443;
@@ -77,7 +79,7 @@ beforeAll(async () => {
   writeSecret(secrets, 'default/gateway-client', gatewayClient);
   writeCaBundle(configMaps, 'default/client-ca', clientCa.cert);
   writeCaBundle(configMaps, 'payments/backend-ca', backendCa.cert);
-  const pems = { alice: alice.cert, aliceKey: alice.key, server: serverCert.cert };
+  const pems = { alice: alice.cert, aliceKey: alice.key, mallory: mallory.cert, malloryKey: mallory.key, server: serverCert.cert };
   for (const [name, pem] of Object.entries(pems)) {
     files[name] = path.join(work, `${name}.pem`);
     fs.writeFileSync(files[name], pem);
@@ -111,6 +113,7 @@ beforeAll(async () => {
   c.route(web, { route: 'web', backends: [echo] });
   c.tlsListener(REENCRYPT, { name: 'reencrypt', hostname: 'reencrypt.example.com', mode: 'Terminate', certificates: ['default/server-tls'] },
     [{ route: 'reencrypt', backends: [paymentsTcpB] }]);
+  c.frontendValidation(REENCRYPT, { mode: 'AllowValidOnly', caBundles: [{ kind: 'ConfigMap', namespace: 'default', name: 'client-ca', key: 'ca.crt' }] });
   c.withOptions({ clientCertificateHeader: 'x-client-cert' });
   gw = await startDataPlane({
     config: c.build(),
@@ -155,6 +158,35 @@ function get(port: number, host: string, client?: TestCert): Promise<{ status: n
   });
 }
 
+const TLS_VERSIONS: tls.SecureVersion[] = ['TLSv1.2', 'TLSv1.3'];
+
+/**
+ * A TLS handshake on `port` that then sends a request: 'answered' when bytes came back, 'closed without an
+ * answer' when the gateway closed after the handshake, else the error code the client got (a TLS alert).
+ */
+function handshake(port: number, servername: string, version: tls.SecureVersion, client?: TestCert): Promise<string> {
+  return new Promise((resolve) => {
+    const s = tls.connect({
+      host: '127.0.0.1',
+      port: gw.ports.get(port)!,
+      servername,
+      ca: serverCert.cert,
+      minVersion: version,
+      maxVersion: version,
+      ...(client ? { cert: client.cert, key: client.key } : {}),
+    }, () => s.write(`GET / HTTP/1.1\r\nhost: ${servername}\r\n\r\n`));
+    s.on('data', () => {
+      resolve('answered');
+      s.destroy();
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.on('close', () => resolve('closed without an answer'));
+  });
+}
+
+/** The gateway's log lines for refused client certificates. */
+const rejections = () => gw.json().filter((l) => l.msg === 'client certificate rejected');
+
 /** The error a client gets when the gateway refuses it (no HTTP response at all). */
 async function refused(port: number, host: string, client?: TestCert): Promise<string> {
   try {
@@ -187,23 +219,57 @@ describe('frontend validation: AllowValidOnly', () => {
     expect(JSON.parse(body).headers['x-client-cert']).toMatch(/^Hash=[0-9a-f]{64};Subject="CN=alice,O=shop"/);
   });
 
-  test('no client certificate: the connection is closed before any request is read', async () => {
-    expect(await refused(STRICT, 'secure.example.com')).toMatch(/ECONNRESET|socket hang up/);
+  test.each(TLS_VERSIONS)('over %s, no client certificate fails the handshake with a TLS alert; logged with listener, port and reason', async (v) => {
+    const before = rejections().length;
+    expect(await handshake(STRICT, 'secure.example.com', v)).toBe(v === 'TLSv1.3' ? 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' : 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE');
+    await waitFor(() => rejections().length > before);
+    expect(rejections()[before]).toMatchObject({
+      level: 'info', gateway: expect.stringMatching(/^[^/]+\/[^/]+$/), port: STRICT, listener: 'strict', serverName: 'secure.example.com', client: '127.0.0.1', reason: 'no client certificate',
+    });
   });
 
-  test('a certificate from another CA is refused the same way, and the reason is logged', async () => {
-    expect(await refused(STRICT, 'secure.example.com', mallory)).toMatch(/ECONNRESET|socket hang up/);
-    await gw.waitForLine(/client certificate rejected.*"reason":"UNABLE_TO_VERIFY_LEAF_SIGNATURE"/);
+  test.each(TLS_VERSIONS)('over %s, a certificate from another CA fails the handshake with an unknown_ca alert; logged with the reason', async (v) => {
+    const before = rejections().length;
+    expect(await handshake(STRICT, 'secure.example.com', v, mallory)).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+    await waitFor(() => rejections().length > before);
+    expect(rejections()[before]).toMatchObject({
+      port: STRICT, listener: 'strict', serverName: 'secure.example.com', client: '127.0.0.1', reason: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
   });
 
-  test('openssl s_client with the client certificate gets an answer; without one it gets none', async () => {
+  test('the https client sees the refusal as a TLS alert', async () => {
+    expect(await refused(STRICT, 'secure.example.com')).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+    expect(await refused(STRICT, 'secure.example.com', mallory)).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  });
+
+  test('openssl s_client: with the client certificate it gets an answer; without one, or with another CA\'s, the handshake fails with an alert', async () => {
     const req = 'printf \'GET /s HTTP/1.1\\r\\nHost: secure.example.com\\r\\nConnection: close\\r\\n\\r\\n\'';
     const base = `openssl s_client -quiet -connect 127.0.0.1:${gw.ports.get(STRICT)} -servername secure.example.com -CAfile ${files.server}`;
     const ok = await run('sh', ['-c', `${req} | ${base} -cert ${files.alice} -key ${files.aliceKey}`], { timeout: 15_000 });
     expect(ok.stdout).toMatch(/^HTTP\/1\.1 200/);
     expect(ok.stdout).toContain('"x-client-cert":"Hash=');
-    const none = await run('sh', ['-c', `${req} | ${base}; true`], { timeout: 15_000 });
-    expect(none.stdout).not.toMatch(/HTTP\/1\.1/);
+    for (const [flag, alert] of [['-tls1_3', 'alert certificate required'], ['-tls1_2', 'alert handshake failure']]) {
+      const none = await run('sh', ['-c', `${req} | ${base} ${flag} 2>&1; true`], { timeout: 15_000 });
+      expect(none.stdout).not.toMatch(/HTTP\/1\.1/);
+      expect(none.stdout).toContain(alert);
+      const other = await run('sh', ['-c', `${req} | ${base} ${flag} -cert ${files.mallory} -key ${files.malloryKey} 2>&1; true`], { timeout: 15_000 });
+      expect(other.stdout).not.toMatch(/HTTP\/1\.1/);
+      expect(other.stdout).toContain('alert unknown ca');
+    }
+  });
+
+  test('each rejected handshake is counted, as logged', async () => {
+    // (log lines are written in batches: wait until they caught up with the counters)
+    const [byPort, errors, logged] = await eventually(async () => {
+      const m = await scrape(gw);
+      return [
+        sumOf(m, 'cdk8s_gateway_tls_client_certificates_total', { port: String(STRICT), result: 'rejected' }),
+        sumOf(m, 'cdk8s_gateway_errors_total', { code: 'GW_CLIENT_CERT_REJECTED' }),
+        rejections().length,
+      ];
+    }, ([p, e, l]) => p === l && e === l);
+    expect(logged).toBeGreaterThanOrEqual(10);
+    expect([byPort, errors]).toEqual([logged, logged]);
   });
 });
 
@@ -261,7 +327,8 @@ describe('BackendTLSPolicy and the Gateway client certificate', () => {
 
   test('a TLSRoute that terminates re-encrypts to its backend with the client certificate', async () => {
     const line = await new Promise<string>((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(REENCRYPT)!, servername: 'reencrypt.example.com', ca: serverCert.cert }, () => s.write('charge 10\n'));
+      const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(REENCRYPT)!, servername: 'reencrypt.example.com', ca: serverCert.cert, cert: alice.cert, key: alice.key },
+        () => s.write('charge 10\n'));
       s.setEncoding('utf8');
       s.on('data', (d: string) => {
         resolve(d.trim());
@@ -270,5 +337,11 @@ describe('BackendTLSPolicy and the Gateway client certificate', () => {
       s.on('error', reject);
     });
     expect(line).toBe('payments(client=edge-gateway): charge 10');
+  });
+
+  test('the TLSRoute\'s port validates client certificates too: without one, or with another CA\'s, the handshake fails with an alert', async () => {
+    expect(await handshake(REENCRYPT, 'reencrypt.example.com', 'TLSv1.3')).toBe('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+    for (const v of TLS_VERSIONS) expect(await handshake(REENCRYPT, 'reencrypt.example.com', v, mallory)).toBe('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+    await waitFor(() => rejections().some((l) => l.listener === 'reencrypt' && l.port === REENCRYPT));
   });
 });

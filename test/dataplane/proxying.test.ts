@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import { promisify } from 'node:util';
 import { Pool } from 'undici';
@@ -188,13 +189,26 @@ test.each([
   expect(messages[1]).toBe('ping over the gateway');
 });
 
-test('a client that goes away cancels its upstream request', async () => {
+test('an HTTP/1.1 client that resets its connection cancels its upstream request', async () => {
+  // (a FIN alone is a half-close: the request is still answered, see half-close.test.ts)
   const req = http.get(gw.url(80, '/stuck/1'), { agent: false });
   req.on('error', () => undefined);
   await waitFor(() => held.some((h) => h.url === '/stuck/1'));
-  req.destroy();
+  req.socket!.resetAndDestroy();
   await waitFor(() => held.find((h) => h.url === '/stuck/1')!.closed);
   const line = await gw.waitForLine(/"msg":"access".*"path":"\/stuck\/1"/);
+  expect(JSON.parse(line)).toMatchObject({ status: 499, error: 'GW_CLIENT_ABORTED' });
+});
+
+test('an HTTP/2 client that cancels its stream cancels the upstream request', async () => {
+  const session = http2.connect(gw.url(80, '/'));
+  const stream = session.request({ ':path': '/stuck/h2' });
+  stream.on('error', () => undefined);
+  await waitFor(() => held.some((h) => h.url === '/stuck/h2'));
+  stream.close(http2.constants.NGHTTP2_CANCEL);
+  await waitFor(() => held.find((h) => h.url === '/stuck/h2')!.closed);
+  session.close();
+  const line = await gw.waitForLine(/"msg":"access".*"path":"\/stuck\/h2"/);
   expect(JSON.parse(line)).toMatchObject({ status: 499, error: 'GW_CLIENT_ABORTED' });
 });
 

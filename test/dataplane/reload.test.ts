@@ -10,6 +10,7 @@ import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
 import { AtomicVolume } from '../support/volume';
+import { waitFor } from '../support/wait';
 
 let gw: Spawned;
 let echoes: RunningEcho[];
@@ -117,6 +118,27 @@ test('a truncated config file is refused the same way', async () => {
   volume.write({ 'config.json': JSON.stringify(configVersion(100)).slice(0, 100) });
   await gw.waitForLine(/is not valid JSON/);
   expect((await request(gw.url(80, '/x'))).status).toBe(200);
+});
+
+test.each([
+  ['binary garbage', Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22, 0x80, 0x0a])],
+  ['an empty file', ''],
+  ['JSON null', 'null'],
+  ['a JSON array', '[1, 2, 3]'],
+  ['another kind of document', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', data: {} })],
+  ['a config with ports of the wrong type', JSON.stringify({ ...configVersion(101), ports: { 80: 'web' } })],
+])('%s is refused and counted; the last good config keeps serving', async (_what, content) => {
+  const refusals = () => gw.lines.filter((l) => l.includes('"msg":"config reload refused')).length;
+  const failures = async () => Number(/cdk8s_gateway_config_reloads_total\{gateway="default\/gw",result="failure"\} (\d+)/
+    .exec((await request(`http://127.0.0.1:${gw.adminPort}/metrics`)).body)![1]);
+  const before = await request(gw.url(80, '/x'));
+  const [refused, failed] = [refusals(), await failures()];
+  volume.write({ 'config.json': content });
+  await waitFor(() => refusals() > refused);
+  expect(await failures()).toBe(failed + 1);
+  const after = await request(gw.url(80, '/x'));
+  expect(after.status).toBe(200);
+  expect(after.headers['x-config-version']).toBe(before.headers['x-config-version']);
 });
 
 test('a new port in a reloaded config is bound and served', async () => {

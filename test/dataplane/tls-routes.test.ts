@@ -131,6 +131,21 @@ test('Passthrough: the backend terminates TLS (its own certificate) and gets the
   s.destroy();
 });
 
+test('Passthrough: a client half-close reaches the backend, whose answer still reaches the client', async () => {
+  const got = await new Promise<string>((resolve, reject) => {
+    // the backend echoes, and ends its side when the client's close_notify and FIN came through
+    const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(MIXED)!, servername: 'abc.example.com', ca: abc.cert.cert, allowHalfOpen: true }, () => {
+      s.end('sent with the FIN\n');
+    });
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d: string) => { buf += d; });
+    s.on('end', () => resolve(buf));
+    s.on('error', reject);
+  });
+  expect(got).toBe('abc sni=abc.example.com\nsent with the FIN\n');
+});
+
 test('Passthrough: a wildcard listener routes the exact TLSRoute hostname first, others to the wildcard route', async () => {
   const exact = await tlsLine(MIXED, 'pg.db.example.com', pg.cert.cert);
   expect(exact.line).toBe('pg sni=pg.db.example.com');
@@ -143,7 +158,8 @@ test('Passthrough: a wildcard listener routes the exact TLSRoute hostname first,
 test('HTTPS on the same port: a name only the wildcard HTTPS listener matches is terminated by the gateway', async () => {
   const res = await new Promise<string>((resolve, reject) => {
     const s = tls.connect({ host: '127.0.0.1', port: gw.ports.get(MIXED)!, servername: 'shop.example.com', ca: webCert.cert, ALPNProtocols: ['http/1.1'] }, () => {
-      s.write('GET /hi HTTP/1.1\r\nhost: shop.example.com\r\nconnection: close\r\n\r\n');
+      // the client half-closes right after its request, and still gets the answer
+      s.end('GET /hi HTTP/1.1\r\nhost: shop.example.com\r\n\r\n');
     });
     let data = '';
     s.on('data', (d) => { data += d; });

@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { EchoServer } from '../../src/cli/echo';
 
 export interface RunningEcho {
@@ -15,4 +16,15 @@ export async function startEchoServers(...names: string[]): Promise<RunningEcho[
     const port = await server.listen();
     return { name, port, target: `127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(r)) };
   }));
+}
+
+/** A TCP backend that echoes every byte back, on a free port. */
+export async function startTcpEcho(): Promise<RunningEcho> {
+  const server = net.createServer((s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return { name: 'tcp-echo', port, target: `127.0.0.1:${port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

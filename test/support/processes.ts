@@ -117,6 +117,8 @@ export interface DataPlaneOptions {
   readonly args?: string[];
   /** Node binary; default: Node 24 (installed into .cache on first use), else this Node. */
   readonly node?: string;
+  /** Extra environment variables (e.g. NODE_OPTIONS); jest's process.env is not the one spawn passes on. */
+  readonly env?: Record<string, string>;
 }
 
 /** Temp dir removed when the process exits. */
@@ -147,7 +149,7 @@ export async function startDataPlane(o: DataPlaneOptions): Promise<Spawned> {
   if (o.secretsDir) args.push('--secrets-dir', o.secretsDir);
   if (o.configMapsDir) args.push('--configmaps-dir', o.configMapsDir);
   args.push(...(o.args ?? []));
-  const proc = spawn(o.node ?? dataPlaneNode(), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(o.node ?? dataPlaneNode(), args, { stdio: ['ignore', 'pipe', 'pipe'], ...(o.env ? { env: { ...process.env, ...o.env } } : {}) });
   const s = new Spawned(proc);
   await s.waitForLine(/^ready$/);
   return s;

@@ -20,6 +20,11 @@ export class H1ServerConnection implements ParserOwner {
   public lastActivity: number;
   public draining = false;
   public closed = false;
+  /**
+   * The client half-closed (FIN): the requests it sent are still answered, then the connection is closed.
+   * The socket is half-open capable for this (as node:http and nginx do), so it must be ended explicitly.
+   */
+  public peerEnded = false;
   private readonly parser: NativeParser;
   /** The exchange being answered, and requests pipelined behind it. */
   private current: H1Exchange | null = null;
@@ -49,6 +54,8 @@ export class H1ServerConnection implements ParserOwner {
     this.clientCert = secure ? clientIdentity(socket) : undefined;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
     socket.setNoDelay(true);
+    socket.allowHalfOpen = true;
+    socket.on('end', this.onEnd);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
@@ -95,12 +102,22 @@ export class H1ServerConnection implements ParserOwner {
         // the request body stalled
         this.parsing.fail('GW_CLIENT_TIMEOUT', 'request body stalled past the idle timeout');
         this.destroy();
+      } else if (this.peerEnded && this.current && !this.current.responseStarted) {
+        // A FIN is all a client that closed its socket sends, so a half-closed client may be gone for good:
+        // its answer is not awaited past the idle timeout (the close aborts what is in flight, as GW_CLIENT_ABORTED)
+        this.destroy();
       }
     }
   }
 
+  /** Closes the socket now, also one already ended that still waits for the client to read (or for its FIN). */
   public destroy(): void {
-    if (!this.closed) this.socket.destroy();
+    if (!this.tunnelled && !this.socket.destroyed) this.socket.destroy();
+  }
+
+  /** Whether an answer given now is the last one: the client half-closed and nothing else is waiting. */
+  public get lastAnswer(): boolean {
+    return this.peerEnded && this.queue.length === 0 && this.parsing === null;
   }
 
   // --- llhttp callbacks --------------------------------------------------------------------------
@@ -215,14 +232,18 @@ export class H1ServerConnection implements ParserOwner {
     if (this.tunnelled) return;
     if (!x.keepAlive || this.draining || !x.requestComplete || x.closeAfter) {
       // a request body we did not read (early answer) cannot be skipped safely
-      this.socket.end();
-      this.closed = true;
+      this.endConnection();
       return;
     }
     const next = this.queue.shift();
     if (next) {
       this.current = next;
       this.start(next);
+      if (this.closed) return;
+    } else if (this.peerEnded && !this.parsing) {
+      // every request the client sent before its FIN is answered
+      this.endConnection();
+      return;
     }
     if (this.queue.length === 0 && this.readPausedForQueue) {
       this.readPausedForQueue = false;
@@ -247,6 +268,7 @@ export class H1ServerConnection implements ParserOwner {
   /** Hands the client socket to a tunnel with the bytes read after the Upgrade request's head. */
   public detachForTunnel(): Buffer {
     this.socket.removeListener('data', this.onData);
+    this.socket.removeListener('end', this.onEnd);
     this.socket.removeListener('drain', this.onDrain);
     this.socket.removeListener('close', this.onClose);
     this.socket.removeListener('error', this.onError);
@@ -319,6 +341,11 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   private destroyAfterWrite(): void {
+    this.endConnection();
+  }
+
+  /** Our side is done: FIN after what is written (the socket closes once the client's FIN came too). */
+  private endConnection(): void {
     this.socket.end();
     this.closed = true;
   }
@@ -369,6 +396,41 @@ export class H1ServerConnection implements ParserOwner {
   private onDrain = (): void => {
     this.current?.onDownstreamDrain();
   };
+
+  /** The client's FIN: answer what it sent, then close; a request it cut short gets a 400. */
+  private onEnd = (): void => {
+    this.peerEnded = true;
+    // an Upgrade request: its answer (or the tunnel) ends the connection
+    if (this.closed || this.upgradeRest) return;
+    if (isParseError(this.parser.finish())) return this.requestCutShort();
+    if (!this.current) this.endConnection();
+  };
+
+  /** The client half-closed in the middle of a request head or body: that request can never complete. */
+  private requestCutShort(): void {
+    const x = this.parsing;
+    this.parsing = null;
+    this.headStart = 0;
+    const detail = 'the client closed its side (FIN) before the request was complete';
+    if (!x) {
+      // a partial head: the request being answered (if any) finishes, then the connection closes
+      if (!this.current) this.rejectAndClose('GW_BAD_REQUEST', detail);
+      return;
+    }
+    if (x !== this.current) {
+      // a pipelined request behind the one being answered
+      this.queue.splice(this.queue.indexOf(x), 1);
+      x.onDownstreamAbort();
+      return;
+    }
+    if (x.responseStarted) {
+      x.onDownstreamAbort();
+      this.destroy();
+      return;
+    }
+    x.closeAfter = true;
+    x.fail('GW_BAD_REQUEST', detail);
+  }
 
   private onError = (): void => {
     // 'close' follows
@@ -447,7 +509,7 @@ export class H1Exchange extends Exchange {
 
   private writeHeadLines(status: number, reason: string, lines: string, length: number): void {
     this.headSent = true;
-    const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300);
+    const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300) || this.client.lastAnswer;
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
     let head = 'HTTP/1.1 ' + status + ' ' + (reason || STATUS_CODES[status] || '') + CRLF + lines;

@@ -9,6 +9,7 @@ import type { GatewayErrorCode } from '../errors';
 import type { PortRuntime } from '../generation';
 import { RelayHost, RelaySet, resetSocket, TcpRelay } from '../l4/relay';
 import { labels, Series } from '../ops/metrics';
+import { alertInvalidClientCertificates, stopAlertingClientCertificates } from '../tls/client-cert-alert';
 import { ALERT_DECODE_ERROR, ALERT_UNRECOGNIZED_NAME, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
 import { describeClientCertificate, setClientIdentity } from '../tls/client-identity';
 
@@ -25,9 +26,11 @@ import { describeClientCertificate, setClientIdentity } from '../tls/client-iden
  * hands connections straight to the TLS server.
  *
  * Client-certificate validation (Gateway spec.tls.frontend) applies to every handshake this port
- * terminates: AllowValidOnly closes a connection whose certificate is missing or does not verify before
- * reading any request; AllowInsecureFallback serves it, marked unverified. A verified identity is forwarded
- * in DataPlaneOptions.clientCertificateHeader.
+ * terminates. AllowValidOnly fails the handshake of a client without a certificate (alert certificate_required in
+ * TLS 1.3, handshake_failure in TLS 1.2) or with one that does not verify (unknown_ca, certificate_expired, ...:
+ * see client-cert-alert.ts); both are logged and counted. AllowInsecureFallback serves every client,
+ * marked unverified unless its certificate verifies. A verified identity is forwarded in
+ * DataPlaneOptions.clientCertificateHeader.
  */
 export class TlsPortServer extends PortServer {
   public readonly relays = new RelaySet();
@@ -39,6 +42,8 @@ export class TlsPortServer extends PortServer {
   private readonly terminate: tls.Server;
   private readonly acceptor = net.createServer({ noDelay: true }, (s) => this.onConnection(s));
   private defaultContextVersion = -1;
+  /** Whether the TLS servers send an alert for a client certificate that does not verify (AllowValidOnly). */
+  private alerting = false;
   private readonly routed = new Map<string, Series>();
   private readonly certResults = new Map<string, Series>();
 
@@ -54,10 +59,10 @@ export class TlsPortServer extends PortServer {
     const handshakeTimeout = env.l4Limits.tlsHandshakeTimeoutMs;
     this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
-    this.server.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
+    this.server.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
     this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni });
     this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
-    this.terminate.on('tlsClientError', (err) => this.ctx.log.debug('TLS handshake failed', { port, error: err }));
+    this.terminate.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
     this.refreshDefaultContext();
   }
 
@@ -75,12 +80,15 @@ export class TlsPortServer extends PortServer {
     const version = rt.gen.id * 1_000_000 + this.env.certVersion();
     if (version === this.defaultContextVersion) return;
     this.defaultContextVersion = version;
-    // certificates are verified here, not by Node (which would close silently): see onSecure
-    const validating = rt.port.config.frontendValidation !== undefined;
-    for (const s of [this.server, this.terminate]) {
-      (s as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean }).requestCert = validating;
-      (s as tls.Server & { requestCert: boolean; rejectUnauthorized: boolean }).rejectUnauthorized = false;
+    // read by tls.Server for each new connection; the CAs come with the secure context chosen by SNI
+    const fv = rt.port.config.frontendValidation;
+    const strict = fv?.mode === 'AllowValidOnly';
+    for (const s of [this.server, this.terminate] as (tls.Server & { requestCert: boolean; rejectUnauthorized: boolean })[]) {
+      s.requestCert = fv !== undefined;
+      s.rejectUnauthorized = strict;
+      if (strict !== this.alerting) (strict ? alertInvalidClientCertificates : stopAlertingClientCertificates)(s);
     }
+    this.alerting = strict;
     const https = rt.port.defaultPem('HTTPS');
     if (https) this.server.setSecureContext(https);
     const terminate = rt.port.defaultPem('TLS');
@@ -114,6 +122,8 @@ export class TlsPortServer extends PortServer {
   private onConnection(socket: net.Socket): void {
     socket.on('error', () => { /* the owner of the socket reports it */ });
     const rt = this.runtime();
+    // a refused client certificate is logged with the client's address, which is gone once Node closed the socket
+    if (rt?.port.config.frontendValidation) (socket as PeerSocket)[PEER] = socket.remoteAddress;
     if (!rt || !rt.port.routesClientHello) {
       this.server.emit('connection', socket);
       return;
@@ -198,36 +208,73 @@ export class TlsPortServer extends PortServer {
   }
 
   /**
-   * Applies the port's client-certificate validation to a terminated connection. Returns false (and closes
-   * the connection) when it must not be served.
+   * A handshake that failed. With AllowValidOnly, Node refuses client certificates itself (rejectUnauthorized):
+   * - none sent: OpenSSL fails the handshake with an alert (SSL_VERIFY_FAIL_IF_NO_PEER_CERT);
+   * - one that does not verify: Node closes the socket before 'secureConnection', after the alert that
+   *   alertInvalidClientCertificates sent.
+   * Those are logged and counted here; other handshake failures (a client that does not trust our certificate,
+   * a timeout) only at debug level.
+   */
+  private onTlsClientError(err: NodeJS.ErrnoException, socket: tls.TLSSocket): void {
+    const fv = this.runtime()?.port.config.frontendValidation;
+    const reason = socket.authorizationError ? String(socket.authorizationError)
+      : err.code === 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE' ? 'no client certificate' : undefined;
+    if (fv?.mode !== 'AllowValidOnly' || reason === undefined) {
+      this.ctx.log.debug('TLS handshake failed', { port: this.port, error: err });
+      return;
+    }
+    this.clientCertRejected(socket, reason);
+  }
+
+  private clientCertRejected(socket: tls.TLSSocket, reason: string): void {
+    const serverName = (socket.servername || '').toLowerCase();
+    const sel = this.runtime()?.port.tlsFor(serverName);
+    const parent = (socket as { _parent?: PeerSocket })._parent;
+    this.ctx.countError('GW_CLIENT_CERT_REJECTED');
+    this.certResult('rejected').inc();
+    this.ctx.log.info('client certificate rejected', {
+      gateway: this.ctx.gatewayLabel,
+      port: this.port,
+      listener: sel && !(sel instanceof Error) ? sel.listener.id : null,
+      serverName,
+      client: parent?.[PEER] ?? socket.remoteAddress ?? '',
+      reason,
+    });
+  }
+
+  /**
+   * Applies the port's client-certificate validation to a terminated connection: records a verified identity for
+   * the backends, counts the result. Returns false (and closes the connection) when it must not be served.
    */
   private verifyClient(socket: tls.TLSSocket): boolean {
     const fv = this.runtime()?.port.config.frontendValidation;
     if (!fv) return true;
-    let result: string;
     if (socket.authorized) {
       const cert = socket.getPeerX509Certificate();
       if (cert) setClientIdentity(socket, describeClientCertificate(cert));
-      result = 'verified';
-    } else {
-      result = fv.mode === 'AllowValidOnly' ? 'rejected' : 'unverified';
-      const why = socket.authorizationError ? String(socket.authorizationError) : 'no client certificate';
-      if (result === 'rejected') {
-        this.ctx.countError('GW_CLIENT_CERT_REJECTED');
-        this.ctx.log.info('client certificate rejected; connection closed', { port: this.port, serverName: socket.servername || '', client: socket.remoteAddress ?? '', reason: why });
-      } else {
-        this.ctx.log.debug('client certificate not verified; served as unverified (AllowInsecureFallback)', { port: this.port, reason: why });
-      }
+      this.certResult('verified').inc();
+      return true;
     }
+    const reason = socket.authorizationError ? String(socket.authorizationError) : 'no client certificate';
+    if (fv.mode === 'AllowValidOnly') {
+      // Node refused these already (rejectUnauthorized); a connection accepted before a reload switched the port
+      // to AllowValidOnly is the one way here
+      this.clientCertRejected(socket, reason);
+      socket.destroy();
+      return false;
+    }
+    this.ctx.log.debug('client certificate not verified; served as unverified (AllowInsecureFallback)', { port: this.port, reason });
+    this.certResult('unverified').inc();
+    return true;
+  }
+
+  private certResult(result: 'verified' | 'unverified' | 'rejected'): Series {
     let s = this.certResults.get(result);
     if (!s) {
       s = this.ctx.metrics.clientCertificates.get(labels({ gateway: this.ctx.gatewayLabel, port: String(this.port), result }));
       this.certResults.set(result, s);
     }
-    s.inc();
-    if (result !== 'rejected') return true;
-    socket.destroy();
-    return false;
+    return s;
   }
 
   private sni(name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void {
@@ -258,3 +305,7 @@ export class TlsPortServer extends PortServer {
     else this.serveHttp1(socket, true, name);
   }
 }
+
+/** The client address of a raw socket on a port that validates client certificates (see onConnection). */
+const PEER = Symbol('peer');
+type PeerSocket = net.Socket & { [PEER]?: string };
