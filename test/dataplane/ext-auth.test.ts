@@ -11,6 +11,7 @@ import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { DENIED_BODY, GrpcCheck, HttpCheck, RunningServer, startGrpcAuthServer, startHttpAuthServer } from '../support/ext-auth-servers';
 import { request, request2 } from '../support/http';
+import { scrape, sumOf } from '../support/metrics';
 import { Spawned, startDataPlane } from '../support/processes';
 import { waitFor } from '../support/wait';
 
@@ -341,10 +342,12 @@ describe('fails closed, with stable codes', () => {
   });
 });
 
-test('the access log names the denial', async () => {
+test('the access log names the denial, and the errors metric counts it', async () => {
+  const before = sumOf(await scrape(gw), 'cdk8s_gateway_errors_total', { code: 'GW_EXT_AUTH_DENIED' });
   await request(gw.url(80, '/http/denied/logged'));
   await waitFor(() => gw.json().some((l) => l.path === '/http/denied/logged'));
   expect(gw.json().find((l) => l.path === '/http/denied/logged')).toMatchObject({ status: 403, error: 'GW_EXT_AUTH_DENIED', route: 'HTTPRoute/default/http-check' });
+  expect(sumOf(await scrape(gw), 'cdk8s_gateway_errors_total', { code: 'GW_EXT_AUTH_DENIED' })).toBe(before + 1);
 });
 
 test('explain says the auth server is asked first, and what lets the request go on', () => {

@@ -269,6 +269,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     this.clearTimers();
     this.error = 'GW_EXT_AUTH_DENIED';
     this.errorDetail = `the auth server answered ${status}`;
+    // counted with the gateway's own answers: a denial rate is what an operator alerts on
+    this.ctx.countError('GW_EXT_AUTH_DENIED');
     this.status = status;
     const h = this.extraResponseHeaders ? [...headers, ...this.extraResponseHeaders] : headers;
     const bodyless = this.method === 'HEAD' || status === 204 || status === 304;
