@@ -133,7 +133,8 @@ async function main() {
   const delayMs = Math.max(1, Math.round((conns * 1000) / target - us.p50 / 2));
   const script = path.join(tmp, 'delay.lua');
   fs.writeFileSync(script, `math.randomseed(os.time())\nfunction delay() return math.random(0, ${2 * delayMs}) end\n`);
-  // nginx at the same paced load is the reference for what this machine's scheduling noise adds to p99
+  // nginx at the same paced load is the reference for what this machine's scheduling noise adds to p99, and a
+  // bare Node TCP pipe (node-pipe.cjs) the floor under any Node proxy. Three interleaved rounds, medians.
   const paced = async (c) => {
     const port = await freePort();
     const p = await c.start(port);
@@ -143,9 +144,24 @@ async function main() {
     await stop(p);
     return res;
   };
-  const half = { targetRps: Math.round(target), connections: conns, delayMs, ...(await paced(contenders[0])), nginxAtSameLoad: await paced(contenders[1]) };
+  const pipe = { name: 'node pipe', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'node-pipe.cjs'), String(port), String(backendPort)]) };
+  const pacedRuns = { ours: [], nginx: [], pipe: [] };
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const [key, c] of [['ours', contenders[0]], ['nginx', contenders[1]], ['pipe', pipe]]) {
+      const res = await paced(c);
+      pacedRuns[key].push(res);
+      console.log(`half load round ${r} ${(key === 'ours' ? 'cdk8s-gateway' : key === 'pipe' ? 'bare node pipe' : 'nginx').padEnd(14)} ` +
+        `${res.rps.toFixed(0)} req/s  p50 ${res.p50.toFixed(2)} ms  p99 ${res.p99.toFixed(2)} ms`);
+    }
+  }
+  const pacedMedian = (runs) => ({ ...median(runs, 'p99'), p99Rounds: runs.map((x) => x.p99) });
+  const half = {
+    targetRps: Math.round(target), connections: conns, delayMs, ...pacedMedian(pacedRuns.ours),
+    nginxAtSameLoad: pacedMedian(pacedRuns.nginx), nodePipeAtSameLoad: pacedMedian(pacedRuns.pipe),
+  };
   console.log(`half load: ${half.rps.toFixed(0)} req/s (target ${half.targetRps}) p50 ${half.p50.toFixed(2)} ms p99 ${half.p99.toFixed(2)} ms; ` +
-    `nginx at the same load: p50 ${half.nginxAtSameLoad.p50.toFixed(2)} ms p99 ${half.nginxAtSameLoad.p99.toFixed(2)} ms`);
+    `nginx at the same load: p50 ${half.nginxAtSameLoad.p50.toFixed(2)} ms p99 ${half.nginxAtSameLoad.p99.toFixed(2)} ms; ` +
+    `bare node pipe: p50 ${half.nodePipeAtSameLoad.p50.toFixed(2)} ms p99 ${half.nodePipeAtSameLoad.p99.toFixed(2)} ms`);
 
   // 10 vs 10,000 routes (the request matches route 5 of 10, or route 5000 of 10,000). The two differ by a few
   // percent at most in CPU per request, less than the noise of one round on a shared (virtual) machine: at
@@ -230,7 +246,8 @@ async function main() {
     const cpu = x.cpuUsPerRequest ? `${x.cpuUsPerRequest.toFixed(1).padStart(11)}  ${(x.cpuUsPerRequest / us.cpuUsPerRequest).toFixed(2).padStart(14)}` : '';
     console.log(`${x.name.padEnd(20)} ${x.rps.toFixed(0).padStart(8)} ${x.p50.toFixed(2).padStart(8)} ${x.p99.toFixed(2).padStart(7)}  ${(us.rps / x.rps).toFixed(2).padStart(8)}  ${cpu}`);
   }
-  console.log(`\np99 at half our max rate (${half.rps.toFixed(0)} req/s): ${half.p99.toFixed(2)} ms (nginx at that load: ${half.nginxAtSameLoad.p99.toFixed(2)} ms)`);
+  console.log(`\np99 at half our max rate (${half.rps.toFixed(0)} req/s): ${half.p99.toFixed(2)} ms (nginx at that load: ${half.nginxAtSameLoad.p99.toFixed(2)} ms; ` +
+    `a bare Node TCP pipe, the floor for any Node proxy here: ${half.nodePipeAtSameLoad.p99.toFixed(2)} ms)`);
   console.log(`10,000 routes ÷ 10 routes: ${scaleRatio.toFixed(3)} (median of the rounds' ratios ${pairs.map((x) => x.rps.toFixed(2)).join(' ')}; ` +
     `ratio of the medians ${(r10k / r10).toFixed(3)}: ${r10k.toFixed(0)} / ${r10.toFixed(0)} req/s); ` +
     `per CPU-second ${scaleCpuRatio.toFixed(3)} (medians ${c10k.toFixed(1)} / ${c10.toFixed(1)} µs/req)`);
