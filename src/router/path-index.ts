@@ -29,7 +29,8 @@ function fnv(s: string, end: number): number {
 }
 
 /**
- * The index of a large bucket. Entries are keyed by the hash of their path (exact) or prefix; a lookup
+ * The index of a large group of entries (many routes of one hostname under one first segment, such as
+ * `/api/...`; see RouteIndex). Entries are keyed by the hash of their path (exact) or prefix; a lookup
  * hashes the request path once, left to right, noting the hash at each segment boundary where some prefix
  * of that length exists, then probes exact, prefixes longest first, `/`, and the regexes. Candidates are
  * verified against the real path value, so a hash collision never matches a wrong route.

@@ -7,26 +7,33 @@ import type { RouteRequest } from './types';
 /** A (hostname, first path segment) group with more entries than this gets a PathIndex instead of a scan. */
 const SMALL = 12;
 
+/** Hostname kinds, part of every key so that `example.com` never finds the wildcard suffix `.example.com`. */
+const EXACT = 0;
+const WILDCARD = 1;
+const ANY = 2;
+/** The segment key of a hostname's `/` prefixes and regular expressions. */
+const REST = -1;
+
 /**
  * The HTTP route entries of one listener, indexed for `match`.
  *
  * Why typed arrays: with thousands of routes a lookup is bound by cache misses, not by instructions, so the
- * index keeps what a lookup reads in two small, flat arrays rather than in a graph of objects and strings:
+ * index keeps what a lookup reads in two flat arrays rather than in a graph of maps, objects and strings:
  *
- * - hostnames → a small integer id (a Map for exact names, one for wildcard suffixes such as `.example.com`,
- *   and an id for the entries that match any host);
- * - `slots`, an open-addressing table (linear probing, at most half full) keyed by (host id, hash of the
- *   first path segment), four int32 per slot: host id + 1 (0 = empty), segment hash, record start, count;
- * - `pool`, where a slot's record lists its Exact and PathPrefix candidates in path precedence, each as
- *   [kind | plain << 2, entry index low, entry index high, path length, path chars...] in uint16, so matching
- *   compares the request path with the candidate's chars in place, without loading a string;
- * - per host id, the start of its `/` prefixes and regular expressions in `pool` (`rest`), checked when the
- *   segment's candidates do not match: [kind | plain << 2, entry index low, entry index high] each.
+ * - `slots`, an open-addressing table (linear probing, at most half full) keyed by (hostname kind, hostname
+ *   hash, first path segment hash), four int32 per slot: record start + 1 (0 = empty), hostname hash,
+ *   segment hash, candidate count (or -1 - the index of a PathIndex in `big`);
+ * - `pool`, uint16, where a slot's record starts with the hostname it belongs to, [kind, length, chars...,
+ *   host id low, host id high], verified against the request's host in place, then lists its candidates in
+ *   path precedence, each as [kind | plain << 2, entry index low, entry index high, path length, path
+ *   chars...], so matching compares the request with chars in the same few cache lines and loads no string.
  *
- * An Exact or PathPrefix path (other than `/`) can only match requests with the same first segment, so one
- * probe finds every candidate for a path. A group larger than SMALL (many routes under `/api`) is a
- * PathIndex, kept in `big` (slot start = -1 - its index). Candidates are always verified against the whole
- * path, so a hash collision can merge two segments' groups but never match a wrong route.
+ * Keys: an Exact or PathPrefix path (other than `/`) can only match requests with the same first segment, so
+ * one probe per hostname finds every candidate for a path; a hostname's `/` prefixes and regular expressions
+ * are the record with segment REST. A hostname is an exact host, a wildcard's suffix (`.example.com` for
+ * `*.example.com`) or the empty name of the routes for any host (see `nameHash`). A group larger than SMALL (many routes under `/api`) is a PathIndex. Candidates are
+ * always verified (hostname chars, then the whole path), so a hash collision costs a probe, never a wrong
+ * route.
  *
  * Precedence is the spec's: the exact hostname, then wildcards by longest suffix, then routes for any host;
  * within a hostname Exact, then PathPrefix longest first, then `/`, then RegularExpression, ties in the
@@ -35,169 +42,172 @@ const SMALL = 12;
 export class RouteIndex {
   /** Builds the index from route entries in the compiler's order (earlier wins among equal paths). */
   public static build(items: Iterable<{ readonly hostnames: readonly string[]; readonly value: CompiledEntry }>): RouteIndex {
-    const exact = new Map<string, CompiledEntry[]>();
-    const wildcard = new Map<string, CompiledEntry[]>();
-    const any: CompiledEntry[] = [];
+    const byName = new Map<string, { kind: number; name: string; entries: CompiledEntry[] }>();
+    const add = (kind: number, name: string, e: CompiledEntry) => {
+      const key = `${kind}${name}`;
+      const h = byName.get(key);
+      if (h) h.entries.push(e);
+      else byName.set(key, { kind, name, entries: [e] });
+    };
     for (const { hostnames, value } of items) {
-      if (hostnames.length === 0) any.push(value);
+      if (hostnames.length === 0) add(ANY, '', value);
       for (const h of hostnames) {
-        const [map, key] = isWildcard(h) ? [wildcard, h.slice(1)] : [exact, h];
-        const list = map.get(key);
-        if (list) list.push(value);
-        else map.set(key, [value]);
+        if (isWildcard(h)) add(WILDCARD, h.slice(1), value);
+        else add(EXACT, h, value);
       }
     }
-    const hosts = [...exact.values(), ...wildcard.values()];
-    if (any.length > 0) hosts.push(any);
-    return new RouteIndex(exact, wildcard, any.length > 0, hosts);
+    return new RouteIndex([...byName.values()]);
   }
 
-  private readonly exactIds = new Map<string, number>();
-  private readonly wildcardIds = new Map<string, number>();
-  private readonly anyId: number;
   /** suffixLengths[n] === 1 when some wildcard suffix is n characters long. */
   private readonly suffixLengths: Uint8Array;
   private readonly maxSuffix: number;
+  private readonly hasAny: boolean;
   private readonly entries: CompiledEntry[] = [];
   private readonly big: PathIndex[] = [];
   private readonly slots: Int32Array;
   private readonly mask: number;
   private readonly pool: Uint16Array;
-  /** Per host id: start in `pool` of its `/` and regex candidates, and their count (0: none). */
+  /** Per host id: the start in `pool` of its `/` and regex candidates, and their count (0: none). */
   private readonly restStart: Int32Array;
   private readonly restCount: Int32Array;
 
-  private constructor(exact: Map<string, CompiledEntry[]>, wildcard: Map<string, CompiledEntry[]>, hasAny: boolean, hosts: CompiledEntry[][]) {
-    let id = 0;
-    for (const k of exact.keys()) this.exactIds.set(k, id++);
+  private constructor(hosts: ReadonlyArray<{ kind: number; name: string; entries: CompiledEntry[] }>) {
     let maxSuffix = 0;
-    for (const k of wildcard.keys()) {
-      this.wildcardIds.set(k, id++);
-      maxSuffix = Math.max(maxSuffix, k.length);
-    }
-    this.anyId = hasAny ? id : -1;
+    for (const h of hosts) if (h.kind === WILDCARD) maxSuffix = Math.max(maxSuffix, h.name.length);
     this.maxSuffix = maxSuffix;
     this.suffixLengths = new Uint8Array(maxSuffix + 1);
-    for (const k of wildcard.keys()) this.suffixLengths[k.length] = 1;
+    for (const h of hosts) if (h.kind === WILDCARD) this.suffixLengths[h.name.length] = 1;
+    this.hasAny = hosts.some((h) => h.kind === ANY);
 
-    // per host: entries in path precedence, split into first-segment groups and the rest
+    // per hostname: entries in path precedence, grouped by first segment (REST: `/` and regexes)
     const indexOf = new Map<CompiledEntry, number>();
     const groups: Array<{ host: number; segment: number; list: CompiledEntry[] }> = [];
-    const rests: CompiledEntry[][] = [];
-    hosts.forEach((list, host) => {
+    hosts.forEach((h, host) => {
       const bySegment = new Map<number, CompiledEntry[]>();
-      const rest: CompiledEntry[] = [];
-      for (const e of [...list].sort(comparePaths)) {
+      for (const e of [...h.entries].sort(comparePaths)) {
         if (!indexOf.has(e)) {
           indexOf.set(e, this.entries.length);
           this.entries.push(e);
         }
-        if (e.pathKind === PATH_EXACT || e.pathKind === PATH_PREFIX) {
-          const h = firstSegmentHash(e.pathValue);
-          const g = bySegment.get(h);
-          if (g) g.push(e);
-          else bySegment.set(h, [e]);
-        } else {
-          rest.push(e);
-        }
+        const segment = e.pathKind === PATH_EXACT || e.pathKind === PATH_PREFIX ? firstSegmentHash(e.pathValue) : REST;
+        const g = bySegment.get(segment);
+        if (g) g.push(e);
+        else bySegment.set(segment, [e]);
       }
-      for (const [segment, g] of bySegment) groups.push({ host, segment, list: g });
-      rests.push(rest);
+      for (const [segment, list] of bySegment) groups.push({ host, segment, list });
     });
 
     const pool: number[] = [];
-    const candidate = (e: CompiledEntry, withPath: boolean) => {
-      const i = indexOf.get(e)!;
-      pool.push(e.pathKind | (e.plain ? 4 : 0), i & 0xffff, i >>> 16);
-      if (!withPath) return;
-      pool.push(e.pathValue.length);
-      for (let c = 0; c < e.pathValue.length; c++) pool.push(e.pathValue.charCodeAt(c));
-    };
     let size = 2;
     while (size < groups.length * 2) size *= 2;
     this.mask = size - 1;
     this.slots = new Int32Array(size * 4);
-    for (const g of groups) {
-      let s = slotHash(g.host, g.segment) & this.mask;
-      while (this.slots[s * 4] !== 0) s = (s + 1) & this.mask;
-      this.slots[s * 4] = g.host + 1;
-      this.slots[s * 4 + 1] = g.segment;
-      if (g.list.length > SMALL) {
-        this.slots[s * 4 + 2] = -1 - this.big.length;
-        this.big.push(new PathIndex(g.list));
-      } else {
-        this.slots[s * 4 + 2] = pool.length;
-        this.slots[s * 4 + 3] = g.list.length;
-        for (const e of g.list) candidate(e, true);
-      }
-    }
     this.restStart = new Int32Array(hosts.length);
     this.restCount = new Int32Array(hosts.length);
-    rests.forEach((rest, host) => {
-      this.restStart[host] = pool.length;
-      this.restCount[host] = rest.length;
-      for (const e of rest) candidate(e, false);
-    });
+    for (const g of groups) {
+      const { kind, name } = hosts[g.host];
+      const hash = nameHash(name, 0);
+      let s = slotHash(kind, hash, g.segment) & this.mask;
+      while (this.slots[s * 4] !== 0) s = (s + 1) & this.mask;
+      const o = s * 4;
+      this.slots[o] = pool.length + 1;
+      this.slots[o + 1] = hash;
+      this.slots[o + 2] = g.segment;
+      pool.push(kind, name.length);
+      for (let c = 0; c < name.length; c++) pool.push(name.charCodeAt(c));
+      pool.push(g.host & 0xffff, g.host >>> 16);
+      if (g.segment === REST) {
+        this.restStart[g.host] = pool.length;
+        this.restCount[g.host] = g.list.length;
+      }
+      if (g.list.length > SMALL && g.segment !== REST) {
+        this.slots[o + 3] = -1 - this.big.length;
+        this.big.push(new PathIndex(g.list));
+        continue;
+      }
+      this.slots[o + 3] = g.list.length;
+      for (const e of g.list) {
+        const i = indexOf.get(e)!;
+        pool.push(e.pathKind | (e.plain ? 4 : 0), i & 0xffff, i >>> 16);
+        if (g.segment === REST) continue;
+        pool.push(e.pathValue.length);
+        for (let c = 0; c < e.pathValue.length; c++) pool.push(e.pathValue.charCodeAt(c));
+      }
+    }
     this.pool = Uint16Array.from(pool);
+  }
+
+  /** The number of route entries indexed. */
+  public get size(): number {
+    return this.entries.length;
   }
 
   /** The first entry that matches the request, by the spec's precedence; undefined when none does. */
   public match(req: RouteRequest): CompiledEntry | undefined {
     const host = req.host;
-    const id = this.exactIds.get(host);
-    if (id !== undefined) {
-      const e = this.matchHost(id, req);
-      if (e !== undefined) return e;
-    }
+    const n = host.length;
+    const segment = firstSegmentHash(req.path);
+    const e = this.matchName(EXACT, nameHash(host, 0), host, 0, segment, req);
+    if (e !== undefined) return e;
     if (this.maxSuffix > 0) {
-      const n = host.length;
-      // i = 1 first: the longest suffix is the most specific wildcard (a wildcard never matches the bare suffix)
+      // i = 1 first: the longest suffix is the most specific wildcard (and a wildcard needs a label before it)
+      const lengths = this.suffixLengths;
       for (let i = n - this.maxSuffix > 1 ? n - this.maxSuffix : 1; i < n; i++) {
-        if (host.charCodeAt(i) !== 46 /* '.' */ || this.suffixLengths[n - i] !== 1) continue;
-        const w = this.wildcardIds.get(host.slice(i));
-        if (w !== undefined) {
-          const e = this.matchHost(w, req);
-          if (e !== undefined) return e;
-        }
+        if (host.charCodeAt(i) !== 46 /* '.' */ || lengths[n - i] !== 1) continue;
+        const w = this.matchName(WILDCARD, nameHash(host, i), host, i, segment, req);
+        if (w !== undefined) return w;
       }
     }
-    return this.anyId >= 0 ? this.matchHost(this.anyId, req) : undefined;
+    return this.hasAny ? this.matchName(ANY, nameHash(host, n), host, n, segment, req) : undefined;
   }
 
-  /** True when some entry is indexed (a listener with no routes answers 404 without a lookup). */
-  public get size(): number {
-    return this.entries.length;
-  }
-
-  private matchHost(host: number, req: RouteRequest): CompiledEntry | undefined {
-    const path = req.path;
-    const segment = firstSegmentHash(path);
+  /** The entries of one hostname (`host.slice(from)` of `kind`): its segment's candidates, then its rest. */
+  private matchName(kind: number, hash: number, host: string, from: number, segment: number, req: RouteRequest): CompiledEntry | undefined {
     const slots = this.slots;
     const mask = this.mask;
-    for (let s = slotHash(host, segment) & mask; ; s = (s + 1) & mask) {
+    for (let s = slotHash(kind, hash, segment) & mask; ; s = (s + 1) & mask) {
       const o = s * 4;
-      const key = slots[o];
-      if (key === 0) break;
-      if (key !== host + 1 || slots[o + 1] !== segment) continue;
-      const start = slots[o + 2];
-      const e = start < 0 ? this.big[-1 - start].match(req) : this.scan(start, slots[o + 3], path, req);
-      if (e !== undefined) return e;
-      break;
+      const start = slots[o] - 1;
+      if (start < 0) break;
+      if (slots[o + 1] !== hash || slots[o + 2] !== segment) continue;
+      const p = this.owner(start, kind, host, from);
+      if (p < 0) continue;
+      const id = this.pool[p - 2] | (this.pool[p - 1] << 16);
+      const count = slots[o + 3];
+      if (segment !== REST) {
+        const e = count < 0 ? this.big[-1 - count].match(req) : this.scan(p, count, req);
+        if (e !== undefined) return e;
+      }
+      const rest = this.restCount[id];
+      return rest === 0 ? undefined : this.scanRest(this.restStart[id], rest, req);
     }
-    const rest = this.restCount[host];
-    return rest === 0 ? undefined : this.scanRest(this.restStart[host], rest, path, req);
+    // no candidates for this segment: the hostname's rest, when it has one
+    return segment === REST ? undefined : this.matchName(kind, hash, host, from, REST, req);
+  }
+
+  /** When the record at `start` belongs to `host.slice(from)` of `kind`: where its candidates start; else -1. */
+  private owner(start: number, kind: number, host: string, from: number): number {
+    const pool = this.pool;
+    const len = pool[start + 1];
+    if (pool[start] !== kind || len !== host.length - from) return -1;
+    const chars = start + 2 - from;
+    // from the end: names in one table mostly share their domain and differ in the first label
+    for (let i = host.length - 1; i >= from; i--) if (host.charCodeAt(i) !== pool[chars + i]) return -1;
+    return start + 4 + len;
   }
 
   /** The first of `count` Exact/PathPrefix candidates at `p` in the pool that matches. */
-  private scan(p: number, count: number, path: string, req: RouteRequest): CompiledEntry | undefined {
+  private scan(p: number, count: number, req: RouteRequest): CompiledEntry | undefined {
     const pool = this.pool;
+    const path = req.path;
     const n = path.length;
     for (let c = 0; c < count; c++) {
       const code = pool[p];
       const len = pool[p + 3];
       const chars = p + 4;
       let ok = n === len || (n > len && (code & 3) === PATH_PREFIX && path.charCodeAt(len) === 47);
-      // compare from the end: candidates of one group share their first segment, they differ further on
+      // from the end: candidates of one group share their first segment, they differ further on
       for (let i = len - 1; ok && i >= 0; i--) ok = path.charCodeAt(i) === pool[chars + i];
       if (ok) {
         const e = this.entries[pool[p + 1] | (pool[p + 2] << 16)];
@@ -209,8 +219,9 @@ export class RouteIndex {
   }
 
   /** The first of `count` `/` prefix or regex candidates at `p` in the pool that matches. */
-  private scanRest(p: number, count: number, path: string, req: RouteRequest): CompiledEntry | undefined {
+  private scanRest(p: number, count: number, req: RouteRequest): CompiledEntry | undefined {
     const pool = this.pool;
+    const path = req.path;
     for (let c = 0; c < count; c++, p += 3) {
       const code = pool[p];
       const e = this.entries[pool[p + 1] | (pool[p + 2] << 16)];
@@ -221,7 +232,23 @@ export class RouteIndex {
   }
 }
 
-/** Spreads (host id, segment hash) over the slots; the low bits are used. */
-function slotHash(host: number, segment: number): number {
-  return Math.imul(host + 1, 0x9e3779b1) ^ segment;
+/**
+ * The hash of the hostname `s.slice(from)`: FNV-1a of its first label (after the leading dot of a wildcard
+ * suffix) and its length. Cheap on purpose: names in one table mostly share their domain and differ in the
+ * first label, and `owner` verifies every char, so a collision costs a probe, never a wrong route.
+ */
+function nameHash(s: string, from: number): number {
+  const n = s.length;
+  let h = Math.imul(0x811c9dc5 ^ (n - from), 0x01000193);
+  for (let i = s.charCodeAt(from) === 46 ? from + 1 : from; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) break;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h & 0x3fffffff;
+}
+
+/** Spreads (kind, hostname hash, segment hash) over the slots; the low bits are used. */
+function slotHash(kind: number, hash: number, segment: number): number {
+  return Math.imul(hash ^ (kind << 28), 0x9e3779b1) ^ segment;
 }
