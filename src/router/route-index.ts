@@ -68,6 +68,12 @@ export class RouteIndex {
   private readonly slots: Int32Array;
   private readonly mask: number;
   private readonly pool: Uint16Array;
+  /**
+   * restBits[hash & restMask] === 1 when some hostname with that hash has `/` or regex entries: a request
+   * whose segment finds no candidates skips the second probe (for REST) unless it may find some.
+   */
+  private readonly restBits: Uint8Array;
+  private readonly restMask: number;
   /** Per host id: the start in `pool` of its `/` and regex candidates, and their count (0: none). */
   private readonly restStart: Int32Array;
   private readonly restCount: Int32Array;
@@ -105,6 +111,10 @@ export class RouteIndex {
     this.slots = new Int32Array(size * 4);
     this.restStart = new Int32Array(hosts.length);
     this.restCount = new Int32Array(hosts.length);
+    let bits = 64;
+    while (bits < hosts.length * 4) bits *= 2;
+    this.restMask = bits - 1;
+    this.restBits = new Uint8Array(bits);
     for (const g of groups) {
       const { kind, name } = hosts[g.host];
       const hash = nameHash(name, 0);
@@ -118,6 +128,7 @@ export class RouteIndex {
       for (let c = 0; c < name.length; c++) pool.push(name.charCodeAt(c));
       pool.push(g.host & 0xffff, g.host >>> 16);
       if (g.segment === REST) {
+        this.restBits[hash & this.restMask] = 1;
         this.restStart[g.host] = pool.length;
         this.restCount[g.host] = g.list.length;
       }
@@ -182,8 +193,8 @@ export class RouteIndex {
       const rest = this.restCount[id];
       return rest === 0 ? undefined : this.scanRest(this.restStart[id], rest, req);
     }
-    // no candidates for this segment: the hostname's rest, when it has one
-    return segment === REST ? undefined : this.matchName(kind, hash, host, from, REST, req);
+    // no candidates for this segment: the hostname's rest, when it may have one
+    return segment === REST || this.restBits[hash & this.restMask] === 0 ? undefined : this.matchName(kind, hash, host, from, REST, req);
   }
 
   /** When the record at `start` belongs to `host.slice(from)` of `kind`: where its candidates start; else -1. */
