@@ -116,7 +116,7 @@ project.addTask('bench:router', {
   description: 'Benchmark the compiled router against a linear scan (10/1,000/10,000 routes over 100/5,000 hostnames) and the compile time',
   exec:
     'esbuild bench/router/router-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/router-bench.js' +
-    ' && node --expose-gc .cache/bench/router-bench.js',
+    ' && node bench/router/run.mjs',
 });
 
 project.addTask('import', {
