@@ -118,8 +118,8 @@ function requests(routes: number, hosts: number, n: number, workload: Workload):
     const h = hostname(i % hosts);
     const host = isWildcard(h) ? `svc${k % 7}${h.slice(1)}` : h;
     const miss = random() < 0.1;
-    const path = miss ? `/nowhere/${k}` : i % 3 === 0 ? `/r${i}/exact` : `/r${i}/api/v1/items/${k % 100}`;
-    const r = routeRequest({ url: `http://${host}${path}`, headers: random() < 0.5 ? { 'x-version': 'v2' } : {} });
+    const target = miss ? `/nowhere/${k}` : i % 3 === 0 ? `/r${i}/exact` : `/r${i}/api/v1/items/${k % 100}`;
+    const r = routeRequest({ url: `http://${host}${target}`, headers: random() < 0.5 ? { 'x-version': 'v2' } : {} });
     out.push({ method: r.method, host: flat(r.host), path: flat(r.path), query: r.query, headers: r.headers });
   }
   return out;
