@@ -148,13 +148,17 @@ async function main() {
   const openConns = CONNECTIONS;
   const script = path.join(tmp, 'delay.lua');
   fs.writeFileSync(script, `math.randomseed(os.time())\nfunction delay() return math.random(0, ${2 * delayMs}) end\n`);
+  // h2load's per-request log goes to a directory of its own: the data plane watches its config file's directory
+  // (the temp dir), and a log written there woke it thousands of times a second (inotify)
+  const h2loadLog = path.join(tmp, 'h2load', 'requests.log');
+  fs.mkdirSync(path.dirname(h2loadLog));
   const paced = async (c) => {
     const port = await freePort();
     const p = await c.start(port);
     await waitForPort(port);
     wrk(port, host, 2);
     const before = cpuUs(p.pid);
-    const open = h2loadPaced(`http://127.0.0.1:${port}/`, { rate: target, seconds: DURATION, connections: openConns, authority: host, logFile: path.join(tmp, 'h2load.log') });
+    const open = h2loadPaced(`http://127.0.0.1:${port}/`, { rate: target, seconds: DURATION, connections: openConns, authority: host, logFile: h2loadLog });
     open.cpuUsPerRequest = (cpuUs(p.pid) - before) / open.requests;
     const closed = wrk(port, host, DURATION, conns, script);
     await stop(p);
