@@ -214,3 +214,60 @@ export function writeResults(name, report, svgText) {
 }
 
 export const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+/**
+ * An open-loop, constant-rate HTTP/1.1 load on the load core with h2load: `connections` clients, each sending
+ * `rate / connections` requests per second on its own timer whatever the responses do (open loop: a slow
+ * response does not slow the arrivals down, unlike wrk, whose connections wait for each answer before their
+ * next delay). The clients start 1 ms apart (`-r 1 --rate-period 1ms`), so their timers are spread over the
+ * interval instead of firing together (with `-D`, all clients start at once and the arrivals come in bursts of
+ * `connections`). h2load logs every request (start µs, status, µs to the end of the response); the
+ * percentiles, the arrival pacing and h2load's own CPU time are computed here from that log.
+ */
+export function h2loadPaced(url, { rate, seconds, connections, authority, logFile }) {
+  fs.rmSync(logFile, { force: true });
+  const args = ['--h1', '-c', String(connections), '-r', '1', '--rate-period', '1ms', '-n', String(Math.round(rate * seconds)),
+    '--rps', (rate / connections).toFixed(3), '--log-file', logFile];
+  if (authority) args.push('-H', `:authority: ${authority}`);
+  args.push(url);
+  const [c, a] = pinned(LOAD_CORE, 'h2load', args);
+  // nice and taskset exec h2load, so it is the shell's only child: its CPU time is the shell's cutime + cstime
+  const stat = execFileSync('sh', ['-c', '"$@" > /dev/null; cat /proc/$$/stat', 'sh', c, ...a], { encoding: 'utf8' });
+  const f = stat.split(') ')[1].split(' ');
+  const cpuSeconds = (Number(f[13]) + Number(f[14])) / CLK_TCK;
+  if (!fs.existsSync(logFile)) throw new Error(`h2load wrote no log (${c} ${a.join(' ')})`);
+  return { ...openLoopStats(fs.readFileSync(logFile, 'utf8'), connections, rate), h2loadCpuSeconds: cpuSeconds };
+}
+
+/** Latency percentiles (ms) and arrival pacing from an h2load --log-file (start µs, status, µs to the end). */
+export function openLoopStats(log, connections, rate) {
+  const starts = [];
+  const lat = [];
+  let failed = 0;
+  for (const line of log.split('\n')) {
+    if (!line) continue;
+    const [start, status, us] = line.split('\t').map(Number);
+    starts.push(start);
+    lat.push(us);
+    if (!(status >= 200 && status < 400)) failed++;
+  }
+  lat.sort((x, y) => x - y);
+  starts.sort((x, y) => x - y);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] / 1000;
+  const spanUs = starts[starts.length - 1] - starts[0];
+  // requests started in each millisecond: a smooth constant rate has a small spread around the mean
+  const perMs = new Array(Math.floor(spanUs / 1000) + 1).fill(0);
+  for (const s of starts) perMs[Math.floor((s - starts[0]) / 1000)]++;
+  const mean = perMs.reduce((x, y) => x + y, 0) / perMs.length;
+  const sd = Math.sqrt(perMs.reduce((x, y) => x + (y - mean) ** 2, 0) / perMs.length);
+  // A client sends its next request only once the previous answer is in (HTTP/1.1, no pipelining), so a
+  // response slower than the client's interval delays the next send, and that wait is not in the log
+  // (coordinated omission). The requests over the interval bound how many later sends can have been late.
+  const intervalMs = (connections * 1000) / rate;
+  const overInterval = lat.filter((x) => x / 1000 > intervalMs).length;
+  return {
+    requests: lat.length, failed, rps: lat.length / (spanUs / 1e6), p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999), max: lat[lat.length - 1] / 1000,
+    perClientIntervalMs: intervalMs, overIntervalShare: overInterval / lat.length,
+    pacing: { startsPerMsMean: mean, startsPerMsSd: sd, poissonSd: Math.sqrt(mean), startsPerMsMax: Math.max(...perMs), idleMsShare: perMs.filter((x) => x === 0).length / perMs.length },
+  };
+}

@@ -10,6 +10,11 @@ import { clientIdentity } from '../tls/client-identity';
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 const PLAIN_CONNECTION = /^\s*(keep-alive|close)\s*$/i;
+/** A Connection header that names no other header (the usual `keep-alive` / `close` skip the regex). */
+function plainConnection(v: string): boolean {
+  return v === 'keep-alive' || v === 'close' || PLAIN_CONNECTION.test(v);
+}
+
 /** Bodies up to this size are written together with the response head as one string. */
 const SMALL_BODY = 8192;
 
@@ -492,7 +497,7 @@ export class H1Exchange extends Exchange {
       }
       if (RESPONSE_HOP_BY_HOP.has(n)) {
         // a Connection header naming other headers needs the general path
-        if (n === 'connection' && !PLAIN_CONNECTION.test(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
+        if (n === 'connection' && !plainConnection(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
         continue;
       }
       lines += name + ': ' + headers[i + 1] + CRLF;

@@ -25,6 +25,8 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
   private reused = false;
   private served = 0;
   private gotResponseBytes = false;
+  /** A response ended during the current read (parserExecute). */
+  private messageEnded = false;
   private requestSent = false;
   private responseDone = false;
   private keepAlive = true;
@@ -143,6 +145,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
       headers = this.headerAcc ?? [];
       this.headerAcc = null;
     }
+    this.gotResponseBytes = true;
     const sink = this.sink;
     if (!sink) return 1;
     if (statusCode < 200 && statusCode !== 101) {
@@ -160,11 +163,13 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     return sink.upstreamHeadRequest || statusCode === 204 || statusCode === 304 ? 1 : 0;
   }
 
-  public parserMessageBegin(): void {
-    this.gotResponseBytes = true;
-  }
+  // No parserMessageBegin: a response's first bytes are noticed per read instead (parserExecute; onData for
+  // TLS), which spares a native-to-JS call per response. A read that ended a response may already have handed
+  // the connection to the next request (release → assign): its bytes are not that request's answer.
 
   public parserExecute(ret: number | ParseError): void {
+    if (this.messageEnded) this.messageEnded = false;
+    else this.gotResponseBytes = true;
     this.afterExecute(ret, undefined);
   }
 
@@ -178,6 +183,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
       return;
     }
     if (this.upgraded || this.upgradeHead) return;
+    this.messageEnded = true;
     this.responseDone = true;
     const sink = this.sink;
     if (this.requestSent) {
