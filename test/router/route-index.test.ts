@@ -1,5 +1,6 @@
 import { EntrySpec, httpConfig } from './fixtures';
 import { PortRouter, routeRequest } from '../../src/router';
+import { firstSegmentHash } from '../../src/router/path-index';
 
 // The RouteIndex keys its table by cheap hashes (a hostname's first label and length, a path's first segment)
 // and packs entry indexes into uint16 pairs. These tests aim at those shortcuts: each would route a request
@@ -76,4 +77,32 @@ test('entry and hostname numbers above 65,535 survive the uint16 pool', () => {
   const entries: EntrySpec[] = Array.from({ length: n }, (_, i) => ({ route: `r${i}`, hostnames: [`h${i}.example.com`], path: exact('/x') }));
   const r = router(entries);
   for (const i of [0, 65_535, 65_536, 69_999]) expect(routeOf(r, `http://h${i}.example.com/x`)).toBe(`r${i}`);
+});
+
+describe('two first segments with the same hash', () => {
+  // found by enumeration: two distinct segments whose 30-bit hashes are equal, so their records share a key
+  const [a, b] = (() => {
+    const seen = new Map<number, string>();
+    for (let i = 0; ; i++) {
+      const s = `c${i.toString(36)}`;
+      const h = firstSegmentHash(`/${s}`);
+      const other = seen.get(h);
+      if (other !== undefined) return [other, s];
+      seen.set(h, s);
+    }
+  })();
+  const big: EntrySpec[] = Array.from({ length: 20 }, (_, k) => ({ route: `a${k}`, hostnames: ['h.example.com'], path: exact(`/${a}/v${k}`) }));
+  const small: EntrySpec[] = [{ route: 'b', hostnames: ['h.example.com'], path: exact(`/${b}/x`) }];
+
+  test.each([
+    ['the large group (a PathIndex) first', [...big, ...small]],
+    ['the small group first', [...small, ...big]],
+  ])('each keeps its own routes, %s', (_name, entries) => {
+    expect(firstSegmentHash(`/${a}`)).toBe(firstSegmentHash(`/${b}`));
+    const r = router(entries);
+    expect(routeOf(r, `http://h.example.com/${a}/v7`)).toBe('a7');
+    expect(routeOf(r, `http://h.example.com/${b}/x`)).toBe('b');
+    expect(routeOf(r, `http://h.example.com/${b}/v7`)).toBeUndefined();
+    expect(routeOf(r, `http://h.example.com/${a}/x`)).toBeUndefined();
+  });
 });
