@@ -123,13 +123,11 @@ beforeAll(async () => {
   config = result.configs[0];
   for (const name of ['writer', 'v1', 'v2', 'mirror']) backends[name] = await startGrpcBackend(name);
   backends.audit = await startGrpcBackend('audit', auditCert);
-  const closed = await startGrpcBackend('closed');
-  await closed.close();
   const secrets = tempDir('gw-grpc-secrets-');
   writeSecret(secrets, 'shop/grpc-tls', cert);
   const configMaps = tempDir('gw-grpc-cm-');
   writeCaBundle(configMaps, 'shop/audit-ca', auditCert.cert);
-  const map: Record<string, string> = { 'shop/down:9090': `127.0.0.1:${closed.port}`, 'shop/ticker:9090': `127.0.0.1:${await startTicker()}` };
+  const map: Record<string, string> = { 'shop/down:9090': '127.0.0.1:1', 'shop/ticker:9090': `127.0.0.1:${await startTicker()}` };
   for (const b of Object.values(backends)) map[`shop/${b.name}:9090`] = `127.0.0.1:${b.port}`;
   gw = await startDataPlane({ config, secretsDir: secrets, configMapsDir: configMaps, backends: map });
   const { Cart, Stock } = cartPackage();

@@ -106,16 +106,15 @@ beforeAll(async () => {
   udpB = await udpBackend('b');
   const [ta, tb, ts, gone, ua, ub] = ['tcp-a:9000', 'tcp-b:9000', 'sink:9000', 'gone:9000', 'udp-a:53', 'udp-b:53'].map((x) => `default/${x}`);
   fs.writeFileSync(configFile, JSON.stringify(config(3)));
-  const closed = await tcpBackend(() => undefined);
-  const closedPort = closed.port;
-  await new Promise((r) => closed.server.close(r));
   gw = await startDataPlane({
     config: configFile,
     backends: {
       [ta]: `127.0.0.1:${a.port}`,
       [tb]: `127.0.0.1:${b.port}`,
       [ts]: `127.0.0.1:${sink.port}`,
-      [gone]: `127.0.0.1:${closedPort}`,
+      // port 1: nothing listens there, and no test can take it (bind to port 0 never hands out a port
+      // below 1024), where a port freed by a closed server can be reused by a server of a parallel suite
+      [gone]: '127.0.0.1:1',
       [ua]: `127.0.0.1:${udpA.port}`,
       [ub]: `127.0.0.1:${udpB.port}`,
     },
