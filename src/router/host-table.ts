@@ -43,16 +43,6 @@ export class HostTable<T> {
 
   private constructor() {}
 
-  /** The number of distinct hostname keys (exact + wildcard) plus one when a catch-all exists. */
-  public get size(): number {
-    return this.exact.size + this.wildcard.size + (this.any === undefined ? 0 : 1);
-  }
-
-  /** The value for exactly `host`, if any (the first and cheapest step of `find`). */
-  public exactly(host: string): T | undefined {
-    return this.exact.get(host);
-  }
-
   /** The values for `host` from the most to the least specific, first non-undefined visitor result wins. */
   public find<A, R>(host: string, arg: A, visit: (value: T, arg: A) => R | undefined): R | undefined {
     const exact = this.exact.get(host);
@@ -64,7 +54,7 @@ export class HostTable<T> {
   }
 
   /** `find` without the exact step: wildcards longest suffix first, then the value for any host. */
-  public findLessSpecific<A, R>(host: string, arg: A, visit: (value: T, arg: A) => R | undefined): R | undefined {
+  private findLessSpecific<A, R>(host: string, arg: A, visit: (value: T, arg: A) => R | undefined): R | undefined {
     if (this.wildcard.size > 0) {
       const n = host.length;
       // i = 1 first: the longest suffix is the most specific wildcard
@@ -79,24 +69,6 @@ export class HostTable<T> {
     }
     if (this.any !== undefined) return visit(this.any, arg);
     return undefined;
-  }
-
-  /** The same table with every value replaced by `fn(value)`. */
-  public mapValues<U>(fn: (value: T) => U): HostTable<U> {
-    const out = new HostTable<U>();
-    for (const [k, v] of this.exact) out.exact.set(k, fn(v));
-    for (const [k, v] of this.wildcard) out.wildcard.set(k, fn(v));
-    out.any = this.any === undefined ? undefined : fn(this.any);
-    out.maxSuffix = this.maxSuffix;
-    out.suffixLengths = this.suffixLengths;
-    return out;
-  }
-
-  /** Every value in the table, in no particular order (for diagnostics). */
-  public *values(): IterableIterator<T> {
-    yield* this.exact.values();
-    yield* this.wildcard.values();
-    if (this.any !== undefined) yield this.any;
   }
 }
 

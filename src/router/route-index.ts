@@ -104,22 +104,21 @@ export class RouteIndex {
     hosts.forEach((h, host) => {
       this.nameStart[host] = names.length;
       names.push(h.kind, h.name.length, ...chars(h.name));
-      const bySegment = new Map<string, CompiledEntry[]>();
+      const hash = nameHash(h.name, 0);
+      const bySegment = new Map<string | null, CompiledEntry[]>();
       for (const e of [...h.entries].sort(comparePaths)) {
         if (!indexOf.has(e)) {
           indexOf.set(e, this.entries.length);
           this.entries.push(e);
         }
         const segment = e.pathKind === PATH_EXACT || e.pathKind === PATH_PREFIX ? firstSegment(e.pathValue) : null;
-        const key = segment === null ? '' : `/${segment}`;
-        const g = bySegment.get(key);
+        const g = bySegment.get(segment);
         if (g) g.push(e);
-        else bySegment.set(key, [e]);
+        else bySegment.set(segment, [e]);
       }
-      for (const [key, list] of bySegment) {
-        const segment = key === '' ? null : key.slice(1);
-        groups.push({ host, hash: nameHash(h.name, 0), kind: h.kind, segment, list });
-        if (segment === null) this.restBits[nameHash(h.name, 0) & this.restMask] = 1;
+      for (const [segment, list] of bySegment) {
+        groups.push({ host, hash, kind: h.kind, segment, list });
+        if (segment === null) this.restBits[hash & this.restMask] = 1;
       }
     });
     this.names = Uint16Array.from(names);
@@ -155,11 +154,6 @@ export class RouteIndex {
       }
     }
     this.pool = Uint16Array.from(pool);
-  }
-
-  /** The number of route entries indexed. */
-  public get size(): number {
-    return this.entries.length;
   }
 
   /** The first entry that matches the request, by the spec's precedence; undefined when none does. */
