@@ -271,3 +271,105 @@ export function openLoopStats(log, connections, rate) {
     pacing: { startsPerMsMean: mean, startsPerMsSd: sd, poissonSd: Math.sqrt(mean), startsPerMsMax: Math.max(...perMs), idleMsShare: perMs.filter((x) => x === 0).length / perMs.length },
   };
 }
+
+/**
+ * bench/loadgen/openloop.c, compiled with the system C compiler into .cache/bench on first use (again when the
+ * source is newer than the binary).
+ */
+export function openLoopBinary() {
+  const src = path.join(root, 'bench', 'loadgen', 'openloop.c');
+  const bin = path.join(root, '.cache', 'bench', 'openloop');
+  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+    fs.mkdirSync(path.dirname(bin), { recursive: true });
+    execFileSync('cc', ['-O2', '-Wall', '-o', bin, src, '-lm'], { stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/**
+ * An open-loop HTTP/1.1 load with Poisson arrivals at `rate` on the load core (bench/loadgen/openloop.c):
+ * latency from each request's scheduled time, so a stall counts in every request it held back.
+ */
+export function openLoop(port, { rate, seconds, connections, host, seed = 1 }) {
+  const [c, a] = pinned(LOAD_CORE, openLoopBinary(), ['--port', String(port), '--rate', String(Math.round(rate)), '--seconds', String(seconds),
+    '--connections', String(connections), '--host', host, '--seed', String(seed)]);
+  return JSON.parse(execFileSync(c, a, { encoding: 'utf8' }));
+}
+
+/** A process and its descendants (from /proc), as thread-group ids. */
+function processTree(pid) {
+  const out = new Set([pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d) || out.has(Number(d))) continue;
+      try {
+        const ppid = Number(fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+        if (out.has(ppid)) {
+          out.add(Number(d));
+          grew = true;
+        }
+      } catch { /* gone */ }
+    }
+  }
+  return out;
+}
+
+/**
+ * What else ran on the two cores while a measurement ran: `perf sched record` on every core, then the run time
+ * of every task that is not one of `pids` (nor a descendant), per core, with the longest single slice. A slice of
+ * several ms taken by another process (a neighbour's build, a kernel thread) stalls whatever proxy is measured
+ * and shows up as that round's p99; with this the report can tell such a round apart. Null without perf.
+ */
+export class Interference {
+  constructor(dir) {
+    this.file = path.join(dir, 'sched.data');
+    this.rec = null;
+    this.usable = have('perf');
+  }
+
+  start() {
+    if (!this.usable) return;
+    fs.rmSync(this.file, { force: true });
+    this.rec = spawn('perf', ['sched', 'record', '-a', '-o', this.file], { stdio: 'ignore' });
+  }
+
+  /**
+   * Stops recording; per core: foreign run time (ms), longest foreign slice (ms) and whose it was. `pids` (and
+   * their descendants) and processes named in `comms` (the load generator, started synchronously) are ours.
+   */
+  async stop(pids, comms = []) {
+    const rec = this.rec;
+    this.rec = null;
+    if (!rec) return null;
+    await new Promise((resolve) => {
+      rec.once('exit', resolve);
+      rec.kill('SIGINT');
+    });
+    let out;
+    try {
+      out = execFileSync('perf', ['sched', 'timehist', '-i', this.file], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+    } catch {
+      return null;
+    }
+    const ours = new Set([process.pid, rec.pid]);
+    for (const p of pids) for (const q of processTree(p)) ours.add(q);
+    const cores = {};
+    for (const line of out.split('\n')) {
+      // "  29633.689345 [0001]  MainThread[21002/21000]   0.000   0.000   13.986"
+      const m = /^\s*[\d.]+\s+\[(\d+)\]\s+(.*)\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(line);
+      if (!m) continue;
+      const [, cpu, comm, tid, tgid, , , run] = m;
+      if (ours.has(Number(tgid ?? tid)) || comm === 'perf' || comms.includes(comm) || comm.startsWith('<idle>')) continue;
+      const c = (cores[Number(cpu)] ??= { foreignMs: 0, longestMs: 0, longestBy: '' });
+      c.foreignMs += Number(run);
+      if (Number(run) > c.longestMs) {
+        c.longestMs = Number(run);
+        c.longestBy = comm;
+      }
+    }
+    for (const c of Object.values(cores)) c.foreignMs = Math.round(c.foreignMs * 10) / 10;
+    return cores;
+  }
+}
