@@ -4,7 +4,7 @@ import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../error
 import type { ConnectionHost } from './connection-host';
 import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
 import { Exchange } from '../proxy/exchange';
-import { CaseInsensitiveNames, lowerCaseName } from '../proxy/header-names';
+import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
 import { clientIdentity } from '../tls/client-identity';
 
@@ -19,22 +19,22 @@ function plainConnection(v: string): boolean {
 /** The response header names sendUpstreamHead does not copy as received. */
 const RESPONSE_FRAMING = new CaseInsensitiveNames([...RESPONSE_HOP_BY_HOP, 'content-length']);
 
-// How a response head ends, by connection handling: an HTTP/1.1 default, Connection: close, Connection: keep-alive (1.0)
+// A response head is built from few pieces (each + is a new string on this path): every line after the status
+// line starts with the CRLF that ends the line before it (lineStart), and one constant ends the head.
+// How it ends, by connection handling: an HTTP/1.1 default, Connection: close, Connection: keep-alive (1.0).
 const PERSISTENT = 0;
 const CLOSE = 1;
 const KEEP_ALIVE = 2;
-const HEAD_END = ['\r\n', 'connection: close\r\n\r\n', 'connection: keep-alive\r\n\r\n'];
-/** The same after a framing line (Content-Length or Transfer-Encoding), which they end. */
-const FRAMING_AND_HEAD_END = HEAD_END.map((e) => '\r\n' + e);
+const HEAD_END = ['\r\n\r\n', '\r\nconnection: close\r\n\r\n', '\r\nconnection: keep-alive\r\n\r\n'];
 
-/** Status lines with the standard reason phrase, by status code (built once each: a head is built per response). */
+/** Status lines (without CRLF) with the standard reason phrase, by status code (built once each). */
 const STATUS_LINES: string[] = [];
 
-/** `HTTP/1.1 <status> <reason>\r\n`; an empty reason is the standard one. */
+/** `HTTP/1.1 <status> <reason>`; an empty reason is the standard one. */
 function statusLine(status: number, reason: string): string {
   const standard = STATUS_CODES[status];
-  if (standard === undefined || (reason !== '' && reason !== standard)) return 'HTTP/1.1 ' + status + ' ' + reason + CRLF;
-  return STATUS_LINES[status] ??= 'HTTP/1.1 ' + status + ' ' + standard + CRLF;
+  if (standard === undefined || (reason !== '' && reason !== standard)) return 'HTTP/1.1 ' + status + ' ' + reason;
+  return STATUS_LINES[status] ??= 'HTTP/1.1 ' + status + ' ' + standard;
 }
 
 /** Bodies up to this size are written together with the response head as one string. */
@@ -519,7 +519,7 @@ export class H1Exchange extends Exchange {
         else if (n === 'connection' && !plainConnection(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
         continue;
       }
-      lines += name + ': ' + headers[i + 1] + CRLF;
+      lines += lineStart(name) + headers[i + 1];
     }
     if (status === 204 || status === 304 || status < 200) length = 0;
     this.writeHeadLines(status, reason, lines, length);
@@ -527,7 +527,7 @@ export class H1Exchange extends Exchange {
 
   protected sendHead(status: number, reason: string, headers: string[], length: number): void {
     let lines = '';
-    for (let i = 0; i < headers.length; i += 2) lines += headers[i] + ': ' + headers[i + 1] + CRLF;
+    for (let i = 0; i < headers.length; i += 2) lines += lineStart(headers[i]) + headers[i + 1];
     this.writeHeadLines(status, reason, lines, length);
   }
 
@@ -536,20 +536,18 @@ export class H1Exchange extends Exchange {
     const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300) || this.client.lastAnswer;
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
-    // the head is built from few pieces (each + is a new string on this path): the framing line has no CRLF of
-    // its own, the constant that ends the head supplies it
     let framing = '';
     if (length >= 0) {
-      if (status !== 204 && status !== 304) framing = 'content-length: ' + length;
+      if (status !== 204 && status !== 304) framing = '\r\ncontent-length: ' + length;
     } else if (!this.noBody) {
       if (this.http10) {this.keepAlive = false;} else {
         this.chunkedResponse = true;
-        framing = 'transfer-encoding: chunked';
+        framing = '\r\ntransfer-encoding: chunked';
       }
     }
     const c = !this.keepAlive ? CLOSE : this.http10 ? KEEP_ALIVE : PERSISTENT;
     // held back until the first body bytes or the end, so that a small response is one write
-    this.pendingHead = statusLine(status, reason) + lines + (framing === '' ? HEAD_END[c] : framing + FRAMING_AND_HEAD_END[c]);
+    this.pendingHead = statusLine(status, reason) + lines + framing + HEAD_END[c];
   }
 
   protected sendBody(chunk: Buffer): boolean {

@@ -8,6 +8,7 @@ import type { Generation, PortRuntime } from '../generation';
 import type { ProxyContext } from './context';
 import { DEFAULT_AUTH_TIMEOUT_MS, ExtAuthCall, ExtAuthOwner, ExtAuthPlan, AuthSubject } from './ext-auth';
 import { HeaderAction, HeaderOption } from './ext-authz-proto';
+import { lineStart } from './header-names';
 import { connectionTokens, HOP_BY_HOP, RESPONSE_HOP_BY_HOP } from './hop-by-hop';
 import { MirrorRequest } from './mirror';
 import { normalizeTarget } from './path';
@@ -711,7 +712,9 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     // the client-certificate header comes from the TLS handshake only, never from the client
     const certHeader = this.gen.clientCertHeader;
     let xff = '';
-    let head = `${this.method} ${this.upstreamPath(choice)} HTTP/1.1\r\nhost: ${this.upstreamHost(choice)}\r\n`;
+    // few pieces (each + is a new string on this path): each line starts with the CRLF that ends the line
+    // before it (lineStart), constants join the lines around the values
+    let head = `${this.method} ${this.upstreamPath(choice)} HTTP/1.1\r\nhost: ${this.upstreamHost(choice)}`;
     for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
       const n = lower[j];
       if (HOP_BY_HOP.has(n)) {
@@ -719,16 +722,15 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
         continue;
       }
       if (listed?.has(n) || ops?.remove.has(n) || n === certHeader || this.authSkip?.has(n)) continue;
-      head += raw[i] + ': ' + raw[i + 1] + '\r\n';
+      head += lineStart(raw[i]) + raw[i + 1];
     }
-    if (ops) for (let i = 0; i < ops.append.length; i += 2) head += ops.append[i] + ': ' + ops.append[i + 1] + '\r\n';
+    if (ops) for (let i = 0; i < ops.append.length; i += 2) head += '\r\n' + ops.append[i] + ': ' + ops.append[i + 1];
     const auth = this.authAdd;
-    if (auth) for (let i = 0; i < auth.length; i += 2) head += auth[i] + ': ' + auth[i + 1] + '\r\n';
-    if (certHeader && this.clientCert) head += certHeader + ': ' + this.clientCert + '\r\n';
-    // few pieces (each + is a new string on this path): constants join the lines around the values
+    if (auth) for (let i = 0; i < auth.length; i += 2) head += '\r\n' + auth[i] + ': ' + auth[i + 1];
+    if (certHeader && this.clientCert) head += '\r\n' + certHeader + ': ' + this.clientCert;
     let end = this.bodyChunked || (this.contentLength < 0 && this.hasBody()) ? '\r\ntransfer-encoding: chunked\r\n\r\n' : '\r\n\r\n';
     if (this.upgrade) end = end.slice(0, -2) + 'connection: upgrade\r\nupgrade: ' + this.upgrade + '\r\n\r\n';
-    return head + 'x-forwarded-for: ' + xff + this.clientIp + (this.secure ? FORWARDED_HTTPS : FORWARDED_HTTP) + this.hostHeader + end;
+    return head + '\r\nx-forwarded-for: ' + xff + this.clientIp + (this.secure ? FORWARDED_HTTPS : FORWARDED_HTTP) + this.hostHeader + end;
   }
 
   /** The same for an HTTP/2 backend, as a header object. */

@@ -1,14 +1,15 @@
 /**
- * Lower-casing header names on the hot path without a new string per header. `toLowerCase()` returns its
- * argument when nothing changes, but clients and backends mostly send capitalised names (`Host`,
- * `User-Agent`, `Content-Type`, `Content-Length`), and each of those costs a fresh string per request.
+ * Header names on the hot path without new strings per header. `toLowerCase()` returns its argument when
+ * nothing changes, but clients and backends mostly send capitalised names (`Host`, `User-Agent`,
+ * `Content-Type`, `Content-Length`), and each of those costs a fresh string per request.
  */
 
-/** Names longer than this are lower-cased every time, never cached. */
+/** Names longer than this are never cached. */
 const MAX_CACHED_LENGTH = 64;
-/** The cache is keyed by names a client chooses: it is emptied when it reaches this many entries. */
+/** The caches are keyed by names clients and backends choose: each is emptied when it reaches this many entries. */
 const MAX_CACHED_NAMES = 512;
 const lowerCache = new Map<string, string>();
+const lineStartCache = new Map<string, string>();
 
 /** `name.toLowerCase()`, from a bounded cache of the names seen (the same string for the same name). */
 export function lowerCaseName(name: string): string {
@@ -16,11 +17,28 @@ export function lowerCaseName(name: string): string {
   if (lower !== undefined) return lower;
   lower = name.toLowerCase();
   // already lower-case names cost nothing to lower-case (the same string comes back): not cached
-  if (lower !== name && name.length <= MAX_CACHED_LENGTH) {
-    if (lowerCache.size >= MAX_CACHED_NAMES) lowerCache.clear();
-    lowerCache.set(name, lower);
-  }
+  if (lower !== name) remember(lowerCache, name, lower);
   return lower;
+}
+
+/**
+ * `'\r\n' + name + ': '`: the start of a header line in a head built with each line starting with the CRLF
+ * of the line before it, so that a header costs two new strings (`lineStart(name) + value`, then appending
+ * that) instead of four.
+ */
+export function lineStart(name: string): string {
+  let start = lineStartCache.get(name);
+  if (start === undefined) {
+    start = '\r\n' + name + ': ';
+    remember(lineStartCache, name, start);
+  }
+  return start;
+}
+
+function remember(cache: Map<string, string>, name: string, value: string): void {
+  if (name.length > MAX_CACHED_LENGTH) return;
+  if (cache.size >= MAX_CACHED_NAMES) cache.clear();
+  cache.set(name, value);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CaseInsensitiveNames, lowerCaseName } from '../../../src/dataplane/proxy/header-names';
+import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../../../src/dataplane/proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../../../src/dataplane/proxy/hop-by-hop';
 
 // what toLowerCase does to these, the shortcuts must do too
@@ -22,4 +22,9 @@ test('lowerCaseName is toLowerCase, also past its cache bound', () => {
   for (const n of NAMES) expect(lowerCaseName(n)).toBe(n.toLowerCase());
   const long = 'X-' + 'Long'.repeat(40);
   expect(lowerCaseName(long)).toBe(long.toLowerCase());
+});
+
+test('lineStart is CRLF, the name and a colon, also past its cache bound', () => {
+  const names = [...NAMES, ...Array.from({ length: 1500 }, (_, i) => `X-Header-${i}`), 'X-' + 'Long'.repeat(40), ...NAMES];
+  expect(names.map(lineStart)).toEqual(names.map((n) => `\r\n${n}: `));
 });
