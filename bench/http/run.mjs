@@ -17,6 +17,7 @@ import {
   arg, Bench, cores, cpuUs, ensureBundle, ensureTools, freePort, h2loadPaced, Interference, LOAD_CORE, median, medianOf, NGINX, NICE, nodeBinary, openLoop, openLoopBinary, PROXY_CORE, resultsDir, root, waitForPort,
   wrk as wrkUrl,
 } from '../lib.mjs';
+import { routesConfig } from './routes.mjs';
 
 const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
@@ -32,24 +33,6 @@ const stop = (p) => bench.stop(p);
 const nginxConf = (name, body) => bench.nginxConf(name, { http: body });
 
 // --- data-plane configs --------------------------------------------------------------------------
-
-/** N routes, each for its own hostname (svc<i>.example.com), all to the one backend. */
-function routesConfig(n) {
-  const entries = [];
-  const rules = [];
-  for (let i = 0; i < n; i++) {
-    rules.push({ source: { kind: 'HTTPRoute', namespace: 'bench', name: `route-${i}` }, ruleIndex: 0, grpc: false, filters: [],
-      backends: [{ weight: 1, backend: 'bench/backend:80', filters: [] }] });
-    entries.push({ hostnames: [`svc${i}.example.com`], path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [], rule: i, match: 0 });
-  }
-  return {
-    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1', kind: 'DataPlaneConfig', gateway: { namespace: 'bench', name: 'gw' },
-    ports: [{ port: 80, transport: 'TCP', kind: 'HTTP', listeners: [{ id: 'web', name: 'web', parent: { kind: 'Gateway', namespace: 'bench', name: 'gw' }, protocol: 'HTTP', httpRoutes: entries }] }],
-    httpRules: rules,
-    backends: { 'bench/backend:80': { id: 'bench/backend:80', kind: 'Service', namespace: 'bench', name: 'backend', port: 80, protocol: 'http1' } },
-    options: { clusterDomain: 'cluster.local' },
-  };
-}
 
 function writeConfig(n) {
   const file = path.join(tmp, `routes-${n}.json`);

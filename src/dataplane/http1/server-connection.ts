@@ -4,6 +4,7 @@ import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../error
 import type { ConnectionHost } from './connection-host';
 import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
 import { Exchange } from '../proxy/exchange';
+import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
 import { clientIdentity } from '../tls/client-identity';
 
@@ -13,6 +14,27 @@ const PLAIN_CONNECTION = /^\s*(keep-alive|close)\s*$/i;
 /** A Connection header that names no other header (the usual `keep-alive` / `close` skip the regex). */
 function plainConnection(v: string): boolean {
   return v === 'keep-alive' || v === 'close' || PLAIN_CONNECTION.test(v);
+}
+
+/** The response header names sendUpstreamHead does not copy as received. */
+const RESPONSE_FRAMING = new CaseInsensitiveNames([...RESPONSE_HOP_BY_HOP, 'content-length']);
+
+// A response head is built from few pieces (each + is a new string on this path): every line after the status
+// line starts with the CRLF that ends the line before it (lineStart), and one constant ends the head.
+// How it ends, by connection handling: an HTTP/1.1 default, Connection: close, Connection: keep-alive (1.0).
+const PERSISTENT = 0;
+const CLOSE = 1;
+const KEEP_ALIVE = 2;
+const HEAD_END = ['\r\n\r\n', '\r\nconnection: close\r\n\r\n', '\r\nconnection: keep-alive\r\n\r\n'];
+
+/** Status lines (without CRLF) with the standard reason phrase, by status code (built once each). */
+const STATUS_LINES: string[] = [];
+
+/** `HTTP/1.1 <status> <reason>`; an empty reason is the standard one. */
+function statusLine(status: number, reason: string): string {
+  const standard = STATUS_CODES[status];
+  if (standard === undefined || (reason !== '' && reason !== standard)) return 'HTTP/1.1 ' + status + ' ' + reason;
+  return STATUS_LINES[status] ??= 'HTTP/1.1 ' + status + ' ' + standard;
 }
 
 /** Bodies up to this size are written together with the response head as one string. */
@@ -168,7 +190,7 @@ export class H1ServerConnection implements ParserOwner {
     const lower: string[] = new Array(n / 2);
     const rec: Record<string, string | string[] | undefined> = {};
     for (let i = 0, j = 0; i < n; i += 2, j++) {
-      const name = headers[i].toLowerCase();
+      const name = lowerCaseName(headers[i]);
       lower[j] = name;
       const v = headers[i + 1];
       const prev = rec[name];
@@ -490,17 +512,14 @@ export class H1Exchange extends Exchange {
     let length = -1;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i];
-      const n = name.toLowerCase();
-      if (n === 'content-length') {
-        length = Number(headers[i + 1]);
-        continue;
-      }
-      if (RESPONSE_HOP_BY_HOP.has(n)) {
+      const n = RESPONSE_FRAMING.find(name);
+      if (n !== undefined) {
+        if (n === 'content-length') length = Number(headers[i + 1]);
         // a Connection header naming other headers needs the general path
-        if (n === 'connection' && !plainConnection(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
+        else if (n === 'connection' && !plainConnection(headers[i + 1])) return super.sendUpstreamHead(status, reason, headers);
         continue;
       }
-      lines += name + ': ' + headers[i + 1] + CRLF;
+      lines += lineStart(name) + headers[i + 1];
     }
     if (status === 204 || status === 304 || status < 200) length = 0;
     this.writeHeadLines(status, reason, lines, length);
@@ -508,7 +527,7 @@ export class H1Exchange extends Exchange {
 
   protected sendHead(status: number, reason: string, headers: string[], length: number): void {
     let lines = '';
-    for (let i = 0; i < headers.length; i += 2) lines += headers[i] + ': ' + headers[i + 1] + CRLF;
+    for (let i = 0; i < headers.length; i += 2) lines += lineStart(headers[i]) + headers[i + 1];
     this.writeHeadLines(status, reason, lines, length);
   }
 
@@ -517,19 +536,18 @@ export class H1Exchange extends Exchange {
     const close = !this.keepAlive || this.client.draining || this.closeAfter || (!this.requestComplete && status >= 300) || this.client.lastAnswer;
     if (close) this.keepAlive = false;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
-    let head = 'HTTP/1.1 ' + status + ' ' + (reason || STATUS_CODES[status] || '') + CRLF + lines;
+    let framing = '';
     if (length >= 0) {
-      if (status !== 204 && status !== 304) head += 'content-length: ' + length + CRLF;
+      if (status !== 204 && status !== 304) framing = '\r\ncontent-length: ' + length;
     } else if (!this.noBody) {
       if (this.http10) {this.keepAlive = false;} else {
         this.chunkedResponse = true;
-        head += 'transfer-encoding: chunked\r\n';
+        framing = '\r\ntransfer-encoding: chunked';
       }
     }
-    if (!this.keepAlive) head += 'connection: close\r\n';
-    else if (this.http10) head += 'connection: keep-alive\r\n';
+    const c = !this.keepAlive ? CLOSE : this.http10 ? KEEP_ALIVE : PERSISTENT;
     // held back until the first body bytes or the end, so that a small response is one write
-    this.pendingHead = head + CRLF;
+    this.pendingHead = statusLine(status, reason) + lines + framing + HEAD_END[c];
   }
 
   protected sendBody(chunk: Buffer): boolean {

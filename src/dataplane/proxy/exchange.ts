@@ -8,6 +8,7 @@ import type { Generation, PortRuntime } from '../generation';
 import type { ProxyContext } from './context';
 import { DEFAULT_AUTH_TIMEOUT_MS, ExtAuthCall, ExtAuthOwner, ExtAuthPlan, AuthSubject } from './ext-auth';
 import { HeaderAction, HeaderOption } from './ext-authz-proto';
+import { lineStart } from './header-names';
 import { connectionTokens, HOP_BY_HOP, RESPONSE_HOP_BY_HOP } from './hop-by-hop';
 import { MirrorRequest } from './mirror';
 import { normalizeTarget } from './path';
@@ -22,6 +23,12 @@ const MAX_PENDING_BYTES = 256 * 1024;
 /** Transparent re-sends when a reused keep-alive connection turned out to be closed. */
 const MAX_STALE_RETRIES = 3;
 const NO_HEADERS: string[] = [];
+// Shared initial values, replaced (never written to) before use: an exchange is created per request.
+const NO_HEADER_VALUES: Record<string, string | string[] | undefined> = Object.freeze({});
+const NO_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+/** Between the client address and the Host in buildH1Head. */
+const FORWARDED_HTTP = '\r\nx-forwarded-proto: http\r\nx-forwarded-host: ';
+const FORWARDED_HTTPS = '\r\nx-forwarded-proto: https\r\nx-forwarded-host: ';
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -39,7 +46,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   public path = '';
   public query = '';
   /** Lower-case names → value(s), for routing and lookups. */
-  public headers: Record<string, string | string[] | undefined> = {};
+  public headers: Record<string, string | string[] | undefined> = NO_HEADER_VALUES;
   /** As received: [name, value, ...]. */
   public rawHeaders: string[] = NO_HEADERS;
   /** Lower-case names, parallel to the names in rawHeaders. */
@@ -82,7 +89,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   private authAdd: string[] | null = null;
 
   // --- request body --------------------------------------------------------------------------
-  private bodyChunks: Buffer[] = [];
+  /** Request body kept for a retry or not written yet (NO_CHUNKS until the first: most requests have none). */
+  private bodyChunks: Buffer[] = NO_CHUNKS;
   private written = 0;
   private bodyBytes = 0;
   private replayable = true;
@@ -299,13 +307,13 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     if (conn && this.written === this.bodyChunks.length) {
       // fast path: connected and nothing queued
       if (this.replayable) {
-        this.bodyChunks.push(chunk);
+        this.keepChunk(chunk);
         this.written++;
       }
       if (!conn.writeBody(chunk, this.bodyChunked)) this.pauseRequest();
       return;
     }
-    this.bodyChunks.push(chunk);
+    this.keepChunk(chunk);
     this.pendingBytes += chunk.length;
     const waiting = this.authWaitingBody;
     if (waiting) {
@@ -313,6 +321,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       return; // at most maxBody (≤ 1 MiB) is held while the check waits for it
     }
     if (this.pendingBytes > MAX_PENDING_BYTES) this.pauseRequest();
+  }
+
+  private keepChunk(chunk: Buffer): void {
+    if (this.bodyChunks === NO_CHUNKS) this.bodyChunks = [chunk];
+    else this.bodyChunks.push(chunk);
   }
 
   public onRequestEnd(): void {
@@ -353,7 +366,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     for (let i = 0; i < chunks.length; i++) conn.writeBody(chunks[i], this.bodyChunked);
     this.written = chunks.length;
     if (!this.replayable) {
-      this.bodyChunks = [];
+      this.bodyChunks = NO_CHUNKS;
       this.written = 0;
     }
     this.pendingBytes = 0;
@@ -699,7 +712,9 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     // the client-certificate header comes from the TLS handshake only, never from the client
     const certHeader = this.gen.clientCertHeader;
     let xff = '';
-    let head = `${this.method} ${this.upstreamPath(choice)} HTTP/1.1\r\nhost: ${this.upstreamHost(choice)}\r\n`;
+    // few pieces (each + is a new string on this path): each line starts with the CRLF that ends the line
+    // before it (lineStart), constants join the lines around the values
+    let head = `${this.method} ${this.upstreamPath(choice)} HTTP/1.1\r\nhost: ${this.upstreamHost(choice)}`;
     for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
       const n = lower[j];
       if (HOP_BY_HOP.has(n)) {
@@ -707,18 +722,15 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
         continue;
       }
       if (listed?.has(n) || ops?.remove.has(n) || n === certHeader || this.authSkip?.has(n)) continue;
-      head += raw[i] + ': ' + raw[i + 1] + '\r\n';
+      head += lineStart(raw[i]) + raw[i + 1];
     }
-    if (ops) for (let i = 0; i < ops.append.length; i += 2) head += ops.append[i] + ': ' + ops.append[i + 1] + '\r\n';
+    if (ops) for (let i = 0; i < ops.append.length; i += 2) head += '\r\n' + ops.append[i] + ': ' + ops.append[i + 1];
     const auth = this.authAdd;
-    if (auth) for (let i = 0; i < auth.length; i += 2) head += auth[i] + ': ' + auth[i + 1] + '\r\n';
-    if (certHeader && this.clientCert) head += certHeader + ': ' + this.clientCert + '\r\n';
-    head += 'x-forwarded-for: ' + xff + this.clientIp + '\r\nx-forwarded-proto: ' + (this.secure ? 'https' : 'http') +
-      '\r\nx-forwarded-host: ' + this.hostHeader + '\r\n';
-    if (this.bodyChunked) head += 'transfer-encoding: chunked\r\n';
-    else if (this.contentLength < 0 && this.hasBody()) head += 'transfer-encoding: chunked\r\n';
-    if (this.upgrade) head += 'connection: upgrade\r\nupgrade: ' + this.upgrade + '\r\n';
-    return head + '\r\n';
+    if (auth) for (let i = 0; i < auth.length; i += 2) head += '\r\n' + auth[i] + ': ' + auth[i + 1];
+    if (certHeader && this.clientCert) head += '\r\n' + certHeader + ': ' + this.clientCert;
+    let end = this.bodyChunked || (this.contentLength < 0 && this.hasBody()) ? '\r\ntransfer-encoding: chunked\r\n\r\n' : '\r\n\r\n';
+    if (this.upgrade) end = end.slice(0, -2) + 'connection: upgrade\r\nupgrade: ' + this.upgrade + '\r\n\r\n';
+    return head + '\r\nx-forwarded-for: ' + xff + this.clientIp + (this.secure ? FORWARDED_HTTPS : FORWARDED_HTTP) + this.hostHeader + end;
   }
 
   /** The same for an HTTP/2 backend, as a header object. */
