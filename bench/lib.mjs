@@ -343,6 +343,8 @@ export class Interference {
     const rec = this.rec;
     this.rec = null;
     if (!rec) return null;
+    // perf may have exited already (no permission for the tracepoints): then there is nothing to stop or read
+    if (rec.exitCode !== null || rec.signalCode !== null) return null;
     await new Promise((resolve) => {
       rec.once('exit', resolve);
       rec.kill('SIGINT');

@@ -728,9 +728,11 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     const auth = this.authAdd;
     if (auth) for (let i = 0; i < auth.length; i += 2) head += '\r\n' + auth[i] + ': ' + auth[i + 1];
     if (certHeader && this.clientCert) head += '\r\n' + certHeader + ': ' + this.clientCert;
-    let end = this.bodyChunked || (this.contentLength < 0 && this.hasBody()) ? '\r\ntransfer-encoding: chunked\r\n\r\n' : '\r\n\r\n';
-    if (this.upgrade) end = end.slice(0, -2) + 'connection: upgrade\r\nupgrade: ' + this.upgrade + '\r\n\r\n';
-    return head + '\r\nx-forwarded-for: ' + xff + this.clientIp + (this.secure ? FORWARDED_HTTPS : FORWARDED_HTTP) + this.hostHeader + end;
+    // '' + x is x itself: the usual request (no body, no upgrade) adds no string here
+    const chunked = this.bodyChunked || (this.contentLength < 0 && this.hasBody()) ? '\r\ntransfer-encoding: chunked' : '';
+    const upgrade = this.upgrade ? '\r\nconnection: upgrade\r\nupgrade: ' + this.upgrade : '';
+    return head + '\r\nx-forwarded-for: ' + xff + this.clientIp + (this.secure ? FORWARDED_HTTPS : FORWARDED_HTTP) + this.hostHeader +
+      chunked + upgrade + '\r\n\r\n';
   }
 
   /** The same for an HTTP/2 backend, as a header object. */
