@@ -1,17 +1,19 @@
 // Paired A/B comparison of two data-plane bundles on the bench/http small-response load (10 routes, nginx
 // `return 200` backend): for hot-path work, where the difference is a few percent and this machine is shared.
 //
-// Each side of a pair starts its bundle on the proxy core, warms up (wrk 2 s), then:
-//   1. a fixed-rate open-loop load (h2load, --rate req/s for --requests requests): the process's CPU time
-//      (utime + stime) per request, which does not depend on what else runs on the load core, and the p99;
+// Each side of a pair starts its bundle on the proxy core (with --flags-a / --flags-b as Node options: the two
+// sides may be one bundle under two sets of V8 flags), warms up (wrk 2 s, then the open loop for 2 s), then:
+//   1. a fixed-rate open-loop load (bench/loadgen/openloop.c, Poisson arrivals at --rate req/s for --requests
+//      requests): the process's CPU time (utime + stime) per request, which does not depend on what else runs
+//      on the load core, and the p99 counted from each request's scheduled time;
 //   2. wrk -c64 for --seconds: the maximum rate (and CPU time per request at that rate).
 // Pairs alternate their order (A B, B A, ...) so that a drift in the machine's speed cancels out; the
 // medians of the per-pair ratios B/A are reported.
 //
 // usage: node bench/http/ab.mjs <bundle A> <bundle B> [--pairs 6] [--rate 10240] [--requests 100000] [--seconds 10]
-import * as fs from 'node:fs';
+//                                [--flags-a '<node options>'] [--flags-b '<node options>']
 import * as path from 'node:path';
-import { arg, Bench, cpuUs, ensureTools, freePort, h2loadPaced, medianOf, nodeBinary, PROXY_CORE, waitForPort, wrk } from '../lib.mjs';
+import { arg, Bench, cpuUs, ensureTools, freePort, medianOf, nodeBinary, openLoop, PROXY_CORE, waitForPort, wrk } from '../lib.mjs';
 import { routesConfig, startBackend } from './routes.mjs';
 
 const [bundleA, bundleB] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
@@ -24,26 +26,29 @@ const RATE = arg('rate', 10240);
 const REQUESTS = arg('requests', 100000);
 const SECONDS = arg('seconds', 10);
 const HOST = 'svc5.example.com';
+const flagsOf = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1].split(' ').filter(Boolean) : [];
+};
+const FLAGS = { A: flagsOf('--flags-a'), B: flagsOf('--flags-b') };
 
 async function main() {
-  ensureTools({ wrk: 'wrk', nginx: 'nginx', taskset: 'util-linux', h2load: 'nghttp2-client' });
+  ensureTools({ wrk: 'wrk', nginx: 'nginx', taskset: 'util-linux', cc: 'gcc libc6-dev' });
   const bench = new Bench('http-ab');
   const node = nodeBinary();
   const config = bench.writeJson('routes-10.json', routesConfig(10));
-  // h2load's per-request log in a directory of its own: the data plane watches its config file's directory
-  const h2loadLog = path.join(bench.tmp, 'h2load', 'requests.log');
-  fs.mkdirSync(path.dirname(h2loadLog));
   const { proc: backend, port: backendPort } = await startBackend(bench);
 
-  const run = async (bundle) => {
+  const run = async (bundle, flags) => {
     const port = await freePort();
-    const p = bench.start(PROXY_CORE, node, [path.resolve(bundle), '--config', config, '--port-map', `80=${port}`, '--address', '127.0.0.1',
+    const p = bench.start(PROXY_CORE, node, [...flags, path.resolve(bundle), '--config', config, '--port-map', `80=${port}`, '--address', '127.0.0.1',
       '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
     await waitForPort(port);
     const url = `http://127.0.0.1:${port}/`;
     wrk(url, { seconds: 2, connections: 64, headers: [`Host: ${HOST}`] });
+    openLoop(port, { rate: RATE, seconds: 2, connections: 64, host: HOST, seed: 99 }); // the measured request's code paths
     let before = cpuUs(p.pid);
-    const paced = h2loadPaced(url, { rate: RATE, seconds: REQUESTS / RATE, connections: 64, authority: HOST, logFile: h2loadLog });
+    const paced = openLoop(port, { rate: RATE, seconds: REQUESTS / RATE, connections: 64, host: HOST, seed: pairSeed });
     const pacedCpu = (cpuUs(p.pid) - before) / REQUESTS;
     before = cpuUs(p.pid);
     const max = wrk(url, { seconds: SECONDS, connections: 64, headers: [`Host: ${HOST}`] });
@@ -52,12 +57,14 @@ async function main() {
     return { pacedCpu, pacedP99: paced.p99, rps: max.rps, maxCpu, errors: max.errors };
   };
 
+  let pairSeed = 1;
   const ratios = { pacedCpu: [], pacedP99: [], rps: [], maxCpu: [] };
   const fmt = (r) => `${r.pacedCpu.toFixed(2)} µs/req @${RATE}/s (p99 ${r.pacedP99?.toFixed(2)} ms), ${Math.round(r.rps)} req/s max (${r.maxCpu.toFixed(2)} µs/req)${r.errors ? ` errors ${r.errors}` : ''}`;
   for (let i = 0; i < PAIRS; i++) {
     const first = i % 2 === 0 ? 'A' : 'B';
     const r = {};
-    for (const side of first === 'A' ? ['A', 'B'] : ['B', 'A']) r[side] = await run(side === 'A' ? bundleA : bundleB);
+    pairSeed = i + 1; // both sides of a pair get the same arrivals
+    for (const side of first === 'A' ? ['A', 'B'] : ['B', 'A']) r[side] = await run(side === 'A' ? bundleA : bundleB, FLAGS[side]);
     for (const k of Object.keys(ratios)) ratios[k].push(r.B[k] / r.A[k]);
     console.log(`pair ${i + 1} (${first} first)\n  A ${fmt(r.A)}\n  B ${fmt(r.B)}\n  B/A cpu@rate ${(r.B.pacedCpu / r.A.pacedCpu).toFixed(3)}, max rate ${(r.B.rps / r.A.rps).toFixed(3)}, cpu@max ${(r.B.maxCpu / r.A.maxCpu).toFixed(3)}`);
   }
@@ -65,7 +72,7 @@ async function main() {
   const list = (xs) => xs.map((x) => x.toFixed(3)).join(' ');
   console.log(`\nmedian B/A over ${PAIRS} pairs:`);
   console.log(`  CPU µs per request at ${RATE}/s: ${medianOf(ratios.pacedCpu).toFixed(3)}  (${list(ratios.pacedCpu)})`);
-  console.log(`  p99 latency at ${RATE}/s:          ${medianOf(ratios.pacedP99).toFixed(3)}  (${list(ratios.pacedP99)})`);
+  console.log(`  p99 latency at ${RATE}/s (Poisson):         ${medianOf(ratios.pacedP99).toFixed(3)}  (${list(ratios.pacedP99)})`);
   console.log(`  max rate (wrk -c64 ${SECONDS} s):   ${medianOf(ratios.rps).toFixed(3)}  (${list(ratios.rps)})`);
   console.log(`  CPU µs per request at max rate:  ${medianOf(ratios.maxCpu).toFixed(3)}  (${list(ratios.maxCpu)})`);
 }

@@ -7,7 +7,9 @@
 // could be sent, so a stall in the proxy shows in full in every request it delayed (no coordinated omission).
 // Sends are timed with a timerfd, to the microsecond: h2load's millisecond ticks send in bursts.
 //
-// usage: openloop --port P --rate R --seconds S [--connections C] [--host H] [--path /] [--even] [--seed N]
+// usage: openloop --port P --rate R --seconds S [--connections C] [--host H] [--path /] [--even] [--seed N] [--log F]
+// --log F writes one line per answered request: scheduled, sent and answered times (CLOCK_MONOTONIC ns, the clock
+// `perf record -k mono` uses) and the connection, for lining slow requests up with a scheduler trace (bench/http/tail.mjs).
 // prints one JSON object: requests, errors, rate achieved, latency percentiles (ms), the spread of sends per ms.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -79,7 +81,7 @@ static long response_length(const char *buf, size_t n) {
 int main(int argc, char **argv) {
   int port = 0, conns_n = 64, even = 0;
   double rate = 0, seconds = 0;
-  const char *host = "localhost", *path = "/", *addr = "127.0.0.1";
+  const char *host = "localhost", *path = "/", *addr = "127.0.0.1", *log_file = NULL;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--even")) { even = 1; continue; }
@@ -91,6 +93,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--host")) host = v;
     else if (!strcmp(a, "--path")) path = v;
     else if (!strcmp(a, "--address")) addr = v;
+    else if (!strcmp(a, "--log")) log_file = v;
     else if (!strcmp(a, "--seed")) rng_state = strtoull(v, NULL, 10) * 2654435761ULL + 1;
     else { fprintf(stderr, "openloop: unknown option %s\n", a); return 2; }
     i++;
@@ -101,10 +104,11 @@ int main(int argc, char **argv) {
   }
   long total = (long)(rate * seconds);
   int64_t *sched = malloc(sizeof(int64_t) * total), *sent = malloc(sizeof(int64_t) * total);
-  int64_t *lat = malloc(sizeof(int64_t) * total);
+  int64_t *lat = malloc(sizeof(int64_t) * total), *answered = calloc((size_t)total, sizeof(int64_t));
+  int *conn_of = malloc(sizeof(int) * total);
   conn_t *conns = calloc((size_t)conns_n, sizeof(conn_t));
   int *idle = malloc(sizeof(int) * conns_n);  // ring of idle connections, longest idle first
-  if (!sched || !sent || !lat || !conns || !idle) die("malloc");
+  if (!sched || !sent || !lat || !answered || !conn_of || !conns || !idle) die("malloc");
   char req[1024];
   int req_len = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: openloop\r\nAccept: */*\r\n\r\n", path, host);
 
@@ -149,6 +153,7 @@ int main(int argc, char **argv) {
       k->req = next;
       k->have = 0;
       sent[next] = now;
+      conn_of[next] = c;
       if (now - sched[next] > 1000000) waited++;  // sent over 1 ms late: every connection was busy
       if (write(k->fd, req, (size_t)req_len) != req_len) die("write");
       next++;
@@ -187,6 +192,7 @@ int main(int argc, char **argv) {
         return 2;
       }
       int64_t end = now_ns();
+      answered[k->req] = end;
       if (strncmp(k->buf + 9, "2", 1) == 0 || strncmp(k->buf + 9, "3", 1) == 0) lat[done++] = end - sched[k->req];
       else errors++;
       k->req = -1;
@@ -195,6 +201,12 @@ int main(int argc, char **argv) {
       idle[(idle_head + idle_n) % conns_n] = (int)id;
       idle_n++;
     }
+  }
+  if (log_file) {
+    FILE *f = fopen(log_file, "w");
+    if (!f) die(log_file);
+    for (long i = 0; i < next; i++) fprintf(f, "%lld %lld %lld %d\n", (long long)sched[i], (long long)sent[i], (long long)answered[i], conn_of[i]);
+    fclose(f);
   }
   // spread of sends per millisecond (a smooth open loop: close to the Poisson spread, sqrt of the mean)
   long span_ms = next > 1 ? (long)((sent[next - 1] - sent[0]) / 1000000) + 1 : 1;
