@@ -48,13 +48,6 @@ export function nodeBinary() {
   return process.execPath;
 }
 
-/**
- * Node options the data plane runs with in a pod of at most one core, as its Deployment starts it
- * (src/deploy/sizing.ts singleThreadedGc): the benchmarks pin every proxy to one core, the same situation.
- * The bare Node pipe gets them too, so it stays the floor under our configuration.
- */
-export const DATAPLANE_NODE_FLAGS = ['--single-threaded-gc'];
-
 /** Builds the bundles when assets/dataplane.js is missing. */
 export function ensureBundle() {
   if (!fs.existsSync(path.join(root, 'assets', 'dataplane.js'))) execFileSync(process.execPath, [path.join(root, 'scripts', 'bundle.mjs')], { stdio: 'inherit' });

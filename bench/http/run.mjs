@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  arg, Bench, cores, cpuUs, DATAPLANE_NODE_FLAGS, ensureBundle, ensureTools, freePort, h2loadPaced, Interference, LOAD_CORE, median, medianOf, NGINX, NICE, nodeBinary, openLoop, openLoopBinary, PROXY_CORE, resultsDir, root, waitForPort,
+  arg, Bench, cores, cpuUs, ensureBundle, ensureTools, freePort, h2loadPaced, Interference, LOAD_CORE, median, medianOf, NGINX, NICE, nodeBinary, openLoop, openLoopBinary, PROXY_CORE, resultsDir, root, waitForPort,
   wrk as wrkUrl,
 } from '../lib.mjs';
 import { routesConfig } from './routes.mjs';
@@ -72,7 +72,7 @@ async function main() {
   const cfg1k = writeConfig(1000);
   const host = 'svc5.example.com';
 
-  const ours = (cfg) => async (port) => start(PROXY_CORE, node, [...DATAPLANE_NODE_FLAGS, path.join(root, 'assets', 'dataplane.js'), '--config', cfg, '--port-map', `80=${port}`,
+  const ours = (cfg) => async (port) => start(PROXY_CORE, node, [path.join(root, 'assets', 'dataplane.js'), '--config', cfg, '--port-map', `80=${port}`,
     '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
   const contenders = [
     { name: 'cdk8s-gateway', start: ours(cfg10) },
@@ -163,7 +163,7 @@ async function main() {
     const repeated = attempts.filter((x) => x !== open).map(({ p99, interference: i }) => ({ p99, interference: i }));
     return { open: { ...open, attempts: attempts.length, repeated }, h2 };
   };
-  const pipe = { name: 'node pipe', start: async (port) => start(PROXY_CORE, node, [...DATAPLANE_NODE_FLAGS, path.join(root, 'bench', 'http', 'node-pipe.cjs'), String(port), String(backendPort)]) };
+  const pipe = { name: 'node pipe', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'node-pipe.cjs'), String(port), String(backendPort)]) };
   const pacedRuns = { ours: { open: [], h2: [] }, nginx: { open: [], h2: [] }, pipe: { open: [], h2: [] } };
   const label = { ours: 'cdk8s-gateway', nginx: 'nginx', pipe: 'bare node pipe' };
   const fmtI = (i) => (i ? Object.entries(i).map(([core, c]) => `core ${core}: ${c.foreignMs.toFixed(0)} ms, longest ${c.longestMs.toFixed(1)} ${c.longestBy}`).join('; ') : 'not recorded');

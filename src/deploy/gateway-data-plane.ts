@@ -10,7 +10,7 @@ import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
 import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
-import { heapMib, singleThreadedGc } from './sizing';
+import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
 import { Where } from '../constructs/validation';
 import { addWarning } from '../constructs/warnings';
@@ -205,7 +205,6 @@ export class GatewayDataPlane extends Construct {
       drainSeconds: drain.toSeconds(),
       logLevel: options.logLevel,
       heapMib: heapMib(resources),
-      singleThreadedGc: singleThreadedGc(resources),
     });
     const admin = this.plan.adminPort;
     this.container = this.deployment.addContainer({

@@ -66,15 +66,12 @@ export interface InvocationOptions {
   readonly logLevel: string;
   /** `--max-old-space-size` in MiB, from the memory limit. */
   readonly heapMib?: number;
-  /** `--single-threaded-gc`: the pod has at most one core (see sizing.ts singleThreadedGc). */
-  readonly singleThreadedGc?: boolean;
 }
 
 /** The container's command and args. */
 export function containerInvocation(o: InvocationOptions): ContainerInvocation {
   const command = ['node'];
   if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`);
-  if (o.singleThreadedGc) command.push('--single-threaded-gc');
   command.push(`${BUNDLE_DIR}/${BOOT_FILE}`);
 
   const args: string[] = [];
