@@ -6,14 +6,14 @@
 // what every core did from shortly before it began: the proxy's main thread running (its own work), waiting
 // to run (something else held the core), or asleep (waiting on the network), other tasks' slices, and GCs.
 //
-// usage: node bench/http/tail.mjs [--contender ours|nginx|pipe] [--rate R] [--seconds S] [--warmup S] [--slow-ms 2] [--top 12] [--node-defaults]
-// Node contenders run with DATAPLANE_NODE_FLAGS (as the Deployment starts a one-core pod) unless --node-defaults.
+// usage: node bench/http/tail.mjs [--contender ours|nginx|pipe] [--rate R] [--seconds S] [--warmup S] [--slow-ms 2] [--top 12]
+//                                [--node-options '<options for the Node contenders>']
 // --rate defaults to half of the contender's wrk maximum, measured first. Nothing is written under bench/results.
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  arg, Bench, cpuUs, DATAPLANE_NODE_FLAGS, ensureBundle, ensureTools, freePort, LOAD_CORE, NGINX, nodeBinary, openLoopBinary, pinned, PROXY_CORE, root, waitForPort,
+  arg, Bench, cpuUs, ensureBundle, ensureTools, freePort, LOAD_CORE, NGINX, nodeBinary, openLoopBinary, pinned, PROXY_CORE, root, waitForPort,
   wrk,
 } from '../lib.mjs';
 import { routesConfig } from './routes.mjs';
@@ -34,7 +34,8 @@ async function main() {
   await waitForPort(backendPort);
   const host = 'svc5.example.com';
   const gcLog = path.join(tmp, 'gc.log');
-  const preload = [...(process.argv.includes('--node-defaults') ? [] : DATAPLANE_NODE_FLAGS), '-r', path.join(root, 'bench', 'http', 'gc-log.cjs')];
+  const nodeOptions = process.argv.includes('--node-options') ? process.argv[process.argv.indexOf('--node-options') + 1].split(' ').filter(Boolean) : [];
+  const preload = [...nodeOptions, '-r', path.join(root, 'bench', 'http', 'gc-log.cjs')];
   const port = await freePort();
   const env = { ...process.env, GC_LOG: gcLog };
   const [cmd, args] = {
