@@ -20,7 +20,9 @@ import {
 import { routesConfig } from './routes.mjs';
 
 const DURATION = arg('duration', 10);
-const ROUNDS = arg('rounds', 3);
+// five rounds: this VM has slow periods of a minute or more (every Node process here then needs ~1.5x the CPU per
+// request); with three, one such period in two of one contender's rounds moved its median (seen: 15.5k req/s for 25k)
+const ROUNDS = arg('rounds', 5);
 const CONNECTIONS = arg('connections', 64);
 const SCALE_ROUNDS = 7;
 // --half-only: only our maximum rate and the half-load latency (a quicker loop while working on latency); writes
