@@ -2,9 +2,10 @@
 //
 // Runs one contender at a fixed Poisson rate (bench/loadgen/openloop.c --log) while `perf sched record -k mono`
 // traces both cores on the same clock, and the Node contenders log their garbage collections (gc-log.cjs). Slow
-// requests whose [scheduled, answered] intervals overlap are merged into episodes; for each episode it prints
-// what every core did from shortly before it began: the proxy's main thread running (its own work), waiting
-// to run (something else held the core), or asleep (waiting on the network), other tasks' slices, and GCs.
+// requests whose [scheduled, answered] intervals overlap are merged into episodes; for each episode, from 2 ms
+// before it began, it prints how long the proxy's main thread ran (and its longest unbroken run), the time other
+// tasks took on the proxy core (and the longest slice), the proxy's other threads, how busy the load core was,
+// and the GCs. An episode with other tasks on the proxy core for over 1 ms counts as disturbed in the summary.
 //
 // usage: node bench/http/tail.mjs [--contender ours|nginx|pipe] [--rate R] [--seconds S] [--warmup S] [--slow-ms 2] [--top 12]
 //                                [--node-options '<options for the Node contenders>']
