@@ -109,10 +109,10 @@ export class Bench {
     process.on('SIGINT', () => process.exit(130));
   }
 
-  /** Starts a pinned process; its stderr is kept for error messages. */
-  start(core, cmd, args) {
+  /** Starts a pinned process (with `env` added to ours); its stderr is kept for error messages. */
+  start(core, cmd, args, env = {}) {
     const [c, a] = pinned(core, cmd, args);
-    const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+    const p = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'], detached: false, env: { ...process.env, ...env } });
     let err = '';
     p.stderr.on('data', (d) => { err += d; });
     p.errText = () => err;
@@ -290,10 +290,33 @@ export function openLoopBinary() {
  * An open-loop HTTP/1.1 load with Poisson arrivals at `rate` on the load core (bench/loadgen/openloop.c):
  * latency from each request's scheduled time, so a stall counts in every request it held back.
  */
-export function openLoop(port, { rate, seconds, connections, host, seed = 1 }) {
+export function openLoop(port, { rate, seconds, connections, host, seed = 1, log }) {
   const [c, a] = pinned(LOAD_CORE, openLoopBinary(), ['--port', String(port), '--rate', String(Math.round(rate)), '--seconds', String(seconds),
-    '--connections', String(connections), '--host', host, '--seed', String(seed)]);
+    '--connections', String(connections), '--host', host, '--seed', String(seed), ...(log ? ['--log', log] : [])]);
   return JSON.parse(execFileSync(c, a, { encoding: 'utf8' }));
+}
+
+/**
+ * The slices of a `perf sched record` file, from `perf sched timehist`: which task ran on which core, when
+ * (`from`/`to` in ns on perf's clock) and for how long (`runMs`). Null when perf cannot read it.
+ */
+export function schedSlices(file) {
+  let out;
+  try {
+    out = execFileSync('perf', ['sched', 'timehist', '-i', file], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+  const slices = [];
+  for (const line of out.split('\n')) {
+    // "  29633.689345 [0001]  MainThread[21002/21000]   0.000   0.000   13.986"  (time, cpu, task[tid/pid], wait, delay, run)
+    const m = /^\s*([\d.]+)\s+\[(\d+)\]\s+(.*)\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(line);
+    if (!m) continue;
+    const to = Math.round(Number(m[1]) * 1e9);
+    const runMs = Number(m[8]);
+    slices.push({ cpu: Number(m[2]), comm: m[3].trim(), tid: Number(m[4]), pid: Number(m[5] ?? m[4]), from: to - Math.round(runMs * 1e6), to, runMs });
+  }
+  return slices;
 }
 
 /** A process and its descendants (from /proc), as thread-group ids. */
@@ -349,25 +372,17 @@ export class Interference {
       rec.once('exit', resolve);
       rec.kill('SIGINT');
     });
-    let out;
-    try {
-      out = execFileSync('perf', ['sched', 'timehist', '-i', this.file], { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      return null;
-    }
+    const slices = schedSlices(this.file);
+    if (!slices) return null;
     const ours = new Set([process.pid, rec.pid]);
     for (const p of pids) for (const q of processTree(p)) ours.add(q);
     const cores = {};
-    for (const line of out.split('\n')) {
-      // "  29633.689345 [0001]  MainThread[21002/21000]   0.000   0.000   13.986"
-      const m = /^\s*[\d.]+\s+\[(\d+)\]\s+(.*)\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(line);
-      if (!m) continue;
-      const [, cpu, comm, tid, tgid, , , run] = m;
-      if (ours.has(Number(tgid ?? tid)) || comm === 'perf' || comms.includes(comm) || comm.startsWith('<idle>')) continue;
-      const c = (cores[Number(cpu)] ??= { foreignMs: 0, longestMs: 0, longestBy: '' });
-      c.foreignMs += Number(run);
-      if (Number(run) > c.longestMs) {
-        c.longestMs = Number(run);
+    for (const { cpu, comm, pid, runMs } of slices) {
+      if (ours.has(pid) || comm === 'perf' || comms.includes(comm) || comm.startsWith('<idle>')) continue;
+      const c = (cores[cpu] ??= { foreignMs: 0, longestMs: 0, longestBy: '' });
+      c.foreignMs += runMs;
+      if (runMs > c.longestMs) {
+        c.longestMs = runMs;
         c.longestBy = comm;
       }
     }

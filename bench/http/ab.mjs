@@ -14,7 +14,7 @@
 //                                [--flags-a '<node options>'] [--flags-b '<node options>']
 import * as path from 'node:path';
 import { arg, Bench, cpuUs, ensureTools, freePort, medianOf, nodeBinary, openLoop, PROXY_CORE, waitForPort, wrk } from '../lib.mjs';
-import { routesConfig, startBackend } from './routes.mjs';
+import { dataPlaneArgs, routesConfig, startBackend } from './routes.mjs';
 
 const [bundleA, bundleB] = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 if (!bundleA || !bundleB) {
@@ -41,8 +41,7 @@ async function main() {
 
   const run = async (bundle, flags) => {
     const port = await freePort();
-    const p = bench.start(PROXY_CORE, node, [...flags, path.resolve(bundle), '--config', config, '--port-map', `80=${port}`, '--address', '127.0.0.1',
-      '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
+    const p = bench.start(PROXY_CORE, node, [...flags, path.resolve(bundle), ...dataPlaneArgs(config, port, backendPort)]);
     await waitForPort(port);
     const url = `http://127.0.0.1:${port}/`;
     wrk(url, { seconds: 2, connections: 64, headers: [`Host: ${HOST}`] });

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { arg, Bench, ensureBundle, ensureTools, freePort, nodeBinary, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
-import { routesConfig, startBackend } from './routes.mjs';
+import { dataPlaneArgs, routesConfig, startBackend } from './routes.mjs';
 
 const SECONDS = arg('seconds', 10);
 const TOP = arg('top', 12);
@@ -35,8 +35,7 @@ async function main() {
   for (const bundle of bundles) {
     const port = await freePort();
     const out = path.join(bench.tmp, 'profile.json');
-    const p = bench.start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'heap-sampling.cjs'), bundle, out, '--', '--config', config,
-      '--port-map', `80=${port}`, '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
+    const p = bench.start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'heap-sampling.cjs'), bundle, out, '--', ...dataPlaneArgs(config, port, backendPort)]);
     await waitForPort(port);
     const url = `http://127.0.0.1:${port}/`;
     wrk(url, { seconds: 2, connections: 64, headers: [`Host: ${HOST}`] });

@@ -1,4 +1,5 @@
-// The data-plane config and the backend of the bench/http runs (run.mjs, ab.mjs, alloc.mjs).
+// The data-plane config, its command line, the nginx proxy and the backend of the bench/http runs (run.mjs, ab.mjs,
+// alloc.mjs, tail.mjs).
 import { freePort, LOAD_CORE, NGINX, waitForPort } from '../lib.mjs';
 
 /** N routes, each for its own hostname (svc<i>.example.com), all to the one backend. */
@@ -17,6 +18,18 @@ export function routesConfig(n) {
     backends: { 'bench/backend:80': { id: 'bench/backend:80', kind: 'Service', namespace: 'bench', name: 'backend', port: 80, protocol: 'http1' } },
     options: { clusterDomain: 'cluster.local' },
   };
+}
+
+/** The data plane's arguments after the bundle: `config` served on `port`, its one backend at `backendPort`. */
+export function dataPlaneArgs(config, port, backendPort) {
+  return ['--config', config, '--port-map', `80=${port}`, '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`,
+    '--no-access-log', '--log-level', 'warn'];
+}
+
+/** The `http` block of nginx as the reference proxy: one worker (Bench.nginxConf), upstream keep-alive. */
+export function nginxProxyHttp(port, backendPort) {
+  return `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 10000000; }
+  server { listen 127.0.0.1:${port} backlog=4096; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }`;
 }
 
 /** The backend of the bench/http runs: nginx answering `hello world` on the load core. */

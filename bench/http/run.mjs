@@ -17,7 +17,7 @@ import {
   arg, Bench, cores, cpuUs, ensureBundle, ensureTools, freePort, h2loadPaced, Interference, LOAD_CORE, median, medianOf, NGINX, NICE, nodeBinary, openLoop, openLoopBinary, PROXY_CORE, resultsDir, root, waitForPort,
   wrk as wrkUrl,
 } from '../lib.mjs';
-import { routesConfig } from './routes.mjs';
+import { dataPlaneArgs, nginxProxyHttp, routesConfig } from './routes.mjs';
 
 const DURATION = arg('duration', 10);
 // five rounds: this VM has slow periods of a minute or more (every Node process here then needs ~1.5x the CPU per
@@ -74,12 +74,10 @@ async function main() {
   const cfg1k = writeConfig(1000);
   const host = 'svc5.example.com';
 
-  const ours = (cfg) => async (port) => start(PROXY_CORE, node, [path.join(root, 'assets', 'dataplane.js'), '--config', cfg, '--port-map', `80=${port}`,
-    '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']);
+  const ours = (cfg) => async (port) => start(PROXY_CORE, node, [path.join(root, 'assets', 'dataplane.js'), ...dataPlaneArgs(cfg, port, backendPort)]);
   const contenders = [
     { name: 'cdk8s-gateway', start: ours(cfg10) },
-    { name: 'nginx', start: async (port) => start(PROXY_CORE, NGINX, ['-c', nginxConf(`proxy-${port}`, `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 10000000; }
-  server { listen 127.0.0.1:${port} backlog=4096; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }`)]) },
+    { name: 'nginx', start: async (port) => start(PROXY_CORE, NGINX, ['-c', nginxConf(`proxy-${port}`, nginxProxyHttp(port, backendPort))]) },
     { name: '@fastify/http-proxy', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'fastify-proxy.cjs'), String(port), String(backendPort)]) },
     { name: 'http-proxy', start: async (port) => start(PROXY_CORE, node, [path.join(root, 'bench', 'http', 'http-proxy.cjs'), String(port), String(backendPort)]) },
     { name: 'direct', direct: true },

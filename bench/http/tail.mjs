@@ -10,14 +10,13 @@
 // usage: node bench/http/tail.mjs [--contender ours|nginx|pipe] [--rate R] [--seconds S] [--warmup S] [--slow-ms 2] [--top 12]
 //                                [--node-options '<options for the Node contenders>']
 // --rate defaults to half of the contender's wrk maximum, measured first. Nothing is written under bench/results.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  arg, Bench, cpuUs, ensureBundle, ensureTools, freePort, LOAD_CORE, NGINX, nodeBinary, openLoopBinary, pinned, PROXY_CORE, root, waitForPort,
-  wrk,
+  arg, Bench, cpuUs, ensureBundle, ensureTools, freePort, LOAD_CORE, NGINX, nodeBinary, openLoop, PROXY_CORE, root, schedSlices, waitForPort, wrk,
 } from '../lib.mjs';
-import { routesConfig } from './routes.mjs';
+import { dataPlaneArgs, nginxProxyHttp, routesConfig, startBackend } from './routes.mjs';
 
 const which = process.argv.includes('--contender') ? process.argv[process.argv.indexOf('--contender') + 1] : 'ours';
 const SECONDS = arg('seconds', 10);
@@ -30,25 +29,18 @@ async function main() {
   ensureTools({ wrk: 'wrk', nginx: 'nginx', taskset: 'util-linux', cc: 'gcc libc6-dev', perf: 'linux-perf' });
   ensureBundle();
   const node = nodeBinary();
-  const backendPort = await freePort();
-  const backend = bench.start(LOAD_CORE, NGINX, ['-c', bench.nginxConf('backend', { http: `server { listen 127.0.0.1:${backendPort} backlog=4096; location / { return 200 "hello world\\n"; } }` })]);
-  await waitForPort(backendPort);
+  const { proc: backend, port: backendPort } = await startBackend(bench);
   const host = 'svc5.example.com';
   const gcLog = path.join(tmp, 'gc.log');
   const nodeOptions = process.argv.includes('--node-options') ? process.argv[process.argv.indexOf('--node-options') + 1].split(' ').filter(Boolean) : [];
   const preload = [...nodeOptions, '-r', path.join(root, 'bench', 'http', 'gc-log.cjs')];
   const port = await freePort();
-  const env = { ...process.env, GC_LOG: gcLog };
   const [cmd, args] = {
-    ours: () => [node, [...preload, path.join(root, 'assets', 'dataplane.js'), '--config', bench.writeJson('routes.json', routesConfig(10)), '--port-map', `80=${port}`,
-      '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-access-log', '--log-level', 'warn']],
-    nginx: () => [NGINX, ['-c', bench.nginxConf('proxy', { http: `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 10000000; }
-  server { listen 127.0.0.1:${port} backlog=4096; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }` })]],
+    ours: () => [node, [...preload, path.join(root, 'assets', 'dataplane.js'), ...dataPlaneArgs(bench.writeJson('routes.json', routesConfig(10)), port, backendPort)]],
+    nginx: () => [NGINX, ['-c', bench.nginxConf('proxy', { http: nginxProxyHttp(port, backendPort) })]],
     pipe: () => [node, [...preload, path.join(root, 'bench', 'http', 'node-pipe.cjs'), String(port), String(backendPort)]],
   }[which]();
-  const [c, a] = pinned(PROXY_CORE, cmd, args);
-  const proxy = spawn(c, a, { stdio: ['ignore', 'ignore', 'inherit'], env });
-  bench.children.add(proxy);
+  const proxy = bench.start(PROXY_CORE, cmd, args, { GC_LOG: gcLog });
   await waitForPort(port);
 
   const max = wrk(`http://127.0.0.1:${port}/`, { seconds: 5, connections: 64, headers: [`Host: ${host}`] });
@@ -56,20 +48,16 @@ async function main() {
   console.log(`${which}: wrk maximum ${max.rps.toFixed(0)} req/s; open loop at ${rate} req/s for ${SECONDS} s, slow = over ${SLOW_MS} ms`);
 
   // warm up on the measured request itself (its headers differ from wrk's: other code paths, other shapes)
-  const [wc, wa] = pinned(LOAD_CORE, openLoopBinary(), ['--port', String(port), '--rate', String(rate), '--seconds', String(arg('warmup', 3)),
-    '--connections', '64', '--host', host]);
-  execFileSync(wc, wa, { encoding: 'utf8' });
+  openLoop(port, { rate, seconds: arg('warmup', 3), connections: 64, host, seed: 99 });
   const sched = path.join(tmp, 'sched.data');
   const rec = spawn('perf', ['sched', 'record', '-a', '-k', 'mono', '-o', sched], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const log = path.join(tmp, 'requests.log');
   const cpu0 = cpuUs(proxy.pid);
-  const [oc, oa] = pinned(LOAD_CORE, openLoopBinary(), ['--port', String(port), '--rate', String(rate), '--seconds', String(SECONDS),
-    '--connections', '64', '--host', host, '--log', log]);
-  const summary = JSON.parse(execFileSync(oc, oa, { encoding: 'utf8' }));
+  const summary = openLoop(port, { rate, seconds: SECONDS, connections: 64, host, log });
   const cpuPerReq = (cpuUs(proxy.pid) - cpu0) / summary.requests;
   await new Promise((r) => { rec.once('exit', r); rec.kill('SIGINT'); });
-  await new Promise((r) => { proxy.once('exit', r); proxy.kill('SIGTERM'); });
+  await new Promise((r) => { proxy.once('exit', r); proxy.kill('SIGTERM'); }); // gc-log.cjs writes its file at exit
   console.log(`p50 ${summary.p50} p99 ${summary.p99} p99.9 ${summary.p999} max ${summary.max} ms; ${cpuPerReq.toFixed(1)} CPU-µs/req`);
 
   // --- the requests and the episodes of slow ones -----------------------------------------------
@@ -87,23 +75,14 @@ async function main() {
   }
   console.log(`${slow.length} of ${reqs.length} requests over ${SLOW_MS} ms (${(100 * slow.length / reqs.length).toFixed(2)}%), in ${episodes.length} episodes`);
 
-  // --- the scheduler trace: per core, who ran when ----------------------------------------------
-  const th = execFileSync('perf', ['sched', 'timehist', '-i', sched], { encoding: 'utf8', maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] });
-  const slices = []; // { cpu, comm, tid, pid, from, to, delay }
-  for (const line of th.split('\n')) {
-    const m = /^\s*([\d.]+)\s+\[(\d+)\]\s+(.*)\[(\d+)(?:\/(\d+))?\]\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/.exec(line);
-    if (!m) continue;
-    const to = Math.round(Number(m[1]) * 1e9);
-    slices.push({ cpu: Number(m[2]), comm: m[3].trim(), tid: Number(m[4]), pid: Number(m[5] ?? m[4]), from: to - Math.round(Number(m[8]) * 1e6), to, delay: Number(m[7]) });
-  }
+  // --- the scheduler trace: per core, who ran when ------------------------------------------------
+  const slices = schedSlices(sched);
+  if (!slices) throw new Error('perf sched timehist could not read the trace');
   const gcs = fs.existsSync(gcLog) ? fs.readFileSync(gcLog, 'utf8').trim().split('\n').filter(Boolean).map((l) => {
     const [at, ms, kind] = l.split(' ');
     return { at: Number(at), ms: Number(ms), kind };
   }) : [];
-  const proxyPids = new Set([proxy.pid, ...slices.filter((s) => s.comm === path.basename(cmd) || s.comm === 'node').map((s) => s.pid)]);
-  const label = (s) => (proxyPids.has(s.pid) && s.pid === s.tid ? 'PROXY-MAIN' : proxyPids.has(s.pid) ? `proxy:${s.comm}` : s.comm);
-
-  // totals: how much of the slow-request time falls in episodes where something else ran on the proxy core
+  // totals: how many slow requests fall in episodes where something else ran on the proxy core
   const byCause = { foreign: 0, own: 0 };
   const rows = [];
   for (const e of episodes) {
@@ -112,9 +91,10 @@ async function main() {
     const sum = (xs) => xs.reduce((t, s) => t + (Math.min(s.to, e.end) - Math.max(s.from, from)) / 1e6, 0);
     const core = Number(PROXY_CORE);
     const mine = on(core);
-    const main = mine.filter((s) => label(s) === 'PROXY-MAIN');
-    const others = mine.filter((s) => !proxyPids.has(s.pid) && !s.comm.startsWith('<idle>') && s.comm !== 'perf');
-    const helpers = mine.filter((s) => proxyPids.has(s.pid) && s.pid !== s.tid);
+    // the proxy's threads share its pid (nice and taskset exec into it); its main thread's tid is that pid
+    const main = mine.filter((s) => s.tid === proxy.pid);
+    const others = mine.filter((s) => s.pid !== proxy.pid && !s.comm.startsWith('<idle>') && s.comm !== 'perf');
+    const helpers = mine.filter((s) => s.pid === proxy.pid && s.pid !== s.tid);
     const longestOther = others.reduce((b, s) => (s.to - s.from > (b ? b.to - b.from : 0) ? s : b), null);
     const gc = gcs.filter((g) => g.at + g.ms * 1e6 > from && g.at < e.end);
     const row = {
