@@ -187,10 +187,16 @@ export function wrk(url, { seconds, connections, headers = [], script }) {
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
+/** [user, system] CPU time (µs) a process has used so far. */
+export function cpuUserSysUs(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return [(Number(f[11]) * 1e6) / CLK_TCK, (Number(f[12]) * 1e6) / CLK_TCK];
+}
+
 /** CPU time (user + system, µs) a process has used so far. */
 export function cpuUs(pid) {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1e6) / CLK_TCK;
+  const [user, sys] = cpuUserSysUs(pid);
+  return user + sys;
 }
 
 /** The element with the median `key`. */
