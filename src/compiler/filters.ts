@@ -1,10 +1,12 @@
 import { BackendDraft, resolveBackendRef, Traffic } from './backends';
 import { Context } from './context';
-import { Checked, MatchDraft, METHODS } from './matches';
+import { Checked, MatchDraft } from './matches';
 import { Obj } from './objects';
-import { DNS_SUBDOMAIN, HEADER_NAME, HEADER_VALUE, PATH_CHARS, Reader } from './reader';
+import { Reader } from './reader';
 import { Reason } from './status';
 import type { HttpFilterConfig, NameValue, PathModifierConfig } from '../config/dataplane-config';
+import { HTTP_METHODS } from '../spec/gateway-api';
+import { CORS_ORIGIN, DNS_SUBDOMAIN, HEADER_NAME, HEADER_VALUE, PATH_CHARS } from '../spec/patterns';
 
 /** A rule-level problem: the rule is dropped with this route-status reason. */
 export interface RuleError {
@@ -150,9 +152,9 @@ function compileFilter(
         if (out.includes('*') && out.length > 1) return { error: `${body.path}.${field} cannot list "*" with other values` };
         return { ok: out };
       };
-      const origins = list('allowOrigins', (v) => v === '*' || /^(https?):\/\/(\*|(\*\.)?[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v));
+      const origins = list('allowOrigins', (v) => CORS_ORIGIN.test(v));
       if ('error' in origins) return origins;
-      const methods = list('allowMethods', (v) => v === '*' || METHODS.includes(v));
+      const methods = list('allowMethods', (v) => v === '*' || HTTP_METHODS.includes(v));
       if ('error' in methods) return methods;
       const headers = list('allowHeaders', (v) => v === '*' || HEADER_NAME.test(v));
       if ('error' in headers) return headers;

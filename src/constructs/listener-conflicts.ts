@@ -1,5 +1,5 @@
 import { Listener, ListenerProtocol } from './listener';
-import { failObject, Where } from './validation';
+import { failObject, Where } from '../spec/where';
 
 /** A port serves one family: cleartext HTTP, TLS (HTTPS and TLS share SNI), TCP, or UDP. */
 function family(p: ListenerProtocol): string {
