@@ -6,6 +6,7 @@ import { Attachment, ParentState, RouteState } from './route-state';
 import { condition, Condition, ConditionType, ObjectStatus, ParentRefStatusKey, Reason } from './status';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 import { hostnameIntersection } from '../spec/hostname';
+import { PORT_RANGE } from '../spec/limits';
 
 /**
  * The hostnames a route serves through a listener: the route's hostnames that the listener's hostname
@@ -51,7 +52,7 @@ export function attachRoutes(ctx: Context, routes: RouteState[], gateways: Gatew
           namespace: p.at('namespace').str() || route.obj.namespace,
           name: p.at('name').str({ required: true }) ?? '',
           sectionName: p.at('sectionName').str() || undefined,
-          port: p.at('port').int({ min: 1, max: 65535 }),
+          port: p.at('port').int(PORT_RANGE),
         },
       }));
     // experimental: routes asking for default Gateways attach to those with defaultScope All

@@ -5,6 +5,7 @@ import { own, Reader } from './reader';
 import { Reason } from './status';
 import type { BackendConfig, InvalidBackendConfig } from '../config/dataplane-config';
 import { GATEWAY_API_GROUP, RouteKind } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
 
 /** A resolved backendRef, before per-Gateway details (BackendTLSPolicy, client certificate) are added. */
 export interface BackendDraft {
@@ -59,7 +60,7 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   const kind = r.at('kind').str() ?? 'Service';
   const name = r.at('name').str({ required: true }) ?? '';
   const namespace = r.at('namespace').str() || route.namespace;
-  const port = r.at('port').int({ min: 1, max: 65535 });
+  const port = r.at('port').int(PORT_RANGE);
   const where = () => `${r.path} (${group ? `${group}/` : ''}${kind} ${namespace}/${name}${port ? `:${port}` : ''})`;
   const invalid = (reason: string, message: string): ResolvedRef => ({ invalid: { reason, message: `${describe(route)}: ${where()}: ${message}` } });
 

@@ -1,4 +1,5 @@
 import { Obj, Store } from './objects';
+import { PORT_RANGE } from '../spec/limits';
 import { MANAGED_BY, MANAGED_BY_LABEL } from '../spec/project';
 
 /**
@@ -51,7 +52,7 @@ export class CoreObjects {
         .list()
         .map((p) => ({
           name: p.at('name').str() || undefined,
-          port: p.at('port').int({ required: true, min: 1, max: 65535 }) ?? 0,
+          port: p.at('port').int({ required: true, ...PORT_RANGE }) ?? 0,
           protocol: p.at('protocol').str() ?? 'TCP',
           appProtocol: p.at('appProtocol').str() || undefined,
         }))

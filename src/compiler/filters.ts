@@ -6,6 +6,7 @@ import { Reader } from './reader';
 import { Reason } from './status';
 import type { HttpFilterConfig, NameValue, PathModifierConfig } from '../config/dataplane-config';
 import { HTTP_METHODS } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
 import { CORS_ORIGIN, DNS_SUBDOMAIN, HEADER_NAME, HEADER_VALUE, PATH_CHARS } from '../spec/patterns';
 
 /** A rule-level problem: the rule is dropped with this route-status reason. */
@@ -101,8 +102,8 @@ function compileFilter(
       if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return { error: `${body.path}.scheme "${scheme}" is not http or https` };
       const hostname = body.at('hostname').str();
       if (hostname !== undefined && !DNS_SUBDOMAIN.test(hostname)) return { error: `${body.path}.hostname ${JSON.stringify(hostname)} is not a hostname` };
-      const port = body.at('port').int({ min: 1, max: 65535 });
-      if (!body.at('port').missing && port === undefined) return { error: `${body.path}.port must be an integer 1-65535` };
+      const port = body.at('port').int(PORT_RANGE);
+      if (!body.at('port').missing && port === undefined) return { error: `${body.path}.port must be an integer ${PORT_RANGE.min}-${PORT_RANGE.max}` };
       const statusCode = body.at('statusCode').int() ?? 302;
       if (![301, 302, 303, 307, 308].includes(statusCode)) return { error: `${body.path}.statusCode ${statusCode} is not 301, 302, 303, 307 or 308` };
       const path = readPathModifier(body.at('path'), opts.matches);

@@ -9,6 +9,7 @@ import { Reader } from './reader';
 import { condition, Condition, ConditionType, ObjectStatus, Reason } from './status';
 import type { CaBundleRef, CertificateRef, DataPlaneOptions, FrontendValidationConfig } from '../config/dataplane-config';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
 import { HOSTNAME } from '../spec/patterns';
 
 interface Verdict {
@@ -249,7 +250,7 @@ function applyFrontendValidation(ctx: Context, gw: GatewayState): void {
   if (frontend.missing) return;
   const perPort = new Map<number, Reader>();
   for (const p of frontend.at('perPort').list()) {
-    const port = p.at('port').int({ required: true, min: 1, max: 65535 });
+    const port = p.at('port').int({ required: true, ...PORT_RANGE });
     if (port !== undefined) perPort.set(port, p.at('tls').at('validation'));
   }
   const def = frontend.at('default').at('validation');

@@ -5,21 +5,10 @@ import { describe, Obj } from './objects';
 import { Reader } from './reader';
 import { condition, Condition, ConditionType, GroupKind, ListenerStatus, Reason } from './status';
 import type { CertificateRef } from '../config/dataplane-config';
-import { GATEWAY_API_GROUP, RouteKind } from '../spec/gateway-api';
+import { GATEWAY_API_GROUP, LISTENER_PROTOCOLS, ListenerProtocolName, ROUTE_KINDS_BY_PROTOCOL, RouteKind } from '../spec/gateway-api';
 import { compareHostnameSpecificity, hostnamesIntersect } from '../spec/hostname';
+import { PORT_RANGE } from '../spec/limits';
 import { DNS_SUBDOMAIN, HOSTNAME } from '../spec/patterns';
-
-export type Protocol = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
-const PROTOCOLS: readonly string[] = ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'];
-
-/** Route kinds each listener protocol can carry (TLS listeners: TLSRoute in both Passthrough and Terminate). */
-export const KINDS_BY_PROTOCOL: Record<Protocol, readonly RouteKind[]> = {
-  HTTP: ['HTTPRoute', 'GRPCRoute'],
-  HTTPS: ['HTTPRoute', 'GRPCRoute'],
-  TLS: ['TLSRoute'],
-  TCP: ['TCPRoute'],
-  UDP: ['UDPRoute'],
-};
 
 interface Verdict {
   status: boolean;
@@ -143,7 +132,7 @@ export class ListenerState {
 /** Reads and validates one listener (spec.listeners[i] of a Gateway or ListenerSet). */
 export function readListener(ctx: Context, gateway: Obj, parent: Obj, r: Reader): ListenerState {
   const name = r.at('name').str({ required: true, pattern: DNS_SUBDOMAIN, patternName: 'a lower-case DNS subdomain' }) ?? `<listener ${r.path}>`;
-  const port = r.at('port').int({ required: true, min: 1, max: 65535 });
+  const port = r.at('port').int({ required: true, ...PORT_RANGE });
   const protocol = r.at('protocol').str({ required: true }) ?? '';
   const hostnameReader = r.at('hostname');
   const hostname = hostnameReader.str({ pattern: HOSTNAME, patternName: 'a hostname like foo.example.com or *.example.com' }) || undefined;
@@ -154,8 +143,8 @@ export function readListener(ctx: Context, gateway: Obj, parent: Obj, r: Reader)
   const from = allowed.at('namespaces').at('from').str() ?? 'Same';
   const selector = from === 'Selector' ? readSelector(allowed.at('namespaces').at('selector')) : undefined;
 
-  const known = PROTOCOLS.includes(protocol) ? (protocol as Protocol) : undefined;
-  const defaultKinds = known ? KINDS_BY_PROTOCOL[known] : [];
+  const known = (LISTENER_PROTOCOLS as readonly string[]).includes(protocol) ? (protocol as ListenerProtocolName) : undefined;
+  const defaultKinds = known ? ROUTE_KINDS_BY_PROTOCOL[known] : [];
   const kinds = allowed.at('kinds').list();
   const invalidKinds: string[] = [];
   let supportedKinds: GroupKind[];

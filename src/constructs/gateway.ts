@@ -5,7 +5,7 @@ import { CaCertificate, TlsCertificate } from './certificates';
 import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
 import { Listener, RouteKind, TeamSelector, TlsMode } from './listener';
-import { checkListenerConflicts } from './listener-conflicts';
+import { checkNextListener } from './listener-conflicts';
 import { ReferenceGrant } from './reference-grant';
 import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { AttachmentTarget, IRouteParent } from './route-base';
@@ -289,11 +289,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
 
   /** Adds a listener; name, port/protocol/hostname and TLS settings are checked now. */
   public addListener(listener: Listener): void {
-    const where = this._where.at('listeners').at(this._listeners.length);
-    checkMaxItems(this._where.at('listeners'), [...this._listeners, listener], MAX_ITEMS.listeners);
-    listener._validate(where);
-    checkListenerConflicts(this._where.at('listeners'), [...this._listeners, listener]);
-    listener._render(where); // certificate refs and selectors
+    checkNextListener(this._where.at('listeners'), this._listeners, listener);
     this._listeners.push(listener);
   }
 

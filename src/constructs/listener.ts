@@ -1,6 +1,6 @@
 import { TlsCertificate, ObjectRefJson } from './certificates';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLabelValue, checkLength, checkMaxItems, checkPort, checkQualifiedName } from '../spec/checks';
-import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
+import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL, ROUTE_KINDS_BY_PROTOCOL } from '../spec/gateway-api';
 import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
 import { failObject, Where } from '../spec/where';
 
@@ -42,17 +42,8 @@ export enum RouteKind {
 
 /** Route kinds a listener of each protocol can carry (and accepts when `allowedRoutes.kinds` is unset). */
 export function supportedRouteKinds(protocol: ListenerProtocol): RouteKind[] {
-  switch (protocol) {
-    case ListenerProtocol.HTTP:
-    case ListenerProtocol.HTTPS:
-      return [RouteKind.HTTP_ROUTE, RouteKind.GRPC_ROUTE];
-    case ListenerProtocol.TLS:
-      return [RouteKind.TLS_ROUTE];
-    case ListenerProtocol.TCP:
-      return [RouteKind.TCP_ROUTE];
-    case ListenerProtocol.UDP:
-      return [RouteKind.UDP_ROUTE];
-  }
+  const kinds: readonly string[] = ROUTE_KINDS_BY_PROTOCOL[protocol];
+  return Object.values(RouteKind).filter((k) => kinds.includes(k));
 }
 
 /** @internal */

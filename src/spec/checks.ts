@@ -4,7 +4,7 @@
  * users build objects, the synth step on what it is given.
  */
 import { isIP } from 'node:net';
-import { MAX_LENGTH } from './limits';
+import { isPort, MAX_LENGTH, PORT_RANGE } from './limits';
 import {
   DNS_LABEL, DNS_SUBDOMAIN, DOMAIN_PREFIXED_PATH, GROUP, HEADER_NAME, HEADER_VALUE, HOSTNAME, KIND, LABEL_NAME, LABEL_VALUE,
   pathValueProblem, regexProblem,
@@ -43,7 +43,7 @@ export function checkHostname(where: Where, value: string, opts: { wildcard: boo
 }
 
 export function checkPort(where: Where, value: number): void {
-  if (!Number.isInteger(value) || value < 1 || value > 65535) fail(where, value, 'must be an integer between 1 and 65535');
+  if (!isPort(value)) fail(where, value, `must be an integer between ${PORT_RANGE.min} and ${PORT_RANGE.max}`);
 }
 
 export function checkInteger(where: Where, value: number, min: number, max?: number): void {

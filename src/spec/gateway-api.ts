@@ -26,6 +26,19 @@ export type GatewayKind = keyof typeof GATEWAY_KINDS;
 export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
 export const ROUTE_KINDS: readonly RouteKind[] = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 
+/** The protocols a listener may name (the core ones; the spec allows domain-prefixed others). */
+export type ListenerProtocolName = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
+export const LISTENER_PROTOCOLS: readonly ListenerProtocolName[] = ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'];
+
+/** Route kinds each listener protocol can carry (and accepts when `allowedRoutes.kinds` is unset); TLS: both modes. */
+export const ROUTE_KINDS_BY_PROTOCOL: Readonly<Record<ListenerProtocolName, readonly RouteKind[]>> = {
+  HTTP: ['HTTPRoute', 'GRPCRoute'],
+  HTTPS: ['HTTPRoute', 'GRPCRoute'],
+  TLS: ['TLSRoute'],
+  TCP: ['TCPRoute'],
+  UDP: ['UDPRoute'],
+};
+
 /** The label Kubernetes sets on every Namespace to its own name (what a namespace selector by name selects). */
 export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 /** The label an implementation puts on the objects it creates for a Gateway (GEP-1762). */

@@ -3,6 +3,14 @@
  * by the constructs' checks and the synth step. The CRDs are in ../shared/gateway-api/v1.6.1/.
  */
 
+/** A port number (listeners, Services, backendRefs, parentRefs): 1 to 65535. */
+export const PORT_RANGE = { min: 1, max: 65535 } as const;
+
+/** True for a whole number in PORT_RANGE. */
+export function isPort(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= PORT_RANGE.min && v <= PORT_RANGE.max;
+}
+
 /** `maxItems` of list fields, named after the field. */
 export const MAX_ITEMS = {
   /** Gateway and ListenerSet `spec.listeners`. */
