@@ -21,8 +21,10 @@ import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
 const MAX_REPLAY_BYTES = 64 * 1024;
 /** Body buffered while no upstream connection is ready, before reading from the client pauses. */
 const MAX_PENDING_BYTES = 256 * 1024;
-/** Transparent re-sends when a reused keep-alive connection turned out to be closed. */
+/** Transparent re-sends when a connection was refused or a reused keep-alive connection turned out to be closed. */
 const MAX_STALE_RETRIES = 3;
+/** Methods a proxy may send again on its own after a connection failure (RFC 9110 9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_HEADERS: string[] = [];
 // Shared initial values, replaced (never written to) before use: an exchange is created per request.
 const NO_HEADER_VALUES: Record<string, string | string[] | undefined> = Object.freeze({});
@@ -459,12 +461,19 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       this.destroyDownstream();
       return this.finish();
     }
-    if (nothingSent && this.staleRetries < MAX_STALE_RETRIES && this.bodyReplayable()) {
+    const plan = this.plan!;
+    // A refused connection never carried the request: sent again at once, not counted as an attempt. A kept-alive
+    // connection that failed before any answer may have been closed by the backend while idle, or may have carried
+    // the request to a backend that then crashed; so it is retried only as the retry policy allows (an attempt), or,
+    // without one, re-sent at once for idempotent methods only (RFC 9110 9.2.2).
+    const unreached = nothingSent && code === 'GW_UPSTREAM_UNREACHABLE';
+    const stale = nothingSent && !unreached && !plan.retryCodes && IDEMPOTENT.has(this.method);
+    if ((unreached || stale) && this.staleRetries < MAX_STALE_RETRIES && this.bodyReplayable()) {
       this.staleRetries++;
       return this.dispatch();
     }
-    // connection errors are always retried (when the rule has a retry policy)
-    if (this.plan?.retryCodes && this.canRetry()) return this.retry();
+    // with a retry policy, connection errors and resets are retried whatever its codes (HTTPRouteRetry)
+    if (plan.retryCodes && this.canRetry()) return this.retry();
     this.fail(code, detail);
   }
 
@@ -614,6 +623,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     }
   }
 
+  /**
+   * Another attempt after the backoff (HTTPRouteRetry.backoff: "the minimum duration a Gateway should wait between
+   * retry attempts"; waited as it is, every time). The request timeout keeps running across attempts and backoffs.
+   */
   private retry(): void {
     this.attempts++;
     this.choice!.retries.inc();
@@ -621,9 +634,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       clearTimeout(this.backendTimer);
       this.backendTimer = undefined;
     }
-    const base = this.plan!.retryBackoffMs;
-    const delay = Math.min(base * 2 ** (this.attempts - 1), base * 10);
-    this.retryTimer = setTimeout(retryFired, delay, this);
+    this.retryTimer = setTimeout(retryFired, this.plan!.retryBackoffMs, this);
   }
 
   /** @internal timer callback */
@@ -646,7 +657,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     if (this.done || this.headSent) return;
     this.abortUpstream();
     this.choice?.upstreamError('GW_UPSTREAM_TIMEOUT').inc();
-    if (this.plan!.retryCodes?.has(504) && this.canRetry()) return this.retry();
+    // "retry attempts which reach the configured BackendRequest timeout duration without a response SHOULD be
+    // canceled ... and the Gateway should wait for at least the specified backoff duration before attempting to
+    // retry" (HTTPRouteRetry.backoff): a timed-out attempt is retried whatever the codes say
+    if (this.plan!.retryCodes && this.canRetry()) return this.retry();
     this.fail('GW_UPSTREAM_TIMEOUT', `no response within ${this.plan!.backendTimeoutMs} ms (backendRequest timeout)`);
   }
 
