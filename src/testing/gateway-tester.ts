@@ -85,7 +85,7 @@ export interface TestConnectionRequest {
 export interface TestConnectionResponse {
   /** A stable code: GW_ROUTED, GW_HTTP (HTTP routing takes over), GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE, GW_NO_BACKEND. */
   readonly outcome: string;
-  /** True when the connection is refused (TCP reset, TLS alert, UDP datagrams dropped). */
+  /** True when the connection is refused (closed before the TLS handshake, TCP reset, UDP datagrams dropped). */
   readonly refused: boolean;
   /**
    * Passthrough or Terminate (TLSRoute), TCP, UDP, or HTTP/HTTPS when HTTP routing follows.
