@@ -133,6 +133,26 @@ maybe('Gateway API conformance manifests', () => {
     expect(gwListener(r, 'listenerset-with-protocol-conflict-with-gateway-1', 'listener-set-1-listener', 'Accepted', 'ListenerSet')).toBe('True/Accepted');
   });
 
+  test('listenerset-reference-grant: a ListenerSet whose only listener is RefNotPermitted is Accepted and Programmed False ListenersNotValid', () => {
+    const r = compileFile('listenerset-reference-grant.yaml');
+    const granted = findStatus(r.status, 'ListenerSet', NS, 'listenerset-with-reference-grant')!;
+    expect(cond(granted.conditions, 'Accepted')).toMatch(/^True\//);
+    expect(cond(granted.conditions, 'Programmed')).toMatch(/^True\//);
+    expect(cond(granted.listeners![0].conditions, 'ResolvedRefs')).toBe('True/ResolvedRefs');
+    const denied = findStatus(r.status, 'ListenerSet', 'gateway-api-listener-sets-test-reference-grant-ns', 'listenerset-without-reference-grant')!;
+    expect(cond(denied.conditions, 'Accepted')).toBe('False/ListenersNotValid');
+    expect(cond(denied.conditions, 'Programmed')).toBe('False/ListenersNotValid');
+    expect(cond(denied.listeners![0].conditions, 'ResolvedRefs')).toBe('False/RefNotPermitted');
+    expect(cond(findStatus(r.status, 'Gateway', NS, 'gateway-with-listener-sets-test-reference-grant')!.conditions, 'Accepted')).toMatch(/^True\//);
+  });
+
+  test('listenerset-protocol-conflict and -hostname-conflict: a set with a conflicted and a valid listener is Programmed True ListenersNotValid', () => {
+    const r = compileFile('listenerset-protocol-conflict.yaml');
+    const s = findStatus(r.status, 'ListenerSet', NS, 'listenerset-with-protocol-conflict-with-gateway-1')!;
+    expect(cond(s.conditions, 'Accepted')).toBe('True/ListenersNotValid');
+    expect(cond(s.conditions, 'Programmed')).toBe('True/ListenersNotValid');
+  });
+
   test('listenerset-allowed-namespace-none: a Gateway that allows no ListenerSets refuses them (NotAllowed)', () => {
     const s = findStatus(compileFile('listenerset-allowed-namespace-none.yaml').status, 'ListenerSet', NS, 'listenerset-not-allowed')!;
     expect(cond(s.conditions, 'Accepted')).toBe('False/NotAllowed');
