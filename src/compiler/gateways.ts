@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { assumedExternal, Context, note } from './context';
+import { assumed, assumedExternal, Context, note } from './context';
 import { caBundleProblem, certificateProblem } from './core-objects';
 import { ListenerState, readListener, resolveConflicts } from './listeners';
 import { LabelSelector, readSelector } from './namespaces';
@@ -246,7 +246,7 @@ function listenerSetDenied(ctx: Context, gw: GatewayState, ls: Obj): Verdict | u
   if (from === 'Selector') selector = readSelector(ns.at('selector'));
   const selected = from === 'Selector' && selector !== undefined ? ctx.namespaces.selects(selector, ls.namespace) : false;
   if (selected === 'assumed') {
-    note(ctx, 'warning', ls, 'metadata.namespace', `namespace ${ls.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels Gateway ${gw.obj.namespace}/${gw.obj.name} selects in spec.allowedListeners`);
+    assumed(ctx, ls, 'metadata.namespace', `namespace ${ls.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels Gateway ${gw.obj.namespace}/${gw.obj.name} selects in spec.allowedListeners`);
   }
   const allowed = from === 'All' || (from === 'Same' && ls.namespace === gw.obj.namespace) || selected !== false;
   if (allowed) return undefined;
