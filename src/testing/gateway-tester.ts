@@ -335,20 +335,22 @@ export class GatewayTester {
   }
 
   /**
-   * What is wrong with the app, one line each: every condition that would fail the synth or warn (not Accepted,
-   * ResolvedRefs False, PartiallyInvalid...) and every problem with an object's fields. Empty for a correct app,
-   * so `expect(tester.problems).toEqual([])` is the test that it is one. What the tester could not check and
-   * assumed instead is in `assumptions`, not here.
+   * What is wrong with the app, one line each.
+   *
+   * Every condition that would fail the synth or warn (not Accepted, ResolvedRefs False, PartiallyInvalid...) and
+   * every problem with an object's fields. Empty for a correct app, so `expect(tester.problems).toEqual([])` is the
+   * test that it is one. What the tester could not check and assumed instead is in `assumptions`, not here.
    */
   public get problems(): string[] {
     return synthReport({ status: this.result.status, diagnostics: this.result.diagnostics.filter((d) => !d.assumption) }).map(formatSynthFinding);
   }
 
   /**
-   * What the tester assumed because the app does not hold the object to check, one line each: a Service, Secret or
-   * ConfigMap that is referenced but not among the app's manifests (in a namespace where the app has none of that
-   * kind), or the labels of a Namespace the app does not declare. In the cluster these must exist as assumed; add
-   * them to the app (or test with the real ones in the manifests) to have them checked.
+   * What the tester assumed because the app does not hold the object to check, one line each.
+   *
+   * A Service, Secret or ConfigMap that is referenced but not among the app's manifests (in a namespace where the
+   * app has none of that kind), or the labels of a Namespace the app does not declare. In the cluster these must
+   * exist as assumed; add them to the app (or test with the real ones in the manifests) to have them checked.
    */
   public get assumptions(): string[] {
     return this.result.diagnostics.filter((d) => d.assumption).map(formatDiagnostic);
