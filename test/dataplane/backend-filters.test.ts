@@ -12,7 +12,8 @@ import { compile, findCondition, findStatus } from '../../src/compiler';
 import { GatewayTester } from '../../src/testing/gateway-tester';
 import { gatewayClass } from '../compiler/fixtures';
 import {
-  compileConformance, CONFORMANCE_NS, conformanceConfig, conformanceHarness, conformanceManifestsPresent, infraBackend, loadConformanceManifest,
+  compileConformance, CONFORMANCE_NS, conformanceConfig, conformanceHarness, conformanceManifestsPresent, conformanceRoute, infraBackend,
+  loadConformanceManifest,
 } from '../support/conformance';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { cartPackage, GrpcBackend, startGrpcBackend, unaryCall } from '../support/grpc';
@@ -22,12 +23,7 @@ import { waitFor } from '../support/wait';
 
 const GW = 'gateway.networking.k8s.io/v1';
 const ref = (name: string, filters: unknown[], weight?: number) => ({ name, port: 8080, filters, ...(weight === undefined ? {} : { weight }) });
-const route = (name: string, path: string, backendRefs: unknown[]) => ({
-  apiVersion: GW,
-  kind: 'HTTPRoute',
-  metadata: { name, namespace: CONFORMANCE_NS },
-  spec: { parentRefs: [{ name: 'same-namespace' }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: path } }], backendRefs }] },
-});
+const route = (name: string, path: string, backendRefs: unknown[]) => conformanceRoute(name, path, { backendRefs });
 /** Routes next to the suite's, for the filter types its manifests do not put on a backendRef. */
 const ours = [
   route('backend-redirect-split', '/ours/split', [

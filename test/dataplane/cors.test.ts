@@ -3,25 +3,14 @@
  * HTTPRouteFilter.cors, GEP-1767), and the conformance suite's HTTPRouteCORS cases on its own manifest
  * (conformance/tests/httproute-cors.yaml, compiled with the suite's base manifests and served by the data plane).
  */
-import { compileConformance, CONFORMANCE_NS, conformanceConfig, conformanceManifestsPresent, infraBackend } from '../support/conformance';
+import { compileConformance, conformanceConfig, conformanceManifestsPresent, conformanceRoute, infraBackend } from '../support/conformance';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request, SimpleResponse } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
 
-const GW = 'gateway.networking.k8s.io/v1';
-const route = (name: string, path: string, cors: Record<string, unknown>, backendFilters = false) => ({
-  apiVersion: GW,
-  kind: 'HTTPRoute',
-  metadata: { name, namespace: CONFORMANCE_NS },
-  spec: {
-    parentRefs: [{ name: 'same-namespace' }],
-    rules: [{
-      matches: [{ path: { type: 'PathPrefix', value: path } }],
-      ...(backendFilters ? {} : { filters: [{ type: 'CORS', cors }] }),
-      backendRefs: [{ name: 'infra-backend-v1', port: 8080, ...(backendFilters ? { filters: [{ type: 'CORS', cors }] } : {}) }],
-    }],
-  },
-});
+const route = (name: string, path: string, cors: Record<string, unknown>, onBackendRef = false) => conformanceRoute(name, path, onBackendRef
+  ? { backendRefs: [{ name: 'infra-backend-v1', port: 8080, filters: [{ type: 'CORS', cors }] }] }
+  : { filters: [{ type: 'CORS', cors }] });
 /** Routes next to the suite's, for the rules its manifest does not exercise. */
 const ours = [
   route('cors-ports', '/ours/ports', { allowOrigins: ['https://app.example.com', 'http://dev.example.com:8080', 'https://*.example.org'] }),

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import type * as net from 'node:net';
-import { compileConformance, CONFORMANCE_NS, conformanceConfig, conformanceManifestsPresent, infraBackend, loadConformanceManifest } from '../support/conformance';
+import { compileConformance, conformanceConfig, conformanceManifestsPresent, conformanceRoute, infraBackend, loadConformanceManifest } from '../support/conformance';
 import { request, SimpleResponse } from '../support/http';
 import { Spawned, startDataPlane } from '../support/processes';
 
@@ -67,20 +67,10 @@ function durationMs(v: string | null): number {
   return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : 0;
 }
 
-const GW = 'gateway.networking.k8s.io/v1';
-const route = (name: string, path: string, retry?: Record<string, unknown>, timeouts?: Record<string, string>) => ({
-  apiVersion: GW,
-  kind: 'HTTPRoute',
-  metadata: { name, namespace: CONFORMANCE_NS },
-  spec: {
-    parentRefs: [{ name: 'same-namespace' }],
-    rules: [{
-      matches: [{ path: { type: 'PathPrefix', value: path } }],
-      ...(retry ? { retry } : {}),
-      ...(timeouts ? { timeouts } : {}),
-      backendRefs: [{ name: 'infra-backend-v3', port: 8080 }],
-    }],
-  },
+const route = (name: string, path: string, retry?: Record<string, unknown>, timeouts?: Record<string, string>) => conformanceRoute(name, path, {
+  backendRefs: [{ name: 'infra-backend-v3', port: 8080 }],
+  ...(retry ? { retry } : {}),
+  ...(timeouts ? { timeouts } : {}),
 });
 /** Routes next to the suite's for what its cases do not pin down. */
 const ours = [

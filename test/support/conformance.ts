@@ -56,3 +56,19 @@ export function conformanceConfig(result: CompileResult, gateway: string): DataP
 export function infraBackend(service: string, port = 8080): string {
   return `${CONFORMANCE_NS}/${service}:${port}`;
 }
+
+/**
+ * An HTTPRoute of our own next to the suite's, on its `same-namespace` Gateway: one rule for a path prefix, with the
+ * rest of the rule (filters, retry, timeouts, backendRefs) given; backendRefs default to infra-backend-v1:8080.
+ */
+export function conformanceRoute(name: string, pathPrefix: string, rule: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: CONFORMANCE_NS },
+    spec: {
+      parentRefs: [{ name: 'same-namespace' }],
+      rules: [{ matches: [{ path: { type: 'PathPrefix', value: pathPrefix } }], backendRefs: [{ name: 'infra-backend-v1', port: 8080 }], ...rule }],
+    },
+  };
+}
