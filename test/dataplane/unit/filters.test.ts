@@ -58,6 +58,13 @@ describe('CorsPlan', () => {
     expect(plan.allows('http://c.example')).toBe(false);
   });
 
+  test('"<scheme>://*" is a wildcard by itself: every host of that scheme, on its default port', () => {
+    const scheme = new CorsPlan({ type: 'CORS', allowOrigins: ['https://*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAge: 5 });
+    expect(scheme.allows('https://anything.example')).toBe(true);
+    expect(scheme.allows('http://anything.example')).toBe(false);
+    expect(scheme.allows('https://anything.example:8443')).toBe(false);
+  });
+
   test('a preflight answer echoes the origin and defaults max-age to 5 s', () => {
     expect(plan.preflightHeaders('https://a.example', 'GET', undefined)).toEqual([
       'access-control-allow-origin', 'https://a.example',
