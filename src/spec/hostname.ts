@@ -8,8 +8,15 @@
 /** True when `host` (a request host or SNI, or a hostname) is matched by `pattern` (exact or wildcard). */
 export function hostnameMatches(pattern: string, host: string): boolean {
   if (pattern.charCodeAt(0) !== 42 /* '*' */) return pattern === host;
-  // '*.example.com' needs at least one character in front of '.example.com'
-  return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
+  return matchesWildcardSuffix(pattern.slice(1), host);
+}
+
+/**
+ * The wildcard test on a suffix sliced once (`.example.com` for `*.example.com`): `host` needs at least one
+ * character in front of it. For hot paths that keep the suffix rather than the pattern.
+ */
+export function matchesWildcardSuffix(suffix: string, host: string): boolean {
+  return host.length > suffix.length && host.endsWith(suffix);
 }
 
 /** True for `*.example.com`. */
