@@ -13,7 +13,8 @@ const SRC = path.join(__dirname, '..', '..', 'src');
 
 /**
  * What each layer (a folder under src/; `index` is src/index.ts, the package entry) may import besides
- * itself. spec and config are the shared core everyone may use; the rest go one way.
+ * itself: a layer, or one folder of it (`dataplane/ops`). spec and config are the shared core everyone may
+ * use; the rest go one way, and no two layers import each other.
  */
 const ALLOWED: Record<string, readonly string[]> = {
   // the shared core: names, limits, patterns, hostname rules, where/problem types
@@ -22,16 +23,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   config: ['spec'],
   // generated L1 classes (cdk8s import)
   imports: [],
-  // what users write; renders through the L1 classes, never reaches into deploy (the synth step hooks in from there)
-  constructs: ['spec', 'config', 'imports'],
+  // what users write; renders through the L1 classes, never reaches into deploy (the synth step hooks in from
+  // there); a synth-time validation may run the pure compiler on the app's JSON (the compiler never imports back)
+  constructs: ['spec', 'config', 'imports', 'compiler'],
   // raw Gateway API objects in, DataPlaneConfig out: never construct instances
   compiler: ['spec', 'config'],
   // the compiled decision, shared by the data plane, explain and GatewayTester
   router: ['spec', 'config'],
   // the runtime runs the router on the config; it never sees the compiler's inputs
   dataplane: ['spec', 'config', 'router'],
-  // cluster mode runs the same compiler on what it watches
-  sync: ['spec', 'config', 'compiler', 'router'],
+  // cluster mode runs the same compiler on what it watches; its process logs and counts with the data plane's ops/
+  sync: ['spec', 'config', 'compiler', 'router', 'dataplane/ops'],
   // the synth step: compiles the app and renders from its Gateway constructs (which never import it back)
   deploy: ['spec', 'config', 'compiler', 'constructs'],
   // Ingress -> Gateway API objects or constructs; --verify compares decisions with the router
@@ -107,9 +109,11 @@ function violation(imp: Import): string | undefined {
     if (WITHOUT_CDK8S.has(from) && CDK8S_PACKAGES.has(pkg)) return `src/${from}/ runs without cdk8s and constructs (it is bundled into the pod or called from it)`;
     return undefined;
   }
-  const to = layerOf(path.resolve(path.dirname(imp.file), imp.specifier));
+  const target = path.resolve(path.dirname(imp.file), imp.specifier);
+  const to = layerOf(target);
   if (to === undefined) return 'reaches outside src/';
-  if (to === from || allowed.includes(to)) return undefined;
+  const rel = path.relative(SRC, target).split(path.sep).join('/');
+  if (to === from || allowed.some((a) => rel === a || rel.startsWith(`${a}/`))) return undefined;
   return `src/${from}/ may import ${allowed.length ? allowed.join(', ') : 'nothing from other layers'}, not ${to}`;
 }
 
@@ -122,6 +126,16 @@ test('every import of src/ follows the layer map', () => {
     return why ? [`${path.relative(path.join(SRC, '..'), imp.file)}:${imp.line}: '${imp.specifier}': ${why}`] : [];
   });
   expect(problems).toEqual([]);
+});
+
+test('the map has no cycle: no layer reaches itself through the layers it may import', () => {
+  const reach = (from: string, seen: Set<string>): Set<string> => {
+    for (const to of (ALLOWED[from] ?? []).map((a) => a.split('/')[0])) {
+      if (!seen.has(to)) reach(to, seen.add(to));
+    }
+    return seen;
+  };
+  expect(Object.keys(ALLOWED).filter((layer) => reach(layer, new Set()).has(layer))).toEqual([]);
 });
 
 // the check itself: it must see every form of import, or the test above proves nothing
@@ -146,11 +160,13 @@ describe('the layer check', () => {
       [1, '../../deploy/names'], [2, '../../deploy/options'], [3, '../../deploy'], [4, '../../deploy/c'],
       [5, '../../deploy/d'], [6, '../../deploy/e'], [7, '../../deploy/f'],
     ]);
-    expect(found.every((f) => f.why === 'src/constructs/ may import spec, config, imports, not deploy')).toBe(true);
+    expect(found.every((f) => f.why === 'src/constructs/ may import spec, config, imports, compiler, not deploy')).toBe(true);
   });
 
   test('allows a layer its own files and what the map lists, and refuses the rest', () => {
     expect(probe('dataplane', "import { a } from '../../router';\nimport { b } from '../ops/log';").map((f) => f.why)).toEqual([undefined, undefined]);
+    expect(probe('sync', "import { a } from '../../dataplane/ops/log';\nimport { b } from '../../dataplane/proxy/exchange';").map((f) => f.why))
+      .toEqual([undefined, 'src/sync/ may import spec, config, compiler, router, dataplane/ops, not dataplane']);
     expect(probe('compiler', "import { a } from '../../router';").map((f) => f.why)).toEqual(['src/compiler/ may import spec, config, not router']);
     expect(probe('spec', "import { a } from '../../config/dataplane-config';\nimport { b } from 'yaml';\nimport { c } from 'node:net';").map((f) => f.why))
       .toEqual(['src/spec/ may import nothing from other layers, not config', 'spec imports nothing but Node built-ins', undefined]);
