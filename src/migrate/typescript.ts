@@ -1,0 +1,5 @@
+import { Migration } from './migrate';
+
+export function typescriptProgram(_m: Migration): string {
+  return '';
+}
