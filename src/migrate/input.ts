@@ -237,7 +237,8 @@ export function ingressClassOf(ing: Ingress): string | undefined {
  * The Ingresses migrate translates. With a class name: those of that class, plus those naming no class when
  * that IngressClass is the cluster default. Without: every Ingress. The rest come back with the reason.
  */
-export function selectIngresses(input: MigrationInput, ingressClass?: string): { selected: Ingress[]; skipped: Array<{ ingress: Ingress; reason: string }> } {
+export function selectIngresses(input: MigrationInput, ingressClass?: string):
+{ selected: Ingress[]; skipped: Array<{ ingress: Ingress; reason: string }> } {
   if (!ingressClass) return { selected: [...input.ingresses], skipped: [] };
   const defaultClass = input.classes.find((c) => c.isDefault)?.name;
   const selected: Ingress[] = [];

@@ -3,8 +3,8 @@
  * Pure: no I/O (the CLI and the construct read the files).
  */
 import { parseAnnotations, ParsedAnnotations } from './annotations';
-import { Context, MigrateOptions } from './context';
-import { ingressClassOf, keyOf, nginxOrder, readInput, selectIngresses } from './input';
+import { Context, DEFAULT_GATEWAY, MigrateOptions } from './context';
+import { ingressClassOf, keyOf, nginxOrder, ObjectKey, readInput, selectIngresses } from './input';
 import { buildModel, NginxModel, PathFate } from './nginx-model';
 import { manifests } from './objects';
 import { buildReport, IngressReport, MigrationReport } from './report';
@@ -41,7 +41,8 @@ export function migrateIngresses(objects: readonly unknown[], options: Migration
     }
   }
   const model = buildModel({ ingresses: ordered, annotations, services: input.services, secrets: input.secrets });
-  const ctx = new Context(model, annotations, input.services, options);
+  const gateway = options.gateway ?? defaultGateway(model, annotations, options);
+  const ctx = new Context(model, annotations, input.services, { ...options, gateway });
   const translation = translate(ctx);
   const out = manifests(ctx, translation);
   const fates = mergeFates([...model.fates, ...ctx.fates]);
@@ -53,7 +54,9 @@ export function migrateIngresses(objects: readonly unknown[], options: Migration
       annotations: annotations.get(keyOf(ing))!.findings,
       features: fates.filter((f) => f.ingress === keyOf(ing)),
     })),
-    ...skipped.map(({ ingress, reason }) => ({ ingress: keyOf(ingress), source: ingress.source, selected: false, skipped: reason, annotations: [], features: [] })),
+    ...skipped.map(({ ingress, reason }) => ({
+      ingress: keyOf(ingress), source: ingress.source, selected: false, skipped: reason, annotations: [], features: [],
+    })),
   ];
   const gatewayWide = fates.filter((f) => f.ingress === '');
   if (gatewayWide.length) reports.push({ ingress: '', source: 'the Gateway', selected: true, annotations: [], features: gatewayWide });
@@ -74,4 +77,20 @@ function mergeFates(fates: PathFate[]): PathFate[] {
     byKey.set(key, e);
   }
   return [...byKey.values()].map((e) => ({ ingress: e.ingress, feature: e.feature, status: e.status, text: e.texts.join(' → ') }));
+}
+
+/**
+ * Where the Gateway goes when --gateway is not given: this project's data plane mounts the Secrets a Gateway
+ * names (certificates, client CAs, its client certificate) from the Gateway's own namespace, so when they all
+ * live in one namespace the Gateway goes there; otherwise gateway-system (and the report says what to copy).
+ */
+function defaultGateway(model: NginxModel, annotations: ReadonlyMap<string, ParsedAnnotations>, options: MigrateOptions): ObjectKey {
+  if (options.gatewayClass) return DEFAULT_GATEWAY;
+  const namespaces = new Set<string>();
+  for (const c of model.certificates.values()) if (c !== 'default') namespaces.add(c.namespace);
+  for (const s of model.servers) if (s.authTls) namespaces.add(s.authTls.secret.namespace);
+  for (const a of annotations.values()) {
+    if ((a.location.backendProtocol === 'HTTPS' || a.location.backendProtocol === 'GRPCS') && a.location.proxySsl?.secret) namespaces.add(a.location.proxySsl.secret.namespace);
+  }
+  return namespaces.size === 1 ? { namespace: [...namespaces][0], name: DEFAULT_GATEWAY.name } : DEFAULT_GATEWAY;
 }

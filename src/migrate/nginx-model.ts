@@ -141,7 +141,11 @@ export function buildModel(input: ModelInput): NginxModel {
   const servers = new Map<string, Server>();
   const first = input.ingresses.find((i) => !anns(i).canary) ?? input.ingresses[0];
   const defaultRoot: Location = { path: '/', exact: false, ingressPath: '/', pathType: 'Prefix', config: defaultConfig(), isDefBackend: true };
-  if (first) servers.set(DEFAULT_SERVER, { hostname: DEFAULT_SERVER, owner: first, aliases: [], locations: [defaultRoot], enforceRegex: false, sslPassthrough: false, fromToWww: false });
+  if (first) {
+    servers.set(DEFAULT_SERVER, {
+      hostname: DEFAULT_SERVER, owner: first, aliases: [], locations: [defaultRoot], enforceRegex: false, sslPassthrough: false, fromToWww: false,
+    });
+  }
   for (const ing of input.ingresses) {
     const a = anns(ing);
     const key = keyOf(ing);
@@ -159,11 +163,18 @@ export function buildModel(input: ModelInput): NginxModel {
           // ingress-nginx keeps the catch-all's own redirect and rewrite settings (its TODO: they could break it)
           const d = defaultConfig();
           const config: LocationConfig = {
-            ...a.location, redirect: undefined, fromToWww: false, rewriteTarget: undefined, sslRedirect: d.sslRedirect,
-            forceSslRedirect: d.forceSslRedirect, preserveTrailingSlash: d.preserveTrailingSlash, appRoot: undefined, useRegex: false,
+            ...a.location,
+            redirect: undefined,
+            fromToWww: false,
+            rewriteTarget: undefined,
+            sslRedirect: d.sslRedirect,
+            forceSslRedirect: d.forceSslRedirect,
+            preserveTrailingSlash: d.preserveTrailingSlash,
+            appRoot: undefined,
+            useRegex: false,
           };
           Object.assign(root, { upstream: defUpstream, config });
-          fate(key, 'spec.defaultBackend', 'translated', `serves every request no other host or path takes (the catch-all)`);
+          fate(key, 'spec.defaultBackend', 'translated', 'serves every request no other host or path takes (the catch-all)');
         } else if (defUpstream && ing.rules.length === 0) {
           fate(key, 'spec.defaultBackend', 'ignored', `an older Ingress is already the catch-all (${servers.get(DEFAULT_SERVER)!.locations[0].config.ingress})`);
         }
@@ -189,8 +200,7 @@ export function buildModel(input: ModelInput): NginxModel {
       if (server.aliases.length === 0 && a.server.aliases.length > 0) {
         server.aliases = [...a.server.aliases];
         server.aliasesFrom = keyOf(ing);
-      }
-      else if (a.server.aliases.length > 0) fate(keyOf(ing), 'server-alias', 'ignored', `aliases of ${host} come from ${keyOf(server.owner)} (the first Ingress that sets them)`);
+      } else if (a.server.aliases.length > 0) {fate(keyOf(ing), 'server-alias', 'ignored', `aliases of ${host} come from ${keyOf(server.owner)} (the first Ingress that sets them)`);}
       if (host === DEFAULT_SERVER || server.tlsSecret || server.tlsDefault || ing.tls.length === 0) continue;
       const name = tlsSecretName(host, ing, secretOf);
       if (name === undefined) continue;
@@ -373,7 +383,8 @@ export function needsRewrite(l: Location): boolean {
 }
 
 /** Resolves an Ingress backend's Service port (by number, or by name through the Service in the input). */
-export function resolveUpstream(namespace: string, service: string, port: { number?: number; name?: string }, services: readonly Service[]): Upstream | { error: string } {
+export function resolveUpstream(namespace: string, service: string, port: { number?: number; name?: string },
+  services: readonly Service[]): Upstream | { error: string } {
   const svc = services.find((s) => s.namespace === namespace && s.name === service);
   const written = port.number !== undefined ? String(port.number) : port.name ?? '';
   const key = `${namespace}-${service}-${written}`;
@@ -536,9 +547,10 @@ export function decide(model: NginxModel, req: ModelRequest): ModelOutcome {
   let why = `${locWhere} of ${c.ingress}`;
   if (alt) {
     const d = canaryDecision(alt.policy, req.headers);
-    if (d === 'canary') backends = [{ id: alt.upstream.id, weight: 1 }];
-    else if (d === 'main') backends = [{ id: main.id, weight: 1 }];
-    else backends = [{ id: main.id, weight: Math.max(0, alt.policy.weightTotal - alt.policy.weight) }, { id: alt.upstream.id, weight: Math.min(alt.policy.weight, alt.policy.weightTotal) }].filter((b) => b.weight > 0);
+    if (d === 'canary') {backends = [{ id: alt.upstream.id, weight: 1 }];} else if (d === 'main') {backends = [{ id: main.id, weight: 1 }];} else {
+      const w = Math.min(alt.policy.weight, alt.policy.weightTotal);
+      backends = [{ id: main.id, weight: alt.policy.weightTotal - w }, { id: alt.upstream.id, weight: w }].filter((b) => b.weight > 0);
+    }
     if (backends.length === 0) backends = [{ id: main.id, weight: 1 }];
     why += `, canary ${alt.ingress}: ${d}`;
   }

@@ -30,9 +30,12 @@ export function routeObject(ctx: Context, r: RouteDraft): Record<string, unknown
   }
   if (r.kind === 'GRPCRoute') {
     return {
-      apiVersion: GATEWAY_API, kind: 'GRPCRoute', metadata,
+      apiVersion: GATEWAY_API,
+      kind: 'GRPCRoute',
+      metadata,
       spec: {
-        parentRefs, ...hostnames,
+        parentRefs,
+        ...hostnames,
         rules: r.rules.map((rule, i) => {
           const matches = r.grpcMatches![i].map((m) => ({
             ...(m.method ? { method: { type: 'Exact', ...m.method } } : {}),

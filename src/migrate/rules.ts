@@ -178,8 +178,7 @@ function locationRules(ctx: Context, server: Server, loc: Location, index: numbe
   }
   if (c.mirrorTarget) {
     const m = serviceFromUrl(ctx, c.mirrorTarget, loc.upstream.namespace);
-    if ('error' in m) ctx.mark(ingress, 'mirror-target', 'untranslatable', m.error);
-    else if (m.path !== '$request_uri' && m.path !== '/$request_uri') {
+    if ('error' in m) {ctx.mark(ingress, 'mirror-target', 'untranslatable', m.error);} else if (m.path !== '$request_uri' && m.path !== '/$request_uri') {
       ctx.mark(ingress, 'mirror-target', 'untranslatable', `the mirror path "${m.path}" is not the request's ($request_uri): a RequestMirror sends the request as it is`);
     } else {
       filters.push({ type: 'RequestMirror', requestMirror: { backendRef: backendRef(m, loc.upstream.namespace) } });
@@ -454,7 +453,9 @@ function externalAuthFilter(ctx: Context, ingress: string, a: { url: string; res
   };
 }
 
-const RETRY_CODES: Record<string, number> = { http_500: 500, http_502: 502, http_503: 503, http_504: 504, http_403: 403, http_404: 404, http_429: 429 };
+const RETRY_CODES: Record<string, number> = {
+  http_500: 500, http_502: 502, http_503: 503, http_504: 504, http_403: 403, http_404: 404, http_429: 429,
+};
 
 function retryFor(ctx: Context, ingress: string, r: { tries?: number; conditions?: string[] }): RuleDraft['retry'] | undefined {
   const conditions = r.conditions ?? ['error', 'timeout'];
@@ -488,13 +489,13 @@ function recordProtocol(ctx: Context, u: Upstream, ingress: string, c: Location[
   }
 }
 
-/** `Ns` as a Gateway API duration (at most 5 digits per unit). */
+/** Seconds as a Gateway API duration, the way the constructs write it (`2m10s`). */
 export function duration(seconds: number): string {
-  if (seconds < 100000) return `${seconds}s`;
+  if (seconds === 0) return '0s';
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);
   const s = seconds % 60;
-  return `${h}h${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s ? `${s}s` : ''}`;
 }
 
 /**
@@ -529,13 +530,17 @@ function addExclusions(server: Server, rules: RuleDraft[]): void {
   }
 }
 
+const outcome = (r: RuleDraft) => [r.filters, r.backendRefs, r.timeouts, r.retry, r.sessionPersistence];
+
 /** Neighbouring rules with the same filters, backends and settings become one rule with all their matches. */
 function mergeAdjacent(rules: RuleDraft[]): RuleDraft[] {
   const out: RuleDraft[] = [];
   for (const r of rules) {
     const p = out[out.length - 1];
-    if (p && p.matches.length + r.matches.length <= MAX_MATCHES_PER_RULE &&
-      sameJson([p.filters, p.backendRefs, p.timeouts, p.retry, p.sessionPersistence], [r.filters, r.backendRefs, r.timeouts, r.retry, r.sessionPersistence])) {
+    // a ReplacePrefixMatch needs its rule's one PathPrefix match
+    const prefixRewrite = (x: RuleDraft) => x.filters.some((f) => f.type === 'URLRewrite' && (f.urlRewrite as { path?: { type: string } }).path?.type === 'ReplacePrefixMatch');
+    if (p && !prefixRewrite(p) && p.matches.length + r.matches.length <= MAX_MATCHES_PER_RULE &&
+      sameJson(outcome(p), outcome(r))) {
       p.matches = [...p.matches, ...r.matches];
       p.trace = [...p.trace, ...r.trace];
       p.comment = `${p.comment}; ${r.comment}`;

@@ -58,7 +58,9 @@ function routeBase(host: string): string {
 
 export function translate(ctx: Context): Translation {
   const model = ctx.model;
-  interface Plan { server: Server; names: string[]; http: RuleDraft[]; https: RuleDraft[]; httpsNames: string[]; passthrough?: RouteDraft; namespace: string }
+  interface Plan {
+    server: Server; names: string[]; http: RuleDraft[]; https: RuleDraft[]; httpsNames: string[]; passthrough?: RouteDraft; namespace: string;
+  }
   const plans: Plan[] = [];
   for (const s of model.servers) {
     const names = s.hostname === DEFAULT_SERVER ? [] : [s.hostname, ...s.aliases];
@@ -73,8 +75,14 @@ export function translate(ctx: Context): Translation {
         ctx.mark(owner, 'ssl-passthrough', 'ignored', `${s.hostname} has no backend for "/", so ingress-nginx ignores ssl-passthrough`);
       } else {
         passthrough = {
-          kind: 'TLSRoute', namespace, name: routeBase(s.hostname), hostnames: [s.hostname], listeners: [listenerName('tls', s.hostname)], rules: [],
-          tlsBackends: [{ name: root.upstream.service, namespace: root.upstream.namespace, port: root.upstream.port }], server: s.hostname,
+          kind: 'TLSRoute',
+          namespace,
+          name: routeBase(s.hostname),
+          hostnames: [s.hostname],
+          listeners: [listenerName('tls', s.hostname)],
+          rules: [],
+          tlsBackends: [{ name: root.upstream.service, namespace: root.upstream.namespace, port: root.upstream.port }],
+          server: s.hostname,
         };
         ctx.finding(owner, 'ssl-passthrough')?.became.push(`TLSRoute ${namespace}/${passthrough.name}: TLS connections for ${s.hostname} go to ${root.upstream.id} unterminated (listener ${passthrough.listeners[0]})`);
         const others = ctx.annotations.get(owner)?.findings.filter((f) => f.annotation.startsWith('nginx.ingress.kubernetes.io/') && !f.annotation.endsWith('/ssl-passthrough')) ?? [];
@@ -126,7 +134,10 @@ export function translate(ctx: Context): Translation {
       const cert = certificateFor(model, n) as ObjectKey;
       gatewaySecrets.push(cert);
       addListener({
-        name: listenerName('https', n), port: 443, protocol: 'HTTPS', hostname: n,
+        name: listenerName('https', n),
+        port: 443,
+        protocol: 'HTTPS',
+        hostname: n,
         tls: { mode: 'Terminate', certificateRefs: [{ kind: 'Secret', name: cert.name, ...(cert.namespace !== ctx.gateway.namespace ? { namespace: cert.namespace } : {}) }] },
       });
       const s = p.server.tlsSecret;
@@ -216,10 +227,17 @@ export function translate(ctx: Context): Translation {
   const referenceGrants: Array<Record<string, unknown>> = [];
   for (const g of [...routeGrants.values()].sort((a, b) => (a.ns + a.from < b.ns + b.from ? -1 : 1))) {
     referenceGrants.push({
-      apiVersion: GATEWAY_API, kind: 'ReferenceGrant',
+      apiVersion: GATEWAY_API,
+      kind: 'ReferenceGrant',
       metadata: { name: `routes-from-${g.from}`, namespace: g.ns },
       spec: { from: [...g.kinds].sort().map((kind) => ({ group: GROUP, kind, namespace: g.from })), to: [...g.names].sort().map((name) => ({ group: '', kind: 'Service', name })) },
     });
+  }
+  const foreign = [...new Set(gatewaySecrets.filter((x) => x.namespace !== ctx.gateway.namespace).map((x) => `${x.namespace}/${x.name}`))].sort();
+  if (foreign.length && !ctx.options.gatewayClass) {
+    ctx.fate('', 'Secrets of the Gateway', 'untranslatable', 'this project\'s data plane mounts the Secrets a Gateway names from the Gateway\'s namespace ' +
+      `(${ctx.gateway.namespace}); copy ${foreign.join(', ')} there and point the Gateway at the copies (its synth fails until then), ` +
+      'or choose a --gateway namespace that holds them');
   }
   const secretGrants = new Map<string, Set<string>>();
   for (const s of gatewaySecrets) {
@@ -228,7 +246,8 @@ export function translate(ctx: Context): Translation {
   }
   for (const [ns, names] of [...secretGrants].sort(([a], [b]) => (a < b ? -1 : 1))) {
     referenceGrants.push({
-      apiVersion: GATEWAY_API, kind: 'ReferenceGrant',
+      apiVersion: GATEWAY_API,
+      kind: 'ReferenceGrant',
       metadata: { name: `gateway-${ctx.gateway.namespace}-${ctx.gateway.name}`, namespace: ns },
       spec: { from: [{ group: GROUP, kind: 'Gateway', namespace: ctx.gateway.namespace }], to: [...names].sort().map((name) => ({ group: '', kind: 'Secret', name })) },
     });
@@ -365,7 +384,8 @@ function gatewayTlsOf(ctx: Context, httpsServers: Server[], gatewaySecrets: Obje
   const withAuth = httpsServers.filter((s) => s.authTls && s.authTls.verifyClient !== 'off');
   if (withAuth.length) {
     const first = withAuth[0].authTls!;
-    const same = (s: Server) => s.authTls && s.authTls.verifyClient === first.verifyClient && s.authTls.secret.namespace === first.secret.namespace && s.authTls.secret.name === first.secret.name;
+    const same = (s: Server) => s.authTls && s.authTls.verifyClient === first.verifyClient &&
+      s.authTls.secret.namespace === first.secret.namespace && s.authTls.secret.name === first.secret.name;
     const all = httpsServers.every(same);
     const mode = first.verifyClient === 'on' ? 'AllowValidOnly' : first.verifyClient === 'optional' ? 'AllowInsecureFallback' : undefined;
     if (!all || !mode) {
@@ -458,7 +478,9 @@ function teamsOf(routes: RouteDraft[]): TeamDraft[] {
     r.hostnames.forEach((h) => t.hostnames.add(h));
     r.listeners.forEach((l) => t.listeners.add(l));
     const refs = [...r.rules.flatMap((x) => [...x.backendRefs, ...x.filters.flatMap(filterRefs)]), ...(r.tlsBackends ?? [])];
-    for (const b of refs) if (b.namespace && b.namespace !== r.namespace) t.grants.set(b.namespace, (t.grants.get(b.namespace) ?? new Set()).add(b.name));
+    for (const b of refs) {
+      if (b.namespace && b.namespace !== r.namespace) t.grants.set(b.namespace, (t.grants.get(b.namespace) ?? new Set()).add(b.name));
+    }
     byNs.set(r.namespace, t);
   }
   return [...byNs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, t]) => ({
