@@ -78,6 +78,7 @@ export function buildReport(args: {
   const all = args.ingresses.filter((i) => i.selected);
   for (const i of all) i.annotations.forEach(settle);
   const annotations = all.flatMap((i) => i.annotations);
+  const ingresses = all.filter((i) => i.ingress !== '').length;
   const count = (s: FindingStatus) => annotations.filter((a) => a.status === s).length;
   const items = (status: FindingStatus): ReportItem[] => all.flatMap((i) => [
     ...i.annotations.filter((a) => a.status === status).map((a) => ({ object: `Ingress ${i.ingress}`, what: a.annotation, value: a.value, reason: a.reason ?? '' })),
@@ -87,8 +88,8 @@ export function buildReport(args: {
   for (const o of args.objects) objects[String(o.kind)] = (objects[String(o.kind)] ?? 0) + 1;
   return {
     summary: {
-      ingresses: all.length,
-      skipped: args.ingresses.length - all.length,
+      ingresses,
+      skipped: args.ingresses.filter((i) => !i.selected).length,
       annotations: annotations.length,
       translated: count('translated'),
       approximated: count('approximated'),

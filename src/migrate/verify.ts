@@ -164,9 +164,10 @@ function pathsOf(s: Server): string[] {
   const out = new Set<string>(['/', '/zz-unmatched']);
   for (const l of s.locations) {
     const lit = literalPrefix(l.path);
-    const bare = lit.replace(/\/+$/, '') || '/';
-    for (const p of [lit, bare, `${bare}/`, `${bare}/x`, `${bare}/x/y`, `${bare}x`, `${bare}-x`]) out.add(p);
+    const bare = lit.replace(/\/+$/, '');
+    for (const p of [lit, bare || '/', `${bare}/`, `${bare}/x`, `${bare}/x/`, `${bare}/x/y`, `${bare}x`, `${bare}-x`]) out.add(p);
     if (s.enforceRegex && /[a-z]/.test(bare)) out.add(bare.toUpperCase());
+    if (l.path === '/') out.add('/zz-unmatched/');
     if (s.enforceRegex) out.add(samplePath(l.path, true));
   }
   return [...out].filter((p) => p.startsWith('/') && !p.includes('//'));
