@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { explainConnection } from '../../src/router';
-import { migrateIngresses, UNTRANSLATABLE, verifyMigration } from '../../src/migrate';
 import { configOf, features, finding, gatewayAnswer, inlineObjects, migrateFixtures } from './support';
+import { migrateIngresses, UNTRANSLATABLE, verifyMigration } from '../../src/migrate';
+import { explainConnection } from '../../src/router';
 
 describe('canary (canary.yaml)', () => {
   const m = migrateFixtures(['canary.yaml']);

@@ -4,8 +4,8 @@
  */
 import * as path from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
-import { GatewayClass, IngressMigration, MigrationStatus, Warnings } from '../../src';
 import { FIXTURES } from './support';
+import { GatewayClass, IngressMigration, MigrationStatus, Warnings } from '../../src';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
 

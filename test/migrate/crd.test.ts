@@ -3,9 +3,9 @@
  * rules): on the experimental channel always, and on the standard channel unless the object uses an
  * experimental field (ExternalAuth, retry, sessionPersistence), which the report then says.
  */
-import { describeWithCrds } from '../crd-validation/crd-validator';
-import { migrateIngresses } from '../../src/migrate';
 import { fixtureObjects } from './support';
+import { migrateIngresses } from '../../src/migrate';
+import { describeWithCrds } from '../crd-validation/crd-validator';
 
 const ALL = ['affinity.yaml', 'canary.yaml', 'client-certs.yaml', 'external-auth.yaml', 'features.yaml', 'grpc.yaml', 'multi-tls.yaml',
   'path-matching.yaml', 'redirects.yaml', 'rewrite.yaml', 'semantics.yaml', 'untranslatable.yaml'];

@@ -9,6 +9,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { fixtureObjects } from './support';
 import { EchoServer } from '../../src/cli/echo';
 import { compile } from '../../src/compiler';
 import { migrateIngresses, Migration } from '../../src/migrate';
@@ -16,7 +17,6 @@ import { decide, ModelOutcome } from '../../src/migrate/nginx-model';
 import { deriveProbes, verifyMigration } from '../../src/migrate/verify';
 import { issue, selfSignedCert, testCa } from '../support/certs';
 import { Spawned, startCli, tempDir } from '../support/processes';
-import { fixtureObjects } from './support';
 
 const ALL = ['affinity.yaml', 'canary.yaml', 'client-certs.yaml', 'external-auth.yaml', 'features.yaml', 'grpc.yaml', 'multi-tls.yaml',
   'path-matching.yaml', 'redirects.yaml', 'rewrite.yaml', 'semantics.yaml', 'untranslatable.yaml'];
@@ -36,7 +36,12 @@ function send(scheme: 'http' | 'https', host: string, pathAndQuery: string, head
   const mod = scheme === 'https' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request({
-      host: '127.0.0.1', port, path: pathAndQuery, method, headers: { ...headers, host }, agent: false,
+      host: '127.0.0.1',
+      port,
+      path: pathAndQuery,
+      method,
+      headers: { ...headers, host },
+      agent: false,
       ...(scheme === 'https' ? { servername: host, rejectUnauthorized: false } : {}),
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -71,8 +76,13 @@ beforeAll(async () => {
   }
   const tlsSecret = (key: string, data: Record<string, string>) => {
     const [namespace, name] = key.split('/');
-    secrets.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { namespace, name },
-      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) });
+    secrets.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/tls',
+      metadata: { namespace, name },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
   };
   for (const [key, hosts] of byName) {
     const c = selfSignedCert(hosts);

@@ -3,8 +3,8 @@
  * several Ingresses, default backends, wildcard hosts, TLS hosts, regex hosts. Each claim is checked on the
  * compiled Gateway with explain (the data plane's decision); e2e.test.ts sends them over sockets.
  */
-import { migrateIngresses, verifyMigration } from '../../src/migrate';
 import { configOf, features, fixtureObjects, gatewayAnswer, inlineObjects, migrateFixtures } from './support';
+import { migrateIngresses, verifyMigration } from '../../src/migrate';
 
 describe('semantics.yaml (paths, shared hosts, default backends, wildcards)', () => {
   const m = migrateFixtures(['semantics.yaml']);

@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
+import { fixtureObjects } from './support';
 import { canonicalJson, compile } from '../../src/compiler';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { migrateIngresses, Migration, typescriptProgram } from '../../src/migrate';
-import { fixtureObjects } from './support';
 import { REPO_ROOT } from '../support/node-versions';
 
 const FILES = ['affinity.yaml', 'canary.yaml', 'client-certs.yaml', 'external-auth.yaml', 'features.yaml', 'grpc.yaml', 'multi-tls.yaml',
@@ -38,7 +38,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('every program type-checks against the library (strict)', () => {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(REPO_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
   const program = ts.createProgram([...programs.values()].map((p) => p.file), { ...config.options, noEmit: true, rootDir: REPO_ROOT, noUnusedLocals: true });
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${path.basename(d.file.fileName)})` : ''));
+  const diagnostics = ts.getPreEmitDiagnostics(program)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${path.basename(d.file.fileName)})` : ''));
   expect(diagnostics).toEqual([]);
 }, 120_000);
 
