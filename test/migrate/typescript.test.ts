@@ -37,7 +37,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('every program type-checks against the library (strict)', () => {
   const config = ts.getParsedCommandLineOfConfigFile(path.join(REPO_ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
-  const program = ts.createProgram([...programs.values()].map((p) => p.file), { ...config.options, noEmit: true, rootDir: REPO_ROOT, noUnusedLocals: true });
+  const files = [...programs.values()].map((p) => p.file);
+  const program = ts.createProgram(files, { ...config.options, noEmit: true, rootDir: REPO_ROOT, noUnusedLocals: true });
   const diagnostics = ts.getPreEmitDiagnostics(program)
     .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n') + (d.file ? ` (${path.basename(d.file.fileName)})` : ''));
   expect(diagnostics).toEqual([]);
