@@ -7,6 +7,7 @@
  * The list of untranslatable annotations and their reasons is also the README's table (keep them in sync).
  */
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, Ingress, NGINX_PREFIX, ObjectKey, keyOf } from './input';
+import type { CorsFilterConfig } from '../config/dataplane-config';
 
 export type FindingStatus = 'translated' | 'approximated' | 'untranslatable' | 'ignored';
 
@@ -37,14 +38,8 @@ export interface RedirectConfig {
   readonly annotation: string;
 }
 
-export interface CorsConfig {
-  readonly allowOrigins: string[];
-  readonly allowMethods: string[];
-  readonly allowHeaders: string[];
-  readonly exposeHeaders: string[];
-  readonly allowCredentials: boolean;
-  readonly maxAge: number;
-}
+/** enable-cors and cors-*: the fields of the data plane's CORS filter (maxAge in seconds). */
+export type CorsConfig = Omit<CorsFilterConfig, 'type'>;
 
 export interface AffinityConfig {
   readonly cookieName: string;

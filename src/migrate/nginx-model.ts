@@ -192,6 +192,11 @@ export function buildModel(input: ModelInput): NginxModel {
   }
   const secretOf = (ns: string, name: string) => input.secrets.find((s) => s.namespace === ns && s.name === name);
   for (const ing of input.ingresses) {
+    const hosts = new Set(ing.rules.map((r) => r.host));
+    ing.tls.forEach((t, i) => t.hosts.filter((h) => !hosts.has(h)).forEach((h) => fate(keyOf(ing), `spec.tls[${i}] (${h})`, 'ignored',
+      `no rule of this Ingress names ${h}, so ingress-nginx configures no certificate for it from here`)));
+  }
+  for (const ing of input.ingresses) {
     const a = anns(ing);
     if (a.canary) continue;
     for (const rule of ing.rules) {

@@ -116,15 +116,13 @@ export function formatReport(r: MigrationReport): string {
       lines.push(`Ingress ${i.ingress} (${i.source}): skipped, ${i.skipped}`);
       continue;
     }
-    lines.push(`Ingress ${i.ingress} (${i.source})`);
+    lines.push(i.ingress ? `Ingress ${i.ingress} (${i.source})` : 'The Gateway');
     for (const f of i.features) lines.push(`  ${f.feature}: ${f.status === 'translated' ? '' : `${MARK[f.status]}: `}${f.text}`);
     for (const a of i.annotations) {
       const became = a.became.length ? ` → ${a.became.join('; ')}` : '';
       lines.push(`  ${a.annotation}: ${JSON.stringify(a.value)} ${MARK[a.status]}${a.reason ? `: ${a.reason}` : ''}${a.status === 'translated' || a.status === 'approximated' ? became : ''}`);
     }
   }
-  const global = r.ingresses.length === 0 ? [] : [];
-  lines.push(...global);
   const s = r.summary;
   lines.push('');
   lines.push(`${s.ingresses} Ingress${s.ingresses === 1 ? '' : 'es'} migrated${s.skipped ? `, ${s.skipped} skipped` : ''}; ${s.annotations} annotations: ` +
