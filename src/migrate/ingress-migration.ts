@@ -141,9 +141,8 @@ export class IngressMigration extends Construct {
       ingressClass: options.ingressClass,
       gatewayClass: gatewayClassName,
       sources,
-      gateway: options.gatewayNamespace || options.gatewayName
-        ? { namespace: options.gatewayNamespace ?? 'gateway-system', name: options.gatewayName ?? 'ingress' }
-        : undefined,
+      gateway: options.gatewayNamespace ? { namespace: options.gatewayNamespace, name: options.gatewayName ?? 'ingress' } : undefined,
+      gatewayName: options.gatewayName,
     });
     this.migration = m;
     const t = m.translation;

@@ -15,6 +15,8 @@ export interface MigrationOptions extends MigrateOptions {
   readonly ingressClass?: string;
   /** `file#document` of each input object, for messages. */
   readonly sources?: readonly string[];
+  /** The Gateway's name when `gateway` is not given (its namespace is then chosen as without it). @default ingress */
+  readonly gatewayName?: string;
 }
 
 export interface Migration {
@@ -84,13 +86,14 @@ function mergeFates(fates: PathFate[]): PathFate[] {
  * names (certificates, client CAs, its client certificate) from the Gateway's own namespace, so when they all
  * live in one namespace the Gateway goes there; otherwise gateway-system (and the report says what to copy).
  */
-function defaultGateway(model: NginxModel, annotations: ReadonlyMap<string, ParsedAnnotations>, options: MigrateOptions): ObjectKey {
-  if (options.gatewayClass) return DEFAULT_GATEWAY;
+function defaultGateway(model: NginxModel, annotations: ReadonlyMap<string, ParsedAnnotations>, options: MigrationOptions): ObjectKey {
+  if (options.gatewayClass) return { ...DEFAULT_GATEWAY, name: options.gatewayName ?? DEFAULT_GATEWAY.name };
   const namespaces = new Set<string>();
   for (const c of model.certificates.values()) if (c !== 'default') namespaces.add(c.namespace);
   for (const s of model.servers) if (s.authTls) namespaces.add(s.authTls.secret.namespace);
   for (const a of annotations.values()) {
     if ((a.location.backendProtocol === 'HTTPS' || a.location.backendProtocol === 'GRPCS') && a.location.proxySsl?.secret) namespaces.add(a.location.proxySsl.secret.namespace);
   }
-  return namespaces.size === 1 ? { namespace: [...namespaces][0], name: DEFAULT_GATEWAY.name } : DEFAULT_GATEWAY;
+  const name = options.gatewayName ?? DEFAULT_GATEWAY.name;
+  return { namespace: namespaces.size === 1 ? [...namespaces][0] : DEFAULT_GATEWAY.namespace, name };
 }
