@@ -342,6 +342,21 @@ export function buildModel(input: ModelInput): NginxModel {
     s.locations = out;
     s.enforceRegex = out.some((l) => needsRewrite(l) || l.config.useRegex);
     for (const l of out) if (!s.enforceRegex && l.pathType === 'Exact') l.exact = true;
+    if (!s.enforceRegex) {
+      // Prefix /foo and Prefix /foo/ both become "location /foo/": nginx refuses the configuration
+      const seen = new Map<string, Location>();
+      for (const l of out) {
+        const key = `${l.exact ? '=' : ''}${l.path}`;
+        const first = seen.get(key);
+        if (!first) {
+          seen.set(key, l);
+        } else if (l.source && first.source && !l.splitFrom) {
+          fate(l.source.ingress, `spec.rules[${l.source.rule}].http.paths[${l.source.path}] (${s.hostname} ${l.ingressPath})`, 'untranslatable',
+            `ingress-nginx would write "location ${key}" twice (also from ${first.source.ingress} ${first.ingressPath}), a configuration nginx refuses; ` +
+            'the first one is kept here: remove one of the two paths');
+        }
+      }
+    }
   }
 
   // --- redirect servers (from-to-www-redirect) ---------------------------------------------------------------

@@ -116,6 +116,26 @@ spec:
   });
 });
 
+test('Prefix /docs and Prefix /docs/ on one host would be two "location /docs/" blocks, which nginx refuses: reported', () => {
+  const m = migrateIngresses(inlineObjects(`
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: twice, namespace: default }
+spec:
+  rules:
+  - host: twice.example.com
+    http:
+      paths:
+      - { path: /docs, pathType: Prefix, backend: { service: { name: service1, port: { number: 80 } } } }
+      - { path: /docs/, pathType: Prefix, backend: { service: { name: service2, port: { number: 80 } } } }
+`));
+  expect(m.report.untranslatable).toEqual([expect.objectContaining({
+    object: 'Ingress default/twice',
+    what: 'spec.rules[0].http.paths[0] (twice.example.com /docs)',
+    reason: expect.stringMatching(/would write "location \/docs\/" twice \(also from default\/twice \/docs\/\), a configuration nginx refuses/),
+  })]);
+});
+
 describe('TLS hosts (multi-tls.yaml)', () => {
   const m = migrateFixtures(['multi-tls.yaml']);
   const config = configOf(m);
