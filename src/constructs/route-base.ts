@@ -263,7 +263,7 @@ export function checkRuleLimits(where: Where, existing: readonly RuleShape[], ru
   const all = [...existing, rule];
   checkMaxItems(where.at('rules'), all, MAX_ITEMS.rules);
   const matches = all.reduce((n, r) => n + (r.matches?.length || emptyMatches), 0);
-  if (matches > 128) failObject(where.at('rules'), `have ${matches} matches in total; at most 128 are allowed across all rules`);
+  if (matches > MAX_ITEMS.routeMatches) failObject(where.at('rules'), `have ${matches} matches in total; at most ${MAX_ITEMS.routeMatches} are allowed across all rules`);
   if (rule.name !== undefined) {
     checkDnsSubdomain(where.at('rules').at(existing.length).at('name'), rule.name);
     checkUnique(where.at('rules'), all.flatMap((r) => (r.name ? [r.name] : [])), 'rule name', false);

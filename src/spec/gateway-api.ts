@@ -5,6 +5,8 @@
 
 /** The Gateway API's group. */
 export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+/** The apiVersion this project writes the Gateway API's kinds at. */
+export const GATEWAY_API_VERSION = `${GATEWAY_API_GROUP}/v1`;
 /** The group of the Gateway API's experimental (`X`-prefixed) kinds. */
 export const GATEWAY_API_EXPERIMENTAL_GROUP = 'gateway.networking.x-k8s.io';
 

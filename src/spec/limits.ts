@@ -35,6 +35,8 @@ export const MAX_ITEMS = {
   rules: 16,
   /** A rule's `matches`. */
   matches: 64,
+  /** The matches of all of an HTTPRoute's rules together (a CEL rule; a rule without matches counts one). */
+  routeMatches: 128,
   /** A rule's `backendRefs`. */
   backendRefs: 16,
   /** A rule's or a backendRef's `filters`. */
