@@ -13,6 +13,7 @@ import type { PortServerEnv } from './ports/port-server';
 import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
 import { ProxyContext } from './proxy/context';
+import { nativeHttpSupport } from './http1/native-support';
 import { CertStore } from './tls/cert-store';
 import { Upstreams } from './upstream/upstreams';
 
@@ -103,6 +104,13 @@ export class DataPlane implements PortServerEnv {
       });
       const port = await this.admin.listen(this.args.address, this.args.adminPort);
       this.out(`admin ${hostPort(this.args.address, port)}`);
+    }
+    const native = nativeHttpSupport();
+    if (native.problem) {
+      this.log.warn('HTTP/1.1 is served through node:http (slower): this Node cannot run the native parser', {
+        node: process.version, reason: native.problem,
+        fix: 'run the data plane on the Node release its default image pins (dataPlane.image overrides it)',
+      });
     }
     await this.reconcilePorts(config, true);
     this.timer = setInterval(() => this.tick(), 500);
