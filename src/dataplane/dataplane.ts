@@ -4,6 +4,7 @@ import { validateConfig } from './config-validate';
 import { Generation } from './generation';
 import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
 import type { CoarseClock, ServerLimits } from './http1/connection-host';
+import { nativeHttpSupport } from './http1/native-support';
 import { AdminServer } from './ops/admin-server';
 import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
@@ -13,7 +14,6 @@ import type { PortServerEnv } from './ports/port-server';
 import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
 import { ProxyContext } from './proxy/context';
-import { nativeHttpSupport } from './http1/native-support';
 import { CertStore } from './tls/cert-store';
 import { Upstreams } from './upstream/upstreams';
 
@@ -108,7 +108,8 @@ export class DataPlane implements PortServerEnv {
     const native = nativeHttpSupport();
     if (native.problem) {
       this.log.warn('HTTP/1.1 is served through node:http (slower): this Node cannot run the native parser', {
-        node: process.version, reason: native.problem,
+        node: process.version,
+        reason: native.problem,
         fix: 'run the data plane on the Node release its default image pins (dataPlane.image overrides it)',
       });
     }
