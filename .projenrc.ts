@@ -77,7 +77,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     dirs: ['src'],
     devdirs: ['test', 'bench', 'scripts', 'examples', 'projenrc', '.projenrc.ts'],
     commandOptions: { fix: false },
-    ignorePatterns: ['src/imports/**', 'assets/**', '*.js', '*.d.ts', 'node_modules/', 'lib/', 'coverage', 'test-reports/'],
+    ignorePatterns: ['examples/cdk8s-app*/**', 'src/imports/**', 'assets/**', '*.js', '*.d.ts', 'node_modules/', 'lib/', 'coverage', 'test-reports/'],
   },
   tsconfig: {
     // the published lib/ carries no sources: inline source maps with inlined sources doubled every .js file
@@ -86,8 +86,10 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   tsconfigDev: {
     compilerOptions: {},
     include: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
+    // a user's app: it imports the installed package by name (built from the tarball by .ci/example-apps.mjs)
+    exclude: ['examples/cdk8s-app*'],
   },
-  gitignore: ['/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
+  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
   npmignoreEnabled: true,
   // The tarball carries what users load: lib/ (the construct API and the synth step), assets/cli.js (the bundled
   // `cdk8s-gateway` command), assets/boot.js and assets/dataplane.js.gz (what the pods run). lib/dataplane/ and
