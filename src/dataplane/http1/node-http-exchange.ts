@@ -6,6 +6,7 @@
 import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { ConnectionHost } from './connection-host';
+import { bridgeTunnel } from './tunnel';
 import { Exchange } from '../proxy/exchange';
 import { clientIdentity } from '../tls/client-identity';
 
@@ -187,22 +188,8 @@ class NodeHttpExchange extends Exchange {
       upstream.destroy();
       return this.destroyDownstream();
     }
-    let h = `HTTP/1.1 ${status} ${reason || http.STATUS_CODES[status]}\r\n`;
-    for (let i = 0; i < headers.length; i += 2) h += headers[i] + ': ' + headers[i + 1] + '\r\n';
-    socket.write(h + '\r\n', 'latin1');
     this.headSent = true;
-    if (head.length) socket.write(head);
-    const close = (): void => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    upstream.on('error', close);
-    socket.on('close', close);
-    upstream.on('close', close);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.resume();
-    upstream.resume();
+    bridgeTunnel(socket, upstream, status, reason, headers, head);
   }
 
   protected completed(): void {
