@@ -6,12 +6,12 @@
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import WebSocket from 'ws';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
+import { firstWebSocketMessage } from '../support/websocket';
 
 const cert = selfSignedCert(['secure.example.com']);
 let echoes: RunningEcho[];
@@ -93,12 +93,7 @@ describe('when _http_common is missing', () => {
   });
 
   test('WebSocket upgrades are tunnelled', async () => {
-    const socket = new WebSocket(gw.url(80, '/ws').replace('http:', 'ws:'));
-    const first = await new Promise<string>((resolve, reject) => {
-      socket.once('message', (m) => resolve(m.toString()));
-      socket.once('error', reject);
-    });
-    socket.close();
+    const first = await firstWebSocketMessage(gw.url(80, '/ws'));
     expect(JSON.parse(first).pod).toBe('echo-a');
   });
 });
