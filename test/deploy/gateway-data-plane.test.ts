@@ -390,8 +390,12 @@ test('synth output does not depend on the working directory', () => {
 
 describe('settings compiled into the config', () => {
   const compiled = JSON.stringify({
-    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1', kind: 'DataPlaneConfig',
-    gateway: { namespace: 'gateway-system', name: 'edge' }, ports: [], httpRules: [], backends: {},
+    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1',
+    kind: 'DataPlaneConfig',
+    gateway: { namespace: 'gateway-system', name: 'edge' },
+    ports: [],
+    httpRules: [],
+    backends: {},
     options: { clusterDomain: 'corp.internal', clientCertificateHeader: 'x-client-cert' },
   });
 
