@@ -3,6 +3,10 @@
  * Each subcommand lives in its own file and exports `run(argv): Promise<number>` (the exit code).
  */
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../deploy/assets';
+
 type Command = { readonly summary: string; readonly load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
@@ -18,7 +22,7 @@ const commands: Record<string, Command> = {
 function usage(): string {
   const lines = ['usage: cdk8s-gateway <command> [options]', '', 'commands:'];
   for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(10)} ${c.summary}`);
-  lines.push('', 'Run `cdk8s-gateway <command> --help` for the options of a command.');
+  lines.push('', 'Run `cdk8s-gateway <command> --help` for the options of a command; `cdk8s-gateway --version` prints the version.');
   return lines.join('\n');
 }
 
@@ -28,12 +32,22 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage() + '\n');
     return name ? 0 : 2;
   }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   const command = commands[name];
   if (!command) {
     process.stderr.write(`cdk8s-gateway: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
   return (await command.load()).run(rest);
+}
+
+/** `cdk8s-gateway <version> (node <version>)`: the installed package's version and the Node it runs on. */
+function version(): string {
+  const pj = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version?: string };
+  return `cdk8s-gateway ${pj.version ?? 'unknown'} (node ${process.version})`;
 }
 
 main(process.argv.slice(2)).then(

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
 import { manifestStamp, ManifestWatcher } from './manifest-watcher';
+import { unusedBackendWarnings } from './serve-backends';
 import { ManifestReloader, warningLines } from './serve-reload';
 import { writeWorkDir } from './serve-workdir';
 import { DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
@@ -72,6 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     const warnings = warningLines(compiled);
     if (errors.length + warnings.length > 0) process.stderr.write(`${[...errors, ...warnings].join('\n')}\n`);
     const config = singleConfig(compiled);
+    const unused = unusedBackendWarnings(backendMap.keys(), config);
+    if (unused.length > 0) process.stderr.write(`${unused.join('\n')}\n`);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-serve-'));
     // the config, and the Secrets and ConfigMaps it refers to by name
     const files = writeWorkDir(workDir, config, compiled.objects);

@@ -4,6 +4,7 @@ import { validateConfig } from './config-validate';
 import { Generation } from './generation';
 import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
 import type { CoarseClock, ServerLimits } from './http1/connection-host';
+import { nativeHttpSupport } from './http1/native-support';
 import { AdminServer } from './ops/admin-server';
 import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
@@ -103,6 +104,14 @@ export class DataPlane implements PortServerEnv {
       });
       const port = await this.admin.listen(this.args.address, this.args.adminPort);
       this.out(`admin ${hostPort(this.args.address, port)}`);
+    }
+    const native = nativeHttpSupport();
+    if (native.problem) {
+      this.log.warn('HTTP/1.1 is served through node:http (slower): this Node cannot run the native parser', {
+        node: process.version,
+        reason: native.problem,
+        fix: 'run the data plane on the Node release its default image pins (dataPlane.image overrides it)',
+      });
     }
     await this.reconcilePorts(config, true);
     this.timer = setInterval(() => this.tick(), 500);

@@ -4,8 +4,10 @@
  * machinery. It is strict by default: Content-Length with Transfer-Encoding, duplicate Content-Length,
  * bad chunk sizes, bare CR/LF and oversize headers are all parse errors (request smuggling defences).
  *
- * `_http_common` is undocumented but stable across Node 20..24 (node:http itself is built on it).
+ * `_http_common` is undocumented but stable across Node 20..24 (node:http itself is built on it); native-support.ts
+ * checks it at start and the data plane falls back to node:http when it differs.
  */
+import { HttpCommon, nativeHttpSupport } from './native-support';
 
 export interface NativeParser {
   /** Our back-reference for the module-level callbacks (which receive the parser as `this`). */
@@ -48,24 +50,10 @@ export interface ParserOwner {
   parserExecute?(ret: number | ParseError): void;
 }
 
-interface HttpCommon {
-  HTTPParser: {
-    REQUEST: number;
-    RESPONSE: number;
-    kOnMessageBegin: number;
-    kOnHeaders: number;
-    kOnHeadersComplete: number;
-    kOnBody: number;
-    kOnMessageComplete: number;
-    kOnExecute: number;
-    kLenientNone: number;
-    new(): NativeParser;
-  };
-  methods: string[];
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const common = require('_http_common') as HttpCommon;
+// Checked at first use (native-support.ts): when the internal is missing or changed, `common` is a stand-in that
+// is never used to parse (the ports and pools serve through node:http instead).
+const support = nativeHttpSupport();
+const common: HttpCommon = support.common ?? ({ HTTPParser: { REQUEST: 1, RESPONSE: 2 }, methods: [] } as unknown as HttpCommon);
 const { HTTPParser } = common;
 
 /** Method names indexed by the parser's method number. */

@@ -3,6 +3,7 @@ import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
 import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { bridgeTunnel } from './tunnel';
 import { Exchange } from '../proxy/exchange';
 import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
@@ -606,26 +607,9 @@ export class H1Exchange extends Exchange {
   }
 
   protected tunnel(status: number, reason: string, headers: string[], upstream: net.Socket, head: Buffer): void {
-    const socket = this.client.socket;
-    let h = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status]}\r\n`;
-    for (let i = 0; i < headers.length; i += 2) h += headers[i] + ': ' + headers[i + 1] + CRLF;
-    socket.write(h + CRLF, 'latin1');
     this.headSent = true;
     const rest = this.client.detachForTunnel();
-    if (head.length) socket.write(head);
-    if (rest.length) upstream.write(rest);
-    const close = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', close);
-    upstream.on('error', close);
-    socket.on('close', close);
-    upstream.on('close', close);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.resume();
-    upstream.resume();
+    bridgeTunnel(this.client.socket, upstream, status, reason, headers, head, rest.length ? rest : undefined);
   }
 
   protected completed(): void {

@@ -4,6 +4,8 @@ import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
 import type { L4Limits, ServedPort } from './served-port';
 import type { CoarseClock, ConnectionHost, ServerLimits } from '../http1/connection-host';
+import { nativeHttpSupport } from '../http1/native-support';
+import { NodeHttpServer } from '../http1/node-http-exchange';
 import { H1ServerConnection } from '../http1/server-connection';
 import { H2Exchange } from '../http2/h2-exchange';
 import { labels, Series } from '../ops/metrics';
@@ -38,6 +40,8 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   private cachedGen: Generation | undefined;
   private cachedRuntime: { gen: Generation; port: PortRuntime } | undefined;
   private readonly connections: Series;
+  /** HTTP/1.1 through node:http, when the native parser's internal is unusable (native-support.ts). */
+  private fallback: NodeHttpServer | undefined;
 
   constructor(
     protected readonly env: PortServerEnv,
@@ -83,21 +87,27 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     this.stopAccepting();
     for (const c of this.conns) c.drain();
     for (const s of this.sessions) s.close();
+    this.fallback?.drain();
   }
 
   /** Requests (HTTP/1.1 connections or HTTP/2 sessions) still open. */
   public get openCount(): number {
-    return this.conns.size + this.sessions.size;
+    return this.conns.size + this.sessions.size + (this.fallback?.openCount ?? 0);
   }
 
   /** Forcibly closes everything (end of the drain grace period). */
   public destroyAll(): void {
     for (const c of this.conns) c.destroy();
     for (const s of this.sessions) s.destroy();
+    this.fallback?.destroyAll();
   }
 
   /** Serves an accepted (and, for TLS, handshaken) socket over HTTP/1.1. */
   protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, first?: Buffer): void {
+    if (nativeHttpSupport().problem) {
+      this.fallback ??= new NodeHttpServer(this);
+      return this.fallback.serve(socket, serverName, first);
+    }
     const c = new H1ServerConnection(socket, this, secure, serverName);
     this.conns.add(c);
     this.connections.inc();
