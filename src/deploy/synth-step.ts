@@ -11,7 +11,7 @@ import { addWarning, Warnings } from '../constructs/warnings';
 
 /** Changes the objects of a Gateway's data plane right after the synth step rendered them. */
 export interface IDataPlaneCustomizer {
-  /** Called once with the rendered data plane: reach its kplus objects and change what you need. */
+  /** Called once with the rendered data plane: reach its objects (cdk8s `ApiObject`s) and patch what you need. */
   customize(dataPlane: GatewayDataPlane): void;
 }
 
