@@ -42,8 +42,15 @@ const SMALL_BODY = 8192;
 
 /** A client's HTTP/1.1 connection: parses requests with llhttp and answers them in order. */
 export class H1ServerConnection implements ParserOwner {
-  /** For the port's sweep: when the current request's head started arriving (0: not reading a head). */
-  public headStart = 0;
+  /**
+   * For the port's sweep: when the current request's head started arriving (0: not reading a head). A new
+   * connection's first head is timed from when the connection was accepted, so a client that sends nothing, or a
+   * few bytes, is closed at the header timeout; later heads are timed from their first byte (before it, the
+   * connection is idle and the idle timeout applies).
+   */
+  public headStart: number;
+  /** Whether a byte of the current head arrived (a head never begun is not answered 408: the socket just closes). */
+  private headBegun = false;
   public lastActivity: number;
   public draining = false;
   public closed = false;
@@ -76,8 +83,11 @@ export class H1ServerConnection implements ParserOwner {
     public readonly secure: boolean,
     /** TLS: the ClientHello server name ('' without SNI); undefined on cleartext ports. */
     public readonly serverName: string | undefined,
+    /** When the connection was accepted (Date.now()). */
+    acceptedAt: number,
   ) {
     this.lastActivity = host.clock.now;
+    this.headStart = acceptedAt;
     this.clientCert = secure ? clientIdentity(socket) : undefined;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
     socket.setNoDelay(true);
@@ -120,6 +130,9 @@ export class H1ServerConnection implements ParserOwner {
     const lim = this.host.limits;
     if (this.headStart && now - this.headStart > lim.headersTimeoutMs) {
       this.headStart = 0;
+      this.host.closedBecause('header_timeout').inc();
+      // nothing asked, nothing to answer
+      if (!this.headBegun && !this.current && !this.parsing) return this.destroy();
       return this.rejectAndClose('GW_CLIENT_TIMEOUT', 'request head not received within the header timeout');
     }
     if (now - this.lastActivity > lim.idleTimeoutMs) {
@@ -163,6 +176,7 @@ export class H1ServerConnection implements ParserOwner {
     _status: number, _msg: string | undefined, upgrade: boolean, keepAlive: boolean,
   ): number {
     this.headStart = 0;
+    this.headBegun = false;
     if (headers === undefined) {
       headers = this.headerAcc ?? [];
       this.headerAcc = null;
@@ -234,7 +248,8 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   public parserMessageBegin(): void {
-    this.headStart = this.host.clock.now;
+    this.headBegun = true;
+    if (this.headStart === 0) this.headStart = this.host.clock.now;
   }
 
   public parserExecute(ret: number | ParseError): void {

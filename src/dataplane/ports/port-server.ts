@@ -2,6 +2,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
+import { OpeningConnections } from './opening-connections';
 import type { L4Limits, ServedPort } from './served-port';
 import type { CoarseClock, ConnectionHost, ServerLimits } from '../http1/connection-host';
 import { H1ServerConnection } from '../http1/server-connection';
@@ -35,9 +36,12 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   protected draining = false;
   /** HTTP/2 sessions (h2c and ALPN h2) are handed to this server. */
   protected readonly h2: http2.Http2Server;
+  /** Accepted connections not serving yet (protocol sniffing, TLS handshakes), closed at their deadline. */
+  protected readonly opening: OpeningConnections;
   private cachedGen: Generation | undefined;
   private cachedRuntime: { gen: Generation; port: PortRuntime } | undefined;
   private readonly connections: Series;
+  private readonly closedFor = new Map<string, Series>();
 
   constructor(
     protected readonly env: PortServerEnv,
@@ -49,6 +53,7 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     this.limits = env.limits;
     this.clock = env.clock;
     this.connections = env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind }));
+    this.opening = new OpeningConnections(this.connections, () => this.closedBecause(this.openingTimeoutReason).inc());
     this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000, maxHeaderListSize: env.limits.maxHeaderBytes } });
     this.h2.on('session', this.onSession);
     this.h2.on('stream', this.onStream);
@@ -58,6 +63,18 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   public abstract listen(address: string, localPort: number): Promise<number>;
   /** Stops accepting connections (already accepted ones keep going). */
   protected abstract stopAccepting(): void;
+  /** Why an opening connection that missed its deadline was closed (`header_timeout`, `handshake_timeout`). */
+  protected abstract readonly openingTimeoutReason: string;
+
+  /** `cdk8s_gateway_connections_closed_total` of this port for a reason. */
+  public closedBecause(reason: string): Series {
+    let s = this.closedFor.get(reason);
+    if (!s) {
+      s = this.ctx.metrics.connectionsClosed.get(labels({ gateway: this.ctx.gatewayLabel, port: String(this.port), reason }));
+      this.closedFor.set(reason, s);
+    }
+    return s;
+  }
 
   public runtime(): { gen: Generation; port: PortRuntime } | undefined {
     const gen = this.env.current();
@@ -74,13 +91,15 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   }
 
   public sweep(now: number): void {
+    this.opening.sweep(now);
     for (const c of this.conns) c.sweep(now);
   }
 
-  /** Stop accepting, let requests in flight finish, close idle connections. */
+  /** Stop accepting, let requests in flight finish, close idle connections (and those not serving yet). */
   public drain(): void {
     this.draining = true;
     this.stopAccepting();
+    this.opening.destroyAll();
     for (const c of this.conns) c.drain();
     for (const s of this.sessions) s.close();
   }
@@ -92,13 +111,14 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
 
   /** Forcibly closes everything (end of the drain grace period). */
   public destroyAll(): void {
+    this.opening.destroyAll();
     for (const c of this.conns) c.destroy();
     for (const s of this.sessions) s.destroy();
   }
 
   /** Serves an accepted (and, for TLS, handshaken) socket over HTTP/1.1. */
-  protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, first?: Buffer): void {
-    const c = new H1ServerConnection(socket, this, secure, serverName);
+  protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, acceptedAt: number, first?: Buffer): void {
+    const c = new H1ServerConnection(socket, this, secure, serverName, acceptedAt);
     this.conns.add(c);
     this.connections.inc();
     if (this.draining) c.drain();
