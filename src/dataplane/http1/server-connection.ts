@@ -122,7 +122,7 @@ export class H1ServerConnection implements ParserOwner {
   /** SIGTERM: finish what is in flight, answer with Connection: close, then close. */
   public drain(): void {
     this.draining = true;
-    if (!this.current && !this.parsing) this.socket.end();
+    if (!this.current && !this.parsing) this.endConnection();
   }
 
   /** Called by the port's sweep with the coarse clock. */
@@ -386,9 +386,15 @@ export class H1ServerConnection implements ParserOwner {
     this.endConnection();
   }
 
-  /** Our side is done: FIN after what is written (the socket closes once the client's FIN came too). */
+  /**
+   * Our side is done: FIN after what is written. The socket closes once the client's FIN came too (or at the idle
+   * timeout); while draining it closes as soon as what we wrote is flushed: a client that never sends its FIN must
+   * not hold the shutdown.
+   */
   private endConnection(): void {
-    this.socket.end();
+    const socket = this.socket;
+    if (this.draining) socket.end(() => socket.destroy());
+    else socket.end();
     this.closed = true;
   }
 
