@@ -2,7 +2,8 @@ import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
-import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { consumableHandle, createParser, isParseError, LENIENT_VERSION, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { hostHeaderError, versionVerdict } from './request-checks';
 import { Exchange } from '../proxy/exchange';
 import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
@@ -89,7 +90,7 @@ export class H1ServerConnection implements ParserOwner {
     this.lastActivity = host.clock.now;
     this.headStart = acceptedAt;
     this.clientCert = secure ? clientIdentity(socket) : undefined;
-    this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
+    this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes, LENIENT_VERSION);
     socket.setNoDelay(true);
     socket.allowHalfOpen = true;
     socket.on('end', this.onEnd);
@@ -195,6 +196,10 @@ export class H1ServerConnection implements ParserOwner {
     x.rawTarget = url;
     x.keepAlive = keepAlive;
     x.http10 = major === 1 && minor === 0;
+    if (major !== 1) {
+      x.versionMajor = major;
+      x.closeAfter = true;
+    }
     x.secure = this.secure;
     x.clientCert = this.clientCert;
     x.clientIp = this.socket.remoteAddress ?? '';
@@ -347,10 +352,22 @@ export class H1ServerConnection implements ParserOwner {
   private start(x: H1Exchange): void {
     const rt = this.host.runtime();
     if (!rt) return x.fail('GW_DRAINING', 'port is no longer configured');
+    if (x.versionMajor !== 1) {
+      const v = versionVerdict(x.versionMajor);
+      if (v === 'unsupported') return x.fail('GW_HTTP_VERSION_NOT_SUPPORTED', `request line claims HTTP/${x.versionMajor}.x`);
+      return x.fail('GW_BAD_REQUEST', `request line claims HTTP/${x.versionMajor}.x`);
+    }
     if (x.tooManyHeaders) return x.fail('GW_HEADERS_TOO_LARGE', `more than ${this.host.limits.maxHeaderCount} header fields`);
     if (x.duplicateHost) return x.fail('GW_BAD_REQUEST', 'more than one Host header');
     if (x.connectMethod) return x.fail('GW_BAD_REQUEST', 'CONNECT is not supported');
     if (x.http10 === false && !x.hostHeader && x.rawTarget.charCodeAt(0) === 47) return x.fail('GW_BAD_REQUEST', 'HTTP/1.1 request without Host');
+    if (x.hostHeader) {
+      const bad = hostHeaderError(x.hostHeader);
+      if (bad) {
+        x.closeAfter = true;
+        return x.fail('GW_BAD_REQUEST', bad);
+      }
+    }
     let tlsListener;
     if (this.serverName !== undefined) {
       const sel = rt.port.tlsFor(this.serverName);
@@ -511,6 +528,8 @@ export class H1Exchange extends Exchange {
   public tooManyHeaders = false;
   public duplicateHost = false;
   public connectMethod = false;
+  /** The request line's major version (1 unless the client claimed another: 400 or 505). */
+  public versionMajor = 1;
   private chunkedResponse = false;
   private noBody = false;
   private pendingHead: string | null = null;
