@@ -71,6 +71,8 @@ export async function run(argv: string[]): Promise<number> {
     ];
     const warnings = warningLines(compiled);
     if (errors.length + warnings.length > 0) process.stderr.write(`${[...errors, ...warnings].join('\n')}\n`);
+    // what a reload would refuse is refused at start too: nothing is served with an object silently left out
+    if (errors.length > 0) throw new ConfigError(`the manifests were refused (${errors.length} error${errors.length > 1 ? 's' : ''} above); fix them and start again`);
     const config = singleConfig(compiled);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-serve-'));
     // the config, and the Secrets and ConfigMaps it refers to by name

@@ -9,7 +9,19 @@ export interface MatchDraft {
   readonly queryParams: ValueMatchConfig[];
 }
 
-export type Checked<T> = { readonly ok: T } | { readonly error: string };
+/**
+ * A checked value, or why it is invalid. `crd` marks a value the API server itself would refuse (a CRD schema or
+ * CEL rule): such an object cannot exist in a cluster, so tools that read manifests report it as an error naming
+ * `field` and `value`, not only as a route that is not accepted.
+ */
+export type Checked<T> = { readonly ok: T } | { readonly error: string; readonly crd?: CrdViolation };
+
+export interface CrdViolation {
+  readonly field: string;
+  readonly value: unknown;
+  /** What is wrong with the value, without the field and value. */
+  readonly problem: string;
+}
 
 export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
 
@@ -46,9 +58,11 @@ export function readPath(r: Reader): Checked<PathMatchConfig> {
     const err = regexError(value);
     return err ? { error: `${r.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` } : { ok: { type, value } };
   }
-  if (type !== 'Exact' && type !== 'PathPrefix') return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression` };
+  if (type !== 'Exact' && type !== 'PathPrefix') {
+    return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression`, crd: { field: `${r.path}.type`, value: type, problem: 'is not Exact, PathPrefix or RegularExpression' } };
+  }
   const err = pathValueError(value);
-  if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}` };
+  if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}`, crd: { field: `${r.path}.value`, value, problem: err } };
   return { ok: { type, value: type === 'PathPrefix' ? normalizePrefix(value) : value } };
 }
 

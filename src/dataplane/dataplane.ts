@@ -145,6 +145,21 @@ export class DataPlane implements PortServerEnv {
   }
 
   /**
+   * A reload refused before it reached the data plane (`serve`'s manifests did not parse or compile): counted and
+   * flagged like one the data plane refused itself, so that /metrics tells the same story as stderr.
+   */
+  public reloadRefused(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'failure' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(0);
+  }
+
+  /** New input was accepted but compiles to the config already served: the last reload did not fail. */
+  public reloadUnchanged(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
+  }
+
+  /**
    * Graceful shutdown: stop accepting, answer in-flight requests (new ones on open connections get
    * Connection: close), wait up to the drain timeout, then close what is left.
    */
