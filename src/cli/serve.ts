@@ -6,7 +6,7 @@ import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gate
 import { manifestStamp, ManifestWatcher } from './manifest-watcher';
 import { ManifestReloader, warningLines } from './serve-reload';
 import { writeWorkDir } from './serve-workdir';
-import { DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
+import { ABUSE_DEFAULTS, DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
 import { ConfigError, DataPlane } from '../dataplane/dataplane';
 import { parseLogLevel } from '../dataplane/ops/log';
 
@@ -93,6 +93,7 @@ export async function run(argv: string[]): Promise<number> {
       headerTimeoutMs: 30_000,
       idleTimeoutMs: 60_000,
       ...L4_DEFAULTS,
+      ...ABUSE_DEFAULTS,
     };
     dp = new DataPlane(dpArgs);
     await dp.start();

@@ -9,6 +9,7 @@ import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
 import { labels, Metrics } from './ops/metrics';
 import { PORT_KINDS } from './ports';
+import { ClientLimits } from './ports/client-limits';
 import type { PortServerEnv } from './ports/port-server';
 import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
@@ -50,6 +51,7 @@ export class DataPlane implements PortServerEnv {
   public readonly limits: ServerLimits;
   public readonly clock: CoarseClock = { now: Date.now() };
   public readonly l4Limits: L4Limits;
+  public readonly clientLimits: ClientLimits;
   private gen!: Generation;
   private readonly certs: CertStore;
   /** Bound ports by `<port>/<transport>` (a TCP and a UDP listener may share a port number). */
@@ -71,7 +73,10 @@ export class DataPlane implements PortServerEnv {
       maxHeaderCount: args.maxHeaderCount,
       headersTimeoutMs: args.headerTimeoutMs,
       idleTimeoutMs: args.idleTimeoutMs,
+      h2MaxConcurrentStreams: args.h2MaxConcurrentStreams,
+      h2MaxPrematureResets: args.h2MaxPrematureResets,
     };
+    this.clientLimits = new ClientLimits({ maxConnectionsPerClient: args.maxConnectionsPerClient, abusePenaltyMs: args.abusePenaltyMs });
     this.l4Limits = {
       tcpIdleTimeoutMs: args.tcpIdleTimeoutMs,
       udpIdleTimeoutMs: args.udpIdleTimeoutMs,
@@ -229,6 +234,7 @@ export class DataPlane implements PortServerEnv {
     const now = Date.now();
     this.clock.now = now;
     for (const s of this.servers.values()) s.sweep(now);
+    this.clientLimits.sweep(now);
     if (this.certs.refresh()) {
       this.metrics.certificateReloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
       this.log.info('certificates changed on disk; new connections get the new ones', { version: this.certs.version });

@@ -12,6 +12,10 @@ export interface ServerLimits {
   readonly headersTimeoutMs: number;
   /** A keep-alive connection with no request, or a request body with no progress, is closed after this. */
   readonly idleTimeoutMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS announced to HTTP/2 clients. */
+  readonly h2MaxConcurrentStreams: number;
+  /** See H2StreamLimits. */
+  readonly h2MaxPrematureResets: number;
 }
 
 /** A coarse clock updated by the sweep timer: reading it costs nothing on the hot path. */

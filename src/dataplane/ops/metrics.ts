@@ -78,6 +78,20 @@ export class CounterFamily extends Family<Series> {
   }
 }
 
+/** The series of a family for fixed labels and one more label (`reason`, `code`...), each created on first use. */
+export class KeyedSeries {
+  private readonly series = new Map<string, Series>();
+  constructor(private readonly family: CounterFamily, private readonly fixed: Record<string, string>, private readonly key: string) {}
+  public get(value: string): Series {
+    let s = this.series.get(value);
+    if (!s) {
+      s = this.family.get(labels({ ...this.fixed, [this.key]: value }));
+      this.series.set(value, s);
+    }
+    return s;
+  }
+}
+
 /** Connection lifetimes: from milliseconds to an hour. */
 export const L4_DURATION_BUCKETS = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600];
 

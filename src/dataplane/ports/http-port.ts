@@ -27,7 +27,7 @@ export class HttpPortServer extends PortServer {
   }
 
   private onConnection(socket: net.Socket): void {
-    socket.on('error', ignore);
+    if (!this.admit(socket)) return;
     // a client that sends nothing, or part of the HTTP/2 preface, is closed at the header timeout
     this.opening.add(socket, this.limits.headersTimeoutMs);
     const acceptedAt = Date.now();
@@ -58,5 +58,3 @@ export class HttpPortServer extends PortServer {
     socket.on('end', gone);
   }
 }
-
-function ignore(): void {}

@@ -123,7 +123,8 @@ export class TlsPortServer extends PortServer {
   }
 
   private onConnection(socket: net.Socket): void {
-    socket.on('error', () => { /* the owner of the socket reports it */ });
+    // errors: the owner of the socket reports them
+    if (!this.admit(socket)) return;
     const rt = this.runtime();
     // a refused client certificate is logged with the client's address, which is gone once Node closed the socket
     if (rt?.port.config.frontendValidation) (socket as PeerSocket)[PEER] = socket.remoteAddress;
