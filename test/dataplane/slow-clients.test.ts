@@ -186,6 +186,19 @@ describe('HTTP clients that do not send a request head are closed after --header
     for (const c of clients) expect(c.received()).toMatch(/^HTTP\/1\.1 408 [^]*x-gateway-error: GW_CLIENT_TIMEOUT/);
   });
 
+  test('a client that never closes its side after the 408 is not kept past the lingering close (5 s)', async () => {
+    const s = net.connect({ port: gw.ports.get(HTTP)!, host: '127.0.0.1', allowHalfOpen: true });
+    s.on('error', () => undefined);
+    s.resume();
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    s.write('GET / HTTP/1.1\r\nHost: a\r\n');
+    await new Promise<void>((r) => s.once('end', () => r()));
+    // the gateway ended its side; the connection is still counted until it gives up waiting for the client's FIN
+    expect(await gauge(HTTP)).toBe(1);
+    await eventually(() => gauge(HTTP), (v) => v === 0, 5000 + SLACK_MS);
+    s.destroy();
+  });
+
   test('an HTTPS client that finishes its handshake and sends nothing is closed after the header timeout', async () => {
     const s = tls.connect({ port: gw.ports.get(HTTPS)!, host: '127.0.0.1', servername: 'www.example.com', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] });
     s.on('error', () => undefined);

@@ -38,6 +38,13 @@ function statusLine(status: number, reason: string): string {
   return STATUS_LINES[status] ??= 'HTTP/1.1 ' + status + ' ' + standard;
 }
 
+/**
+ * After our side of a connection ended (its last answer, a 408...) and everything we wrote was handed to the kernel,
+ * the client's FIN is awaited this long and no longer (nginx's lingering_timeout): a client that never closes its side
+ * must not hold the connection until the idle timeout.
+ */
+const LINGER_MS = 5000;
+
 /** Bodies up to this size are written together with the response head as one string. */
 const SMALL_BODY = 8192;
 
@@ -52,6 +59,8 @@ export class H1ServerConnection implements ParserOwner {
   public headStart: number;
   /** Whether a byte of the current head arrived (a head never begun is not answered 408: the socket just closes). */
   private headBegun = false;
+  /** When our side was ended (clock.now), 0 while it is open. */
+  private endedAt = 0;
   public lastActivity: number;
   public draining = false;
   public closed = false;
@@ -128,6 +137,7 @@ export class H1ServerConnection implements ParserOwner {
 
   /** Called by the port's sweep with the coarse clock. */
   public sweep(now: number): void {
+    if (this.endedAt && now - this.endedAt > LINGER_MS && this.socket.writableFinished) return this.destroy();
     const lim = this.host.limits;
     if (this.headStart && now - this.headStart > lim.headersTimeoutMs) {
       this.headStart = 0;
@@ -397,6 +407,7 @@ export class H1ServerConnection implements ParserOwner {
     this.socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n${ERROR_HEADER}: ${code}\r\n` +
       `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1');
     this.closed = true;
+    this.endedAt = this.host.clock.now;
   }
 
   private destroyAfterWrite(): void {
@@ -413,6 +424,7 @@ export class H1ServerConnection implements ParserOwner {
     if (this.draining) socket.end(() => socket.destroy());
     else socket.end();
     this.closed = true;
+    this.endedAt = this.host.clock.now;
   }
 
   private onData = (chunk: Buffer): void => {
