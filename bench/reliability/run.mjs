@@ -40,7 +40,8 @@ const { suiteConfig, PORTS, BACKENDS } = require(path.join(root, '.cache', 'benc
 ensureBundle();
 const bench = new Bench('reliability');
 const node = nodeBinary();
-const DATAPLANE = path.join(root, 'assets', 'dataplane.js');
+// RELIABILITY_BUNDLE: a copy of the bundle to test (so that a rebuild during a long soak does not swap it)
+const DATAPLANE = process.env.RELIABILITY_BUNDLE ?? path.join(root, 'assets', 'dataplane.js');
 const failures = [];
 const report = { machine: { node: execFileSync(node, ['--version'], { encoding: 'utf8' }).trim(), libc: libc(node) }, sections: {} };
 

@@ -45,6 +45,8 @@ export interface DataPlaneArgs {
   readonly h2MaxConcurrentStreams: number;
   /** Streams an HTTP/2 client may reset before their answer (when more than half of its streams) before its connection is closed; 0: no limit. */
   readonly h2MaxPrematureResets: number;
+  /** Connections per HTTP/TLS port still in their TLS handshake or before their first bytes; a new one beyond closes the oldest; 0: no limit. */
+  readonly maxPendingConnections: number;
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
@@ -72,13 +74,15 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --abuse-penalty <seconds>          refuse an address's new connections this long after one was closed for abuse; 0: off (default 10)
   --h2-max-concurrent-streams <n>    HTTP/2 streams a client may have open at once (default 128)
   --h2-max-premature-resets <n>      close an HTTP/2 connection that reset this many streams before their answer (rapid reset); 0: off (default 100)
+  --max-pending-connections <n>      connections per HTTP/TLS port still in their TLS handshake or before their first bytes; beyond, the
+                                     oldest is closed (a stalled TLS handshake holds ~45 KiB outside the heap); 0: no limit (default 2048)
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
 export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000 } as const;
 
 /** Defaults of the per-client and per-connection abuse limits (also what `cdk8s-gateway serve` runs with). */
-export const ABUSE_DEFAULTS = { maxConnectionsPerClient: 4096, abusePenaltyMs: 10_000, h2MaxConcurrentStreams: 128, h2MaxPrematureResets: 100 } as const;
+export const ABUSE_DEFAULTS = { maxConnectionsPerClient: 4096, abusePenaltyMs: 10_000, h2MaxConcurrentStreams: 128, h2MaxPrematureResets: 100, maxPendingConnections: 2048 } as const;
 
 export class UsageError extends Error {}
 
@@ -128,6 +132,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let abusePenaltyMs: number = ABUSE_DEFAULTS.abusePenaltyMs;
   let h2MaxConcurrentStreams: number = ABUSE_DEFAULTS.h2MaxConcurrentStreams;
   let h2MaxPrematureResets: number = ABUSE_DEFAULTS.h2MaxPrematureResets;
+  let maxPendingConnections: number = ABUSE_DEFAULTS.maxPendingConnections;
   const portMap = new Map<number, number>();
   const backendMap = new Map<string, HostPort>();
   for (let i = 0; i < argv.length; i++) {
@@ -160,6 +165,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--abuse-penalty': abusePenaltyMs = intArg(flag, value(), 0, 86400) * 1000; break;
       case '--h2-max-concurrent-streams': h2MaxConcurrentStreams = intArg(flag, value(), 1, 100_000); break;
       case '--h2-max-premature-resets': h2MaxPrematureResets = intArg(flag, value(), 0, 10_000_000); break;
+      case '--max-pending-connections': maxPendingConnections = intArg(flag, value(), 0, 10_000_000); break;
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
@@ -187,5 +193,6 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     abusePenaltyMs,
     h2MaxConcurrentStreams,
     h2MaxPrematureResets,
+    maxPendingConnections,
   };
 }

@@ -75,6 +75,7 @@ export class DataPlane implements PortServerEnv {
       idleTimeoutMs: args.idleTimeoutMs,
       h2MaxConcurrentStreams: args.h2MaxConcurrentStreams,
       h2MaxPrematureResets: args.h2MaxPrematureResets,
+      maxPendingConnections: args.maxPendingConnections,
     };
     this.clientLimits = new ClientLimits({ maxConnectionsPerClient: args.maxConnectionsPerClient, abusePenaltyMs: args.abusePenaltyMs });
     this.l4Limits = {

@@ -16,6 +16,8 @@ export interface ServerLimits {
   readonly h2MaxConcurrentStreams: number;
   /** See H2StreamLimits. */
   readonly h2MaxPrematureResets: number;
+  /** Connections per port still in their TLS handshake or before their first HTTP bytes; the oldest is closed beyond. */
+  readonly maxPendingConnections: number;
 }
 
 /** A coarse clock updated by the sweep timer: reading it costs nothing on the hot path. */

@@ -170,7 +170,7 @@ export class Metrics {
     'TLS handshakes on ports with client-certificate validation, by gateway, port and result (verified, unverified, rejected).');
   public readonly connectionsClosed = new CounterFamily('cdk8s_gateway_connections_closed_total',
     'Client connections the gateway closed on its own, by gateway, port and reason (handshake_timeout, header_timeout, ' +
-    'client_limit, abuse: a client that broke a per-connection limit such as the HTTP/2 rapid-reset budget).');
+    'pending_limit, client_limit, client_penalty, abuse: a client that broke a per-connection limit such as the HTTP/2 rapid-reset budget).');
   public readonly tlsRouted = new CounterFamily('cdk8s_gateway_tls_connections_total',
     'TLS connections by how their ClientHello was routed: gateway, port, listener and mode (Terminate, Passthrough, or the GW_* code that refused it).');
 

@@ -26,6 +26,14 @@ export class OpeningConnections {
     private readonly gauge: Series,
     /** Counts connections closed for missing their deadline. */
     private readonly onTimeout: () => void,
+    /**
+     * At most this many at once (0: no limit); a new one beyond closes the oldest, which is most likely a client that
+     * stalls on purpose (a handshake takes milliseconds). A stalled TLS handshake holds ~45 KiB of native memory that
+     * the V8 heap limit does not bound: this is what bounds it.
+     */
+    private readonly max = 0,
+    /** Counts connections closed to make room. */
+    private readonly onEvict: () => void = () => undefined,
   ) {}
 
   public get size(): number {
@@ -34,6 +42,13 @@ export class OpeningConnections {
 
   /** Starts the clock of an accepted socket. */
   public add(socket: net.Socket, timeoutMs: number, expire?: () => void): void {
+    if (this.max > 0 && this.sockets.size >= this.max) {
+      // Map order is insertion order: the first is the oldest
+      const oldest = this.sockets.keys().next().value as net.Socket;
+      this.settle(oldest);
+      this.onEvict();
+      oldest.destroy();
+    }
     this.sockets.set(socket, { deadline: Date.now() + timeoutMs, expire });
     this.gauge.inc();
     (socket as Tracked)[OPENING] = this;

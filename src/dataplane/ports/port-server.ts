@@ -59,7 +59,8 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     this.clock = env.clock;
     this.connections = env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind }));
     this.closes = new KeyedSeries(env.ctx.metrics.connectionsClosed, { gateway: env.ctx.gatewayLabel, port: String(port) }, 'reason');
-    this.opening = new OpeningConnections(this.connections, () => this.closedBecause(this.openingTimeoutReason).inc());
+    this.opening = new OpeningConnections(this.connections, () => this.closedBecause(this.openingTimeoutReason).inc(),
+      env.limits.maxPendingConnections, () => this.closedBecause('pending_limit').inc());
     // nghttp2 closes sessions that flood CONTINUATION, SETTINGS or PING frames itself (onSession counts them);
     // rapid reset is the stream scheduler's to catch
     this.h2 = http2.createServer({
