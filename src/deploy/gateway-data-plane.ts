@@ -8,7 +8,7 @@ import {
 } from './config-map-data';
 import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
-import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
+import { checkDeploymentOptions, DataPlaneDeploymentOptions, ExternalTrafficPolicy, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
@@ -204,6 +204,7 @@ export class GatewayDataPlane extends Construct {
       hasConfigMaps: mounts.some((m) => m.kind === 'ConfigMap'),
       drainSeconds: drain.toSeconds(),
       logLevel: options.logLevel,
+      clientAddressesShared: options.serviceType !== kplus.ServiceType.CLUSTER_IP && options.externalTrafficPolicy !== ExternalTrafficPolicy.LOCAL,
       heapMib: heapMib(resources),
     });
     const admin = this.plan.adminPort;

@@ -66,6 +66,12 @@ export interface InvocationOptions {
   readonly logLevel: string;
   /** `--max-old-space-size` in MiB, from the memory limit. */
   readonly heapMib?: number;
+  /**
+   * The pods see node addresses instead of client addresses (a NodePort or LoadBalancer Service with
+   * externalTrafficPolicy Cluster): the per-address limits (`--max-connections-per-client`, `--abuse-penalty`)
+   * are turned off, since they would hold every client behind one node to one client's limit and penalty.
+   */
+  readonly clientAddressesShared?: boolean;
 }
 
 /**
@@ -94,6 +100,7 @@ export function containerInvocation(o: InvocationOptions): ContainerInvocation {
     if (listener !== container) args.push('--port-map', `${listener}=${container}`);
   }
   args.push('--drain-timeout', String(o.drainSeconds), '--log-level', o.logLevel);
+  if (o.clientAddressesShared) args.push('--max-connections-per-client', '0', '--abuse-penalty', '0');
   return { command, args };
 }
 
