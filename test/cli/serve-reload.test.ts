@@ -3,10 +3,10 @@
  * the new routes without a failed request, and refuses manifests that do not parse or compile, naming the
  * file and object, while the last good config keeps serving.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { scrape, sumOf } from '../support/metrics';

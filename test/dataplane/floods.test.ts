@@ -94,7 +94,7 @@ async function alongside<T>(attack: Promise<T>): Promise<{ attack: T; statuses: 
   return { attack: result, statuses };
 }
 
-const closed = async (reason: string) => sumOf(await scrape(gw), 'cdk8s_gateway_connections_closed_total', { reason });
+const closedFor = async (reason: string) => sumOf(await scrape(gw), 'cdk8s_gateway_connections_closed_total', { reason });
 
 test('an HTTP/2 rapid-reset flood gets GOAWAY, its address is refused for a while, and no ordinary request fails', async () => {
   // WHEN a client opens and resets 5,000 streams, with ordinary requests from another address meanwhile
@@ -106,23 +106,23 @@ test('an HTTP/2 rapid-reset flood gets GOAWAY, its address is refused for a whil
   expect(attack.goaway.every((code) => code === 0xb || code === 0x2)).toBe(true);
   expect(statuses.length).toBeGreaterThan(5);
   expect(statuses.every((s) => s === 200)).toBe(true);
-  expect(await closed('abuse')).toBeGreaterThanOrEqual(1);
+  expect(await closedFor('abuse')).toBeGreaterThanOrEqual(1);
   // the same address is refused at once for --abuse-penalty; another address is not
   const again = await rawH2('127.0.0.2', Buffer.alloc(0));
   expect(again.refusedAtOnce).toBe(true);
-  expect(await closed('client_penalty')).toBeGreaterThanOrEqual(1);
+  expect(await closedFor('client_penalty')).toBeGreaterThanOrEqual(1);
   expect((await request(`http://127.0.0.1:${port}/`)).status).toBe(200);
 });
 
 test.each([
   ['CONTINUATION', '127.0.0.3', () => Buffer.concat([frame(1, 0x1, 1, HEADER_BLOCK), ...Array.from({ length: 200 }, () => frame(9, 0, 1, Buffer.from([0x00, 0x01, 0x78, 0x01, 0x61])))])],
   ['SETTINGS', '127.0.0.4', () => Buffer.concat(Array.from({ length: 20_000 }, () => frame(4, 0, 0, Buffer.from([0, 2, 0, 0, 0, 0]))))],
-  ['PING', '127.0.0.5', () => Buffer.concat(Array.from({ length: 20_000 }, (_, i) => frame(6, 0, 0, Buffer.alloc(8, i & 0xff))))],
+  ['PING', '127.0.0.5', () => Buffer.concat(Array.from({ length: 20_000 }, (_, i) => frame(6, 0, 0, Buffer.alloc(8, i % 256))))],
 ])('a %s flood is closed, counted as abuse, and ordinary requests keep being answered', async (_kind, address, frames) => {
-  const before = await closed('abuse');
+  const before = await closedFor('abuse');
   const { statuses } = await alongside(rawH2(address, frames()));
   expect(statuses.every((s) => s === 200)).toBe(true);
-  await eventually(() => closed('abuse'), (v) => v > before);
+  await eventually(() => closedFor('abuse'), (v) => v > before);
 });
 
 test('one address cannot hold more than --max-connections-per-client connections; other addresses are not affected', async () => {
@@ -133,16 +133,16 @@ test('one address cannot hold more than --max-connections-per-client connections
     socket.on('error', () => undefined);
     // a reset may come before the connect is seen
     socket.on('connect', () => resolve({ socket, closed }));
-    closed.then(() => resolve({ socket, closed }));
+    void closed.then(() => resolve({ socket, closed }));
   });
-  const before = await closed('client_limit');
+  const before = await closedFor('client_limit');
   const held = await Promise.all(Array.from({ length: 20 }, () => open('127.0.0.6')));
   await eventually(() => scrape(gw).then((m) => sumOf(m, 'cdk8s_gateway_active_connections', { port: '80' })), (v) => v >= 20);
   // the 21st is reset at once
   const extra = await open('127.0.0.6');
   const reset = await Promise.race([extra.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
   expect(reset).toBe(true);
-  expect(await closed('client_limit')).toBe(before + 1);
+  expect(await closedFor('client_limit')).toBe(before + 1);
   expect((await request(`http://127.0.0.1:${port}/`)).status).toBe(200);
   held.forEach((c) => c.socket.destroy());
 });

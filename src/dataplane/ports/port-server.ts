@@ -48,6 +48,9 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   private readonly connections: Series;
   private readonly closes: KeyedSeries;
 
+  /** Why an opening connection that missed its deadline was closed (`header_timeout`, `handshake_timeout`). */
+  protected abstract readonly openingTimeoutReason: string;
+
   constructor(
     protected readonly env: PortServerEnv,
     /** The listener port in the config. */
@@ -68,7 +71,8 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
       settings: { maxConcurrentStreams: env.limits.h2MaxConcurrentStreams, maxHeaderListSize: env.limits.maxHeaderBytes },
     });
     this.h2.on('session', this.onSession);
-    this.streams = new H2StreamScheduler({ maxPrematureResets: env.limits.h2MaxPrematureResets, maxConcurrentStreams: env.limits.h2MaxConcurrentStreams }, (p) => this.startStream(p), (session, reason) => {
+    const streamLimits = { maxPrematureResets: env.limits.h2MaxPrematureResets, maxConcurrentStreams: env.limits.h2MaxConcurrentStreams };
+    this.streams = new H2StreamScheduler(streamLimits, (p) => this.startStream(p), (session, reason) => {
       this.abusive(session, reason);
       // GOAWAY ENHANCE_YOUR_CALM, then the connection closes (a client that keeps writing may see the reset first)
       if (!session.destroyed) session.destroy(new Error(reason), NGHTTP2_ENHANCE_YOUR_CALM);
@@ -79,8 +83,6 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   public abstract listen(address: string, localPort: number): Promise<number>;
   /** Stops accepting connections (already accepted ones keep going). */
   protected abstract stopAccepting(): void;
-  /** Why an opening connection that missed its deadline was closed (`header_timeout`, `handshake_timeout`). */
-  protected abstract readonly openingTimeoutReason: string;
 
   /** `cdk8s_gateway_connections_closed_total` of this port for a reason. */
   public closedBecause(reason: string): Series {
