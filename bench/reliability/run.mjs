@@ -431,6 +431,24 @@ function silent(port, bytes) {
   });
 }
 
+/** `n` connections that send a whole ClientHello and then nothing, held open together for a second, then closed. */
+async function stalledHandshakes(port, n, hello) {
+  const sockets = [];
+  for (let i = 0; i < n; i += 500) {
+    await Promise.all(Array.from({ length: Math.min(500, n - i) }, () => new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.write(hello);
+        resolve();
+      });
+      s.on('error', resolve);
+      s.resume();
+      sockets.push(s);
+    })));
+  }
+  await sleep(1000);
+  for (const s of sockets) s.destroy();
+}
+
 function handshake(port) {
   return new Promise((resolve, reject) => {
     const s = tls.connect({ port, host: '127.0.0.1', servername: 'churn.example.com', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => s.end());
@@ -443,7 +461,7 @@ function handshake(port) {
 async function churnSection(backends) {
   const handshakes = Math.max(1, Math.round(churnSize / 25));
   console.log(`\n== churn: ${churnRounds} rounds of ${churnSize} plain requests, ${churnSize} TLS connections that send nothing or half a ClientHello, ` +
-    `${handshakes} full TLS handshakes (Node flags ${POD_NODE_FLAGS.join(' ')}, pod limit ${POD_LIMIT_MIB} MiB, ${report.machine.node} on ${report.machine.libc})`);
+    `${handshakes} full TLS handshakes, 5,000 stalled handshakes held at once (Node flags ${POD_NODE_FLAGS.join(' ')}, pod limit ${POD_LIMIT_MIB} MiB, ${report.machine.node} on ${report.machine.libc})`);
   const gw = await startGateway(backends, { nodeFlags: POD_NODE_FLAGS });
   const hello = await captureClientHello('churn.example.com');
   const rounds = [];
@@ -453,6 +471,8 @@ async function churnSection(backends) {
     const e2 = await churn(churnSize / 2, 256, () => silent(gw.ports.https));
     const e3 = await churn(churnSize / 2, 256, () => silent(gw.ports.https, hello.subarray(0, 200)));
     const e4 = await churn(handshakes, 16, () => handshake(gw.ports.https));
+    // stalled handshakes held together: what --max-pending-connections bounds (~45 KiB of native memory each)
+    await stalledHandshakes(gw.ports.https, 5000, hello);
     await sleep(1500);
     const rss = round(rssMiB(gw.proc.pid));
     const fds = fdCount(gw.proc.pid);
