@@ -29,8 +29,11 @@ manifests supply certificates and CA bundles.
 Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".
 
 The manifests are watched: when they change (a re-synth rewrote dist/), they are compiled again and the new
-config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile are
-refused with the file and object named, and the last good config keeps serving.`;
+config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile, or hold an
+object the API server would refuse (the Gateway API CRDs' rules), are refused with the file, object, field and value
+named, and the last good config keeps serving (at start: exit 1). Refusals also show in /metrics
+(cdk8s_gateway_config_reloads_total{result="failure"}, cdk8s_gateway_config_last_reload_successful 0).
+SIGTERM drains: idle connections close at once, requests in flight get up to 10 s.`;
 
 const FLAGS = {
   'manifests': { value: true, repeat: true },
