@@ -12,12 +12,13 @@ export interface MatchDraft {
 }
 
 /**
- * A checked value, or why it is invalid. `crd` marks a value the API server itself would refuse (a CRD schema or
- * CEL rule): such an object cannot exist in a cluster, so tools that read manifests report it as an error naming
- * `field` and `value`, not only as a route that is not accepted.
+ * A value read from a match, or the problem that makes the rule invalid (Accepted=False, UnsupportedValue). `crd` marks
+ * a value the API server itself would refuse (a CRD schema or CEL rule): such an object cannot exist in a cluster, so
+ * tools that read manifests report it as an error naming `field` and `value`, not only as a route that is not accepted.
  */
 export type Checked<T> = { readonly ok: T } | { readonly error: string; readonly crd?: CrdViolation };
 
+/** A value the Gateway API CRDs' schema or CEL rules refuse. */
 export interface CrdViolation {
   readonly field: string;
   readonly value: unknown;
@@ -31,6 +32,10 @@ export function normalizePrefix(value: string): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
+/**
+ * Reads an HTTPRoute match's `path` (`spec.rules[].matches[].path`): type Exact, PathPrefix (the default, with
+ * value `/`) or RegularExpression; returns the path match, or why its value is refused.
+ */
 export function readPath(r: Reader): Checked<PathMatchConfig> {
   if (r.missing) return { ok: { type: 'PathPrefix', value: '/' } };
   const type = r.at('type').str() ?? 'PathPrefix';
