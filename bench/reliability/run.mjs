@@ -308,12 +308,13 @@ async function floodsSection(backends) {
   const base = await runScript('prober.mjs', ['--port', port, '--seconds', '10'], -5);
   console.log(`  unloaded                 p50 ${base.p50} ms, p99 ${base.p99} ms, max ${base.max} ms, failed ${JSON.stringify(base.failures)}`);
   out.unloaded = base;
+  // each kind floods from addresses of its own: an address penalized by one flood would be refused at accept in the next
   const kinds = [
-    ['rapid-reset', ['--connections', '8']],
-    ['continuation', ['--connections', '8']],
-    ['settings', ['--connections', '8']],
-    ['ping', ['--connections', '8']],
-    ['connections', ['--connections', '6000', '--addresses', '1']],
+    ['rapid-reset', ['--connections', '8', '--first-address', '2']],
+    ['continuation', ['--connections', '8', '--first-address', '20']],
+    ['settings', ['--connections', '8', '--first-address', '40']],
+    ['ping', ['--connections', '8', '--first-address', '60']],
+    ['connections', ['--connections', '6000', '--addresses', '1', '--first-address', '80']],
   ];
   for (const [kind, extra] of kinds) {
     const before = await metrics(gw);
