@@ -26,7 +26,7 @@ export interface DataPlaneArgs {
   readonly drainTimeoutMs: number;
   readonly maxHeaderBytes: number;
   readonly maxHeaderCount: number;
-  /** A request head must arrive within this (408 after). */
+  /** A request head must arrive within this (408 after); a new connection's first head counts from the accept. */
   readonly headerTimeoutMs: number;
   /** Idle keep-alive connections and stalled request bodies are closed after this. */
   readonly idleTimeoutMs: number;
@@ -65,12 +65,13 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --drain-timeout <seconds>          on SIGTERM, how long in-flight requests may finish (default 25)
   --max-header-size <bytes>          request header limit, 431 above it (default 16384)
   --max-headers <n>                  request header count limit, 431 above it (default 100)
-  --header-timeout <seconds>         time a client has to send a request head, 408 after (default 30)
+  --header-timeout <seconds>         time a client has to send a request head (a new connection's first one, or the HTTP/2
+                                     preface, from the accept), 408 after, or a silent close if nothing came (default 30)
   --idle-timeout <seconds>           idle keep-alive connections and stalled bodies are closed after (default 60)
   --tcp-idle-timeout <seconds>       TCPRoute/TLSRoute connections with no bytes either way are closed after (default 3600)
   --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
   --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
-  --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
+  --tls-handshake-timeout <seconds>  time a TLS client has from the accept to send its ClientHello and finish the handshake (default 10)
   --max-connections-per-client <n>   open connections per client address on HTTP, TLS and TCP ports; 0: no limit (default 4096)
   --abuse-penalty <seconds>          refuse an address's new connections this long after one was closed for abuse; 0: off (default 10)
   --h2-max-concurrent-streams <n>    HTTP/2 streams a client may have open at once (default 128)
