@@ -136,6 +136,15 @@ project.addTask('bench:router', {
     ' && node bench/router/run.mjs',
 });
 
+// bench/reliability: slow clients, floods, backend faults, churn (and --soak <minutes>) against the data plane (issue 17)
+project.addTask('bench:reliability', {
+  description: 'Reliability suite: timeouts on every port kind, HTTP/2 floods with the fairness figure, backend faults, memory under churn; add -- --soak 30 for the soak',
+  exec:
+    'esbuild bench/reliability/config.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/reliability-config.js' +
+    ' && node bench/reliability/run.mjs',
+  receiveArgs: true,
+});
+
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
   exec: 'node scripts/import-gateway-api.mjs',

@@ -10,6 +10,7 @@ import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
 import { labels, Metrics } from './ops/metrics';
 import { PORT_KINDS } from './ports';
+import { ClientLimits } from './ports/client-limits';
 import type { PortServerEnv } from './ports/port-server';
 import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
@@ -51,6 +52,7 @@ export class DataPlane implements PortServerEnv {
   public readonly limits: ServerLimits;
   public readonly clock: CoarseClock = { now: Date.now() };
   public readonly l4Limits: L4Limits;
+  public readonly clientLimits: ClientLimits;
   private gen!: Generation;
   private readonly certs: CertStore;
   /** Bound ports by `<port>/<transport>` (a TCP and a UDP listener may share a port number). */
@@ -72,7 +74,11 @@ export class DataPlane implements PortServerEnv {
       maxHeaderCount: args.maxHeaderCount,
       headersTimeoutMs: args.headerTimeoutMs,
       idleTimeoutMs: args.idleTimeoutMs,
+      h2MaxConcurrentStreams: args.h2MaxConcurrentStreams,
+      h2MaxPrematureResets: args.h2MaxPrematureResets,
+      maxPendingConnections: args.maxPendingConnections,
     };
+    this.clientLimits = new ClientLimits({ maxConnectionsPerClient: args.maxConnectionsPerClient, abusePenaltyMs: args.abusePenaltyMs });
     this.l4Limits = {
       tcpIdleTimeoutMs: args.tcpIdleTimeoutMs,
       udpIdleTimeoutMs: args.udpIdleTimeoutMs,
@@ -154,6 +160,21 @@ export class DataPlane implements PortServerEnv {
   }
 
   /**
+   * A reload refused before it reached the data plane (`serve`'s manifests did not parse or compile): counted and
+   * flagged like one the data plane refused itself, so that /metrics tells the same story as stderr.
+   */
+  public reloadRefused(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'failure' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(0);
+  }
+
+  /** New input was accepted but compiles to the config already served: the last reload did not fail. */
+  public reloadUnchanged(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
+  }
+
+  /**
    * Graceful shutdown: stop accepting, answer in-flight requests (new ones on open connections get
    * Connection: close), wait up to the drain timeout, then close what is left.
    */
@@ -223,6 +244,7 @@ export class DataPlane implements PortServerEnv {
     const now = Date.now();
     this.clock.now = now;
     for (const s of this.servers.values()) s.sweep(now);
+    this.clientLimits.sweep(now);
     if (this.certs.refresh()) {
       this.metrics.certificateReloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
       this.log.info('certificates changed on disk; new connections get the new ones', { version: this.certs.version });

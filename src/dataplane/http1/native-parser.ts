@@ -59,6 +59,12 @@ const { HTTPParser } = common;
 /** Method names indexed by the parser's method number. */
 export const METHODS: readonly string[] = common.methods;
 export const REQUEST = HTTPParser.REQUEST;
+/**
+ * llhttp's only leniency we use, on requests: any single-digit version number parses (strict llhttp refuses
+ * `HTTP/3.0` with a plain parse error and lets `HTTP/2.0` through); the server connection then answers 505 or 400
+ * itself (see request-checks.ts).
+ */
+export const LENIENT_VERSION = HTTPParser.kLenientVersion ?? HTTPParser.kLenientNone;
 export const RESPONSE = HTTPParser.RESPONSE;
 
 function onHeaders(this: NativeParser, headers: string[], url: string): void {
@@ -92,7 +98,7 @@ const free: NativeParser[] = [];
 const MAX_FREE = 1000;
 
 /** A parser from the free list (or a new one), initialised for a new connection. */
-export function createParser(type: number, owner: ParserOwner, maxHeaderSize: number): NativeParser {
+export function createParser(type: number, owner: ParserOwner, maxHeaderSize: number, lenient = HTTPParser.kLenientNone): NativeParser {
   let p = free.pop();
   if (!p) {
     p = new HTTPParser();
@@ -105,7 +111,7 @@ export function createParser(type: number, owner: ParserOwner, maxHeaderSize: nu
   // Node calls into JS for a message's first byte only when this slot holds a function: an owner that does
   // not need it (the upstream side) saves one native-to-JS call per message. Pooled parsers change owners.
   p[HTTPParser.kOnMessageBegin] = owner.parserMessageBegin ? onMessageBegin : null;
-  p.initialize(type, {}, maxHeaderSize, HTTPParser.kLenientNone);
+  p.initialize(type, {}, maxHeaderSize, lenient);
   p.owner = owner;
   return p;
 }

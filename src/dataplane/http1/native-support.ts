@@ -19,6 +19,8 @@ export interface HttpCommon {
     kOnMessageComplete: number;
     kOnExecute: number;
     kLenientNone: number;
+    /** llhttp's lenient flag for versions other than 1.0/1.1 (request-checks answers them itself). */
+    kLenientVersion?: number;
     new(): NativeParser;
   };
   methods: string[];
