@@ -17,7 +17,10 @@ export const DEFAULT_NAMESPACE = 'default';
  * cdk8s-plus major takes it where it takes one (`Role.allow(...)`), and those of `IKubernetesObject`.
  */
 export abstract class GatewayApiResource extends Construct implements IKubernetesObject {
-  /** The generated L1 object (escape hatch: `apiObject.addJsonPatch(...)`). */
+  /**
+   * The generated L1 object (escape hatch: `apiObject.addJsonPatch(...)` for a field this construct does not
+   * cover). Its class is in the `k8s` submodule (docs/api/k8s.md in the repository).
+   */
   public abstract readonly apiObject: ApiObject;
 
   /** The API group, `gateway.networking.k8s.io`. */
