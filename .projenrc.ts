@@ -71,6 +71,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       maxWorkers: 2,
       // installs the pods' Node 24 into .cache/ once (the data-plane e2e tests run on it)
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      // .cache/example-apps/ holds copies of examples/cdk8s-app* (.ci/example-apps.mjs): not modules of this repo
+      modulePathIgnorePatterns: ['<rootDir>/.cache/'],
     },
   },
   eslintOptions: {
