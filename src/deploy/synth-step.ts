@@ -4,6 +4,7 @@ import { GatewayDataPlane } from './gateway-data-plane';
 import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { SynthFinding } from '../compiler';
+import { orderAfterNamespaces } from '../constructs/apply-order';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
@@ -109,6 +110,8 @@ function renderDataPlanes(root: IConstruct): string[] {
       errors.push((e as Error).message);
     }
   }
+  // the data planes' objects also go after their Namespace (src/constructs/apply-order.ts)
+  orderAfterNamespaces(root);
   printWarnings(root);
   return errors;
 }
