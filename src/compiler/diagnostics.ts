@@ -22,6 +22,8 @@ export interface Diagnostic {
   readonly value?: unknown;
   /** What is wrong and what to do. */
   readonly message: string;
+  /** A stable name for diagnostics that tools act on (e.g. `UnservedHostname`). */
+  readonly code?: string;
 }
 
 /** `HTTPRoute shop/storefront: spec.rules[0]...: message (value: "x")` */

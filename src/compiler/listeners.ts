@@ -1,6 +1,6 @@
 import { assumedExternal, Context } from './context';
 import { certificateProblem } from './core-objects';
-import { LabelSelector, Namespaces, readSelector } from './namespaces';
+import { describeSelector, LabelSelector, NAME_LABEL, Namespaces, namesSelected, readSelector } from './namespaces';
 import { describe, GATEWAY_GROUP, Obj, RouteKind } from './objects';
 import { DNS_SUBDOMAIN, HOSTNAME, Reader } from './reader';
 import { condition, Condition, ConditionType, GroupKind, ListenerStatus, Reason } from './status';
@@ -95,6 +95,47 @@ export class ListenerState {
         return this.selector !== undefined && namespaces.selects(this.selector, namespace);
       default:
         return false;
+    }
+  }
+
+  /**
+   * The namespaces whose routes may attach, among `candidates` (and the names a selector names outright);
+   * undefined for `from: All` (every namespace).
+   */
+  public admittedNamespaces(candidates: Iterable<string>, namespaces: Namespaces): string[] | undefined {
+    switch (this.namespacesFrom) {
+      case 'All':
+        return undefined;
+      case 'Same':
+        return [this.parent.namespace];
+      case 'Selector': {
+        const sel = this.selector;
+        if (!sel) return [];
+        const pool = new Set(namesSelected(sel) ?? candidates);
+        return [...pool].filter((ns) => namespaces.selects(sel, ns) !== false).sort();
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** Which namespaces may attach routes, as messages say it: `admits namespaces shop, blog`. */
+  public admission(): string {
+    switch (this.namespacesFrom) {
+      case 'All':
+        return 'admits every namespace';
+      case 'Same':
+        return `admits namespace ${this.parent.namespace}`;
+      case 'Selector': {
+        if (!this.selector) return 'admits no namespace';
+        const named = namesSelected(this.selector);
+        const byNameOnly = Object.keys(this.selector.matchLabels).every((k) => k === NAME_LABEL) &&
+          this.selector.matchExpressions.every((e) => e.key === NAME_LABEL && e.operator === 'In');
+        if (named && byNameOnly) return named.length === 0 ? 'admits no namespace' : `admits namespace${named.length === 1 ? '' : 's'} ${named.join(', ')}`;
+        return `admits namespaces selected by ${describeSelector(this.selector)}`;
+      }
+      default:
+        return 'admits no namespace';
     }
   }
 

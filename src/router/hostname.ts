@@ -10,6 +10,18 @@ export function hostnameMatches(pattern: string, host: string): boolean {
   return host.length > pattern.length - 1 && host.endsWith(pattern.slice(1));
 }
 
+/**
+ * True when every host that `inner` matches is also matched by `outer` (a grant covering a route hostname, a
+ * listener hostname containing a route entry's): equal, or `outer` a wildcard whose suffix `inner` extends.
+ */
+export function hostnameCovers(outer: string, inner: string): boolean {
+  if (outer === inner) return true;
+  if (!isWildcard(outer)) return false;
+  const suffix = outer.slice(1); // "*.example.com" → ".example.com"
+  const rest = isWildcard(inner) ? inner.slice(1) : inner;
+  return rest.length > suffix.length && rest.endsWith(suffix);
+}
+
 /** True for `*.example.com`. */
 export function isWildcard(hostname: string): boolean {
   return hostname.startsWith('*.');
