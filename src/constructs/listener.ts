@@ -55,6 +55,9 @@ export function supportedRouteKinds(protocol: ListenerProtocol): RouteKind[] {
   }
 }
 
+/** The label the API server sets on every namespace to its name (a namespace owner cannot change it). @internal */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
 /** @internal */
 export interface AllowedRoutesJson {
   readonly namespaces: {
@@ -98,7 +101,7 @@ export class AllowedRoutes {
   /** Routes in the named namespaces (selected by their `kubernetes.io/metadata.name` label). */
   public static fromNamespaces(namespaces: string[], options: AllowedRoutesOptions = {}): AllowedRoutes {
     return new AllowedRoutes('Selector', {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces] }],
+      matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...namespaces] }],
     }, options.kinds);
   }
 
@@ -176,10 +179,8 @@ export interface ListenerJson {
   readonly allowedRoutes?: AllowedRoutesJson;
 }
 
-/** Team-managed allowed routes of a granted listener. @internal */
-export interface TeamSelector {
-  readonly label: string;
-  readonly teams: string[];
+/** The allowed routes a team grant renders on a listener: these namespaces (by name), these kinds. @internal */
+export interface GrantedRoutes {
   readonly namespaces: string[];
   readonly kinds: RouteKind[];
 }
@@ -246,6 +247,14 @@ export class Listener {
     this._certificates = certificates ? [...certificates] : [];
   }
 
+  /**
+   * The same port, protocol and TLS settings (certificates included) under another name, for one hostname: how a
+   * team grant narrows a granted listener. @internal
+   */
+  public static _narrowed(base: Listener, name: string, hostname: string): Listener {
+    return new Listener({ name, port: base.port }, base.protocol, hostname, base.tlsMode, base._certificates, base.tlsOptions);
+  }
+
   /** Serving certificates (HTTPS and TLS Terminate). */
   public get certificates(): TlsCertificate[] {
     return [...this._certificates];
@@ -285,26 +294,22 @@ export class Listener {
   }
 
   /** @internal */
-  public _render(where: Where, team?: TeamSelector): ListenerJson {
+  public _render(where: Where, granted?: GrantedRoutes): ListenerJson {
     const tls = this.tlsMode ? {
       mode: this.tlsMode,
       ...(this._certificates.length > 0 ? { certificateRefs: this._certificates.map((c, i) => c._toRef(where.at('tls.certificateRefs').at(i))) } : {}),
       ...(this.tlsOptions && Object.keys(this.tlsOptions).length > 0 ? { options: { ...this.tlsOptions } } : {}),
     } : undefined;
     let allowedRoutes: AllowedRoutesJson | undefined = this.allowedRoutes?._render(where.at('allowedRoutes'));
-    if (team) {
-      // the cluster enforces the grant: only namespaces named in a grant AND labeled by the platform
+    if (granted) {
+      // the cluster enforces the grant: namespaces by the name the API server sets (a namespace owner cannot
+      // relabel it to match), and only the granted kinds
       allowedRoutes = {
         namespaces: {
           from: 'Selector',
-          selector: {
-            matchExpressions: [
-              { key: team.label, operator: 'In', values: [...team.teams].sort() },
-              { key: 'kubernetes.io/metadata.name', operator: 'In', values: [...team.namespaces].sort() },
-            ],
-          },
+          selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...granted.namespaces].sort() }] },
         },
-        kinds: team.kinds.map((kind) => ({ group: 'gateway.networking.k8s.io', kind })),
+        kinds: granted.kinds.map((kind) => ({ group: 'gateway.networking.k8s.io', kind })),
       };
     }
     return {

@@ -57,6 +57,8 @@ export interface RouteGuard {
   _checkHostname(where: Where, hostname: string): void;
   _checkParentRef(where: Where, ref: RouteParentRef): void;
   _checkBackend(where: Where, backend: Backend): void;
+  /** The parentRefs as they render (a granted listener becomes the team's listeners on it). */
+  _renderParentRefs(refs: RouteParentRef[], hostnames: string[]): RouteParentRef[];
 }
 
 /** @internal */
@@ -93,9 +95,9 @@ export abstract class RouteBase extends GatewayApiResource {
     this.node.addValidation({ validate: () => this.validateRoute() });
   }
 
-  /** Where the route attaches. */
+  /** Where the route attaches, as rendered. */
   public get parentRefs(): RouteParentRef[] {
-    return [...this._parentRefs];
+    return this._guard ? this._guard._renderParentRefs([...this._parentRefs], this._hostnameList) : [...this._parentRefs];
   }
 
   /** Attaches the route to a Gateway or ListenerSet (optionally one listener of it). */
@@ -160,7 +162,7 @@ export abstract class RouteBase extends GatewayApiResource {
 
   /** @internal */
   public _renderParentRefs(): ParentRefJson[] {
-    return this._parentRefs.map((r) => {
+    return this.parentRefs.map((r) => {
       const ns = r.parent.namespace !== undefined ? effectiveNamespace(r.parent.namespace) : undefined;
       return {
         ...(r.parent.apiGroup !== GATEWAY_API_GROUP ? { group: r.parent.apiGroup } : {}),
@@ -180,7 +182,7 @@ export abstract class RouteBase extends GatewayApiResource {
     if (this._parentRefs.length === 0) {
       errors.push(`${kind}: has no parentRefs, so no Gateway serves it; attach it with addParentRef() or create it through a team grant`);
     }
-    this._parentRefs.forEach((ref, i) => {
+    this.parentRefs.forEach((ref, i) => {
       const problem = this.attachmentProblem(ref);
       if (problem) errors.push(`${kind}: parentRefs[${i}]${problem}`);
     });
