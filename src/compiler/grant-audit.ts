@@ -249,14 +249,27 @@ class AuditContext {
     const who = `team "${g.team}"`;
     const problems: string[] = [];
     const widen: string[] = [];
+    let listeners = [...new Set(g.listeners.map((l) => l.granted))];
     if (!g.routeKinds.includes(s.kind)) {
       problems.push(`${who} may not create ${s.kind} (granted: ${g.routeKinds.join(', ')})`);
       widen.push(`${s.kind} to its routeKinds`);
     }
-    const own = g.listeners.find((l) => l.name === sectionName);
-    const declared = [...new Set(g.listeners.map((l) => l.granted))];
-    if (sectionName !== undefined && !own) {
-      problems.push(`listener "${sectionName}" is not one of ${who}'s (${g.listeners.map((l) => l.name).join(', ')})`);
+    if (sectionName !== undefined && !g.listeners.some((l) => l.name === sectionName)) {
+      const mine = g.listeners.filter((l) => l.granted === sectionName);
+      const theirs = onGateway.flatMap((x) => x.listeners.map((l) => ({ grant: x, l }))).find((x) => x.l.name === sectionName);
+      if (mine.length > 0) {
+        problems.push(`listener "${sectionName}" is granted to ${who} for its hostnames only, as ${mine.map((l) => `"${l.name}" (${l.hostname ?? 'any host'})`).join(', ')}: attach to ${mine.length === 1 ? 'that one' : 'those'}`);
+      } else if (theirs) {
+        problems.push(`listener "${sectionName}" is team "${theirs.grant.team}"'s (${theirs.l.hostname ?? 'any host'} on "${theirs.l.granted}")`);
+        listeners = [theirs.l.granted];
+        if (theirs.l.hostname !== undefined && !hostnames.includes(theirs.l.hostname)) widen.push(`"${theirs.l.hostname}" to its hostnames`);
+      } else {
+        problems.push(`listener "${sectionName}" is not granted to ${who} (its listeners: ${g.listeners.map((l) => l.name).join(', ')})`);
+        listeners = [sectionName];
+        widen.push(`"${sectionName}" to its listeners`);
+      }
+    } else if (sectionName !== undefined) {
+      listeners = [g.listeners.find((l) => l.name === sectionName)!.granted];
     }
     const outside = g.hostnames.length === 0 ? [] : hostnames.filter((h) => !g.hostnames.some((x) => hostnameCovers(x, h)));
     for (const h of outside) {
@@ -264,12 +277,9 @@ class AuditContext {
       problems.push(`hostname "${h}" is outside ${who}'s grant (${g.hostnames.join(', ')})${owners.length > 0 ? ` and granted to ${owners.map((o) => `team "${o.team}"`).join(', ')}` : ''}`);
       widen.push(`"${h}" to its hostnames`);
     }
-    const listeners = own ? [own.granted] : declared;
-    if (problems.length === 0) {
-      return `attach to the listeners ${who} is granted (${g.listeners.map((l) => `${l.name}${l.hostname ? `: ${l.hostname}` : ''}`).join('; ')}), ` +
-        `with hostnames it serves${g.hostnames.length > 0 ? ` (${g.hostnames.join(', ')})` : ''}`;
-    }
-    return `${problems.join('; ')}. Keep the route within ${who}'s grant, or have the platform widen it: ` +
-      `add ${widen.length > 0 ? widen.join(' and ') : 'the listener'} in ${g.source} for listener${listeners.length === 1 ? '' : 's'} ${listeners.join(', ')}`;
+    const within = `${who}'s grant (${g.hostnames.length > 0 ? `hostnames ${g.hostnames.join(', ')}, ` : ''}listeners ${g.listeners.map((l) => l.name).join(', ')})`;
+    if (problems.length === 0) return `keep the route within ${within}`;
+    return `${problems.join('; ')}. Keep the route within ${within}` +
+      (widen.length > 0 ? `, or have the platform add ${widen.join(' and ')} in ${g.source}, for listener${listeners.length === 1 ? '' : 's'} ${listeners.join(', ')}` : '');
   }
 }

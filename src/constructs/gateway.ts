@@ -16,9 +16,9 @@ import {
   checkPort, checkQualifiedName, fail, failObject, show, Where,
 } from './validation';
 import { addWarning } from './warnings';
+import type { GrantSpec } from '../compiler/grant-audit';
 import { parametersConfigMapName, parametersLabels } from '../deploy/names';
 import { DataPlaneSynthStep } from '../deploy/synth-step';
-import type { GrantSpec } from '../compiler/grant-audit';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 
 /** A Gateway: defined in this app, or referenced by name (for routes of another app). */
@@ -333,6 +333,11 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   /** @internal */
   public _describe(): string {
     return `Gateway ${effectiveNamespace(this.namespace)}/${this.name}`;
+  }
+
+  /** @internal */
+  public _hasGrants(): boolean {
+    return this._grants.length > 0;
   }
 
   /** @internal */

@@ -71,6 +71,11 @@ export class ListenerSet extends GatewayApiResource implements IRouteParent, Att
   }
 
   /** @internal */
+  public _hasGrants(): boolean {
+    return false;
+  }
+
+  /** @internal */
   public _attachableListeners(): Listener[] {
     return this.listeners;
   }

@@ -221,6 +221,14 @@ export class Listener {
     return new Listener(options, ListenerProtocol.UDP);
   }
 
+  /**
+   * The same port, protocol and TLS settings (certificates included) under another name, for one hostname: how a
+   * team grant narrows a granted listener. @internal
+   */
+  public static _narrowed(base: Listener, name: string, hostname: string): Listener {
+    return new Listener({ name, port: base.port }, base.protocol, hostname, base.tlsMode, base._certificates, base.tlsOptions);
+  }
+
   /** Name of the listener (the routes' `sectionName`). */
   public readonly name: string;
   /** Port number. */
@@ -245,14 +253,6 @@ export class Listener {
     this.port = options.port;
     this.allowedRoutes = options.allowedRoutes;
     this._certificates = certificates ? [...certificates] : [];
-  }
-
-  /**
-   * The same port, protocol and TLS settings (certificates included) under another name, for one hostname: how a
-   * team grant narrows a granted listener. @internal
-   */
-  public static _narrowed(base: Listener, name: string, hostname: string): Listener {
-    return new Listener({ name, port: base.port }, base.protocol, hostname, base.tlsMode, base._certificates, base.tlsOptions);
   }
 
   /** Serving certificates (HTTPS and TLS Terminate). */

@@ -50,6 +50,8 @@ export interface AttachmentTarget {
   _attachableListeners(): Listener[];
   /** Why `listener` refuses a route of `kind` from `namespace`, or undefined when it admits it. */
   _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined;
+  /** True when team grants are on the parent: the grant audit checks attachments there, with the grant in its message. */
+  _hasGrants(): boolean;
 }
 
 /** Team-grant enforcement on a route created through a team factory. @internal */
@@ -203,6 +205,7 @@ export abstract class RouteBase extends GatewayApiResource {
   private attachmentProblem(ref: RouteParentRef): string | undefined {
     const parent = ref.parent;
     if (!isAttachmentTarget(parent)) return undefined; // referenced by name: the cluster decides
+    if (parent._hasGrants()) return undefined; // the grant audit compiles these, and names the grant
     const target = parent._describe();
     const all = parent._attachableListeners();
     const list = (ls: Listener[]) => ls.map((l) => `${l.name}: ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''}`).join(', ');

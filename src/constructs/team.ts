@@ -16,8 +16,8 @@ import { TcpRoute } from './tcp-route';
 import { checkRendering, GrantView, RenderedListener } from './team-listeners';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
-import type { GrantSpec } from '../compiler/grant-audit';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength, failObject, show, Where } from './validation';
+import type { GrantSpec } from '../compiler/grant-audit';
 
 /** Backends in another namespace a team may send traffic to. */
 export interface BackendGrant {
@@ -212,7 +212,9 @@ export class TeamGrant extends Construct implements GrantView {
       source: this._source,
       hostnames: this.hostnames,
       routeKinds: this.routeKinds,
-      listeners: this.teamListeners.map((l) => ({ name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}) })),
+      listeners: this.teamListeners.map((l) => ({
+        name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
+      })),
     };
   }
 
@@ -313,7 +315,8 @@ export class TeamGrant extends Construct implements GrantView {
     return refs.flatMap((ref) => {
       if (ref.sectionName === undefined || !this._listeners.includes(ref.sectionName)) return [ref];
       const on = own.filter((l) => l.grantedListener === ref.sectionName);
-      const serving = on.filter((l) => hostnames.length === 0 || l.hostname === undefined || hostnames.some((h) => hostnamesIntersect(h, l.hostname!)));
+      const serves = (l: TeamListener) => l.hostname === undefined || hostnames.some((h) => hostnamesIntersect(h, l.hostname!));
+      const serving = on.filter((l) => hostnames.length === 0 || serves(l));
       const pick = serving.length > 0 ? serving : on;
       return pick.length > 0 ? pick.map((l) => ({ ...ref, sectionName: l.name })) : [ref];
     });
@@ -437,21 +440,24 @@ export class Team {
   public tlsRoute(scope: Construct, id: string, props: TeamTlsRouteProps = {}): TlsRoute {
     const g = grantOf.get(this)!;
     const { metadata, parents, hostnames } = g._prepare(scope, id, RouteKind.TLS_ROUTE, props.metadata, props.listeners, props.hostnames);
-    return g._bind(new TlsRoute(scope, id, { metadata, ruleName: props.ruleName }), parents, hostnames, (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    const route = new TlsRoute(scope, id, { metadata, ruleName: props.ruleName });
+    return g._bind(route, parents, hostnames, (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 
   /** A TCPRoute in the team's namespace, attached to its TCP listeners. */
   public tcpRoute(scope: Construct, id: string, props: TeamTcpRouteProps = {}): TcpRoute {
     const g = grantOf.get(this)!;
     const { metadata, parents } = g._prepare(scope, id, RouteKind.TCP_ROUTE, props.metadata, props.listeners, undefined);
-    return g._bind(new TcpRoute(scope, id, { metadata, ruleName: props.ruleName }), parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    const route = new TcpRoute(scope, id, { metadata, ruleName: props.ruleName });
+    return g._bind(route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 
   /** A UDPRoute in the team's namespace, attached to its UDP listeners. */
   public udpRoute(scope: Construct, id: string, props: TeamUdpRouteProps = {}): UdpRoute {
     const g = grantOf.get(this)!;
     const { metadata, parents } = g._prepare(scope, id, RouteKind.UDP_ROUTE, props.metadata, props.listeners, undefined);
-    return g._bind(new UdpRoute(scope, id, { metadata, ruleName: props.ruleName }), parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    const route = new UdpRoute(scope, id, { metadata, ruleName: props.ruleName });
+    return g._bind(route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 }
 
@@ -490,6 +496,11 @@ export class GatewayReference implements IGateway, AttachmentTarget {
   /** @internal */
   public _describe(): string {
     return grantOf.get(this)!.gateway._describe();
+  }
+
+  /** @internal */
+  public _hasGrants(): boolean {
+    return true;
   }
 
   /** @internal */
