@@ -119,7 +119,7 @@ const grantOf = new WeakMap<object, TeamGrant>();
  * The Gateway renders the grant as listeners that admit only the team's namespace, for its hostnames and route
  * kinds, so the cluster enforces it whatever produced a route; synth checks every route against it.
  */
-export class TeamGrant extends Construct implements GrantView {
+export class TeamGrant extends Construct {
   /** A label on the objects a grant emits (Namespace, Role, ReferenceGrant): `cdk8s-gateway.io/team: <team>`. */
   public static readonly TEAM_LABEL = 'cdk8s-gateway.io/team';
 
@@ -484,8 +484,8 @@ export class GatewayReference implements IGateway, AttachmentTarget {
   private constructor(
     /** The Gateway's name. */
     public readonly name: string,
-    /** The Gateway's namespace. */
-    public readonly namespace: string,
+    /** The Gateway's namespace (always set: a team's routes live in another namespace). */
+    public readonly namespace?: string,
   ) {}
 
   /** The listeners the team may attach routes to (their names are the `sectionName`s to use). */
