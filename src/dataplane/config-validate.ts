@@ -124,8 +124,8 @@ function listenerAdmission(lp: string, l: Record<string, any>, err: Err): (ep: s
     }
     if (hostnames === undefined) return undefined;
     if (!Array.isArray(hostnames) || hostnames.some((h) => typeof h !== 'string')) return err(`${ep}.hostnames`, 'must be an array of strings');
+    // empty: any host this listener receives, which its hostname already limits
     if (typeof hostname !== 'string') return undefined;
-    if (hostnames.length === 0) return err(`${ep}.hostnames`, `is empty (any host) on listener "${String(l.name)}", which serves ${hostname} only`);
     for (const h of hostnames as string[]) {
       if (!hostnameCovers(hostname, h)) err(`${ep}.hostnames`, `"${h}" is outside the hostname ${hostname} of listener "${String(l.name)}"`);
     }
