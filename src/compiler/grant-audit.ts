@@ -77,11 +77,7 @@ export function auditGrants(result: Pick<CompileResult, 'status' | 'diagnostics'
       if (!accepted || accepted.status !== 'False' || !GRANT_REASONS.has(accepted.reason)) continue;
       const k = p.parentRef;
       findings.push({
-        severity: 'error',
-        object: `${s.kind} ${s.namespace}/${s.name}`,
-        kind: s.kind,
-        namespace: s.namespace,
-        name: s.name,
+        ...statusFinding(s),
         field: `spec.parentRefs[${k.kind} ${k.namespace}/${k.name}${k.sectionName ? `/${k.sectionName}` : ''}]`,
         condition: 'Accepted=False',
         reason: accepted.reason,
@@ -99,11 +95,7 @@ export function auditGrants(result: Pick<CompileResult, 'status' | 'diagnostics'
     if (!s || !gw) continue;
     const hostname = ctx.hostnamesOf(s)[Number(/\[(\d+)\]$/.exec(d.field ?? '')?.[1] ?? -1)];
     findings.push({
-      severity: 'error',
-      object: `${s.kind} ${s.namespace}/${s.name}`,
-      kind: s.kind,
-      namespace: s.namespace,
-      name: s.name,
+      ...statusFinding(s),
       field: d.field ?? 'spec.hostnames',
       condition: 'grant',
       reason: 'HostnameNotServed',
@@ -176,6 +168,11 @@ interface AuditObject {
   readonly namespace: string;
   readonly name: string;
   readonly raw: any;
+}
+
+/** The object part of an error finding about an object with a status. */
+function statusFinding(s: ObjectStatus): Pick<SynthFinding, 'severity' | 'object' | 'kind' | 'namespace' | 'name'> {
+  return { severity: 'error', object: `${s.kind} ${s.namespace}/${s.name}`, kind: s.kind, namespace: s.namespace, name: s.name };
 }
 
 function objectFinding(o: AuditObject, field: string): Omit<SynthFinding, 'reason' | 'message' | 'fix'> {

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { synth } from './fixture';
 import {
   AllowedListeners, Backend, Gateway, GatewayClass, GatewayReference, HttpMatch, HttpRoute, Listener, RouteKind, Team, TeamGrant, TlsCertificate,
+  Warnings,
 } from '../../src';
 import { buildEscape, GRANT_ESCAPES, grantEscapeBase } from '../support/grant-escapes';
 import { tempDir } from '../support/processes';
@@ -25,6 +26,22 @@ describe('synth fails on every escape, naming the route, the hostname and the gr
 
     // THEN
     expect(run).toThrow(escape.synthError);
+  });
+
+  test('each refusal is said once, with the grant (not again by the data plane\'s report or the construct checks)', () => {
+    const b = grantEscapeBase(dir);
+    new HttpRoute(b.shopChart, 'steal', { parentRefs: [{ parent: b.shop.gateway }], hostnames: ['pay.example.com'] });
+    const message = (() => {
+      try {
+        b.app.synth();
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    expect(message.split('\n').filter((l) => l.includes('shop/steal'))).toEqual([
+      expect.stringMatching(/^ {2}\[\] HTTPRoute shop\/steal: spec\.parentRefs\[Gateway gateway-system\/edge\]: Accepted=False NoMatchingListenerHostname: .* Fix: hostname "pay\.example\.com" is outside team "shop"'s grant/),
+    ]);
   });
 
   test('the base app, without an escape, synthesizes', () => {
@@ -117,6 +134,21 @@ describe('how a grant renders, and its limits', () => {
       'websecure *.example.com', 'websecure-pay.example.com pay.example.com', 'websecure-shop.example.com shop.example.com',
       'websecure-wildcard.shop.example.com *.shop.example.com',
     ]);
+  });
+
+  test('the listeners a grant renders from one listener overlap by design and are no synth warning; overlaps the platform declares still are', () => {
+    // GIVEN the base app (websecure *.example.com, and the teams' listeners under it)
+    const b = grantEscapeBase(dir);
+    // and two listeners the platform declares overlapping on another port
+    b.gateway.addListener(Listener.https({ name: 'admin', port: 8443, hostname: '*.example.com', certificates: [TlsCertificate.fromSecretName('c')] }));
+    b.gateway.addListener(Listener.https({ name: 'admin-api', port: 8443, hostname: 'api.example.com', certificates: [TlsCertificate.fromSecretName('c')] }));
+
+    // WHEN
+    synth(b.app);
+
+    // THEN
+    const overlap = Warnings.of(b.app).filter((w) => w.includes('OverlappingTLSConfig'));
+    expect(overlap.map((w) => /spec\.listeners\[([^\]]+)\]/.exec(w)![1]).sort()).toEqual(['admin', 'admin-api']);
   });
 
   test('a Gateway that lets ListenerSets attach from other namespaces cannot be granted (a team could add any hostname)', () => {
