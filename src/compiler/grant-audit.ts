@@ -131,34 +131,43 @@ export function auditGrants(result: Pick<CompileResult, 'status' | 'diagnostics'
 
 /**
  * The statuses as the synth report of a granted Gateway should see them: without the route-parent conditions
- * `auditGrants` reports (with the grant), and without OverlappingTLSConfig between the listeners a grant
- * rendered from one granted listener (they overlap by design, share its certificates, and this data plane
- * answers a request coalesced onto the wrong one with 421, which clients retry on a new connection). The
+ * `auditGrants` reports (with the grant), and without the overlaps `withoutGrantOverlaps` takes out. The
  * conditions themselves stay in the compile result and in the cluster's status.
  */
 export function withoutGrantFindings(status: readonly ObjectStatus[], grants: readonly GrantSpec[], objects: readonly unknown[]): ObjectStatus[] {
   const ctx = new AuditContext({ objects, grants, madeBy: new Map() });
-  return status.map((s) => {
-    if (s.kind === 'Gateway' && s.listeners) {
-      const family = new Map<string, string>(); // rendered listener → the granted listener it comes from
-      for (const g of grants) {
-        if (g.gateway.namespace !== s.namespace || g.gateway.name !== s.name) continue;
-        for (const l of g.listeners) family.set(l.name, l.granted).set(l.granted, l.granted);
-      }
-      const listeners = s.listeners.map((l) => {
-        const mine = family.get(l.name);
-        const keep = (c: { type: string; message: string }) => c.type !== 'OverlappingTLSConfig' || mine === undefined ||
-          [...c.message.matchAll(/listener "([^"]+)"/g)].some((m) => family.get(m[1]) !== mine);
-        return l.conditions.every(keep) ? l : { ...l, conditions: l.conditions.filter(keep) };
-      });
-      return { ...s, listeners };
-    }
+  return withoutGrantOverlaps(status, grants).map((s) => {
     if (!s.parents) return s;
     const parents = s.parents.filter((p) => {
       const accepted = p.conditions.find((c) => c.type === 'Accepted');
       return !(accepted && accepted.status === 'False' && GRANT_REASONS.has(accepted.reason) && ctx.gatewayOf(p));
     });
     return parents.length === s.parents.length ? s : { ...s, parents };
+  });
+}
+
+/**
+ * The statuses without OverlappingTLSConfig between the listeners grants rendered from one granted listener,
+ * for reports of what is wrong (synth warnings, GatewayTester.problems): they overlap by design, share its
+ * certificates, and a request coalesced onto the wrong one is answered 421 (this data plane does, as GEP-3567
+ * recommends), which clients retry on a new connection.
+ */
+export function withoutGrantOverlaps(status: readonly ObjectStatus[], grants: readonly GrantSpec[]): ObjectStatus[] {
+  return status.map((s) => {
+    if (s.kind !== 'Gateway' || !s.listeners) return s;
+    const family = new Map<string, string>(); // rendered listener → the granted listener it comes from
+    for (const g of grants) {
+      if (g.gateway.namespace !== s.namespace || g.gateway.name !== s.name) continue;
+      for (const l of g.listeners) family.set(l.name, l.granted).set(l.granted, l.granted);
+    }
+    if (family.size === 0) return s;
+    const listeners = s.listeners.map((l) => {
+      const mine = family.get(l.name);
+      const keep = (c: { type: string; message: string }) => c.type !== 'OverlappingTLSConfig' || mine === undefined ||
+        [...c.message.matchAll(/listener "([^"]+)"/g)].some((m) => family.get(m[1]) !== mine);
+      return l.conditions.every(keep) ? l : { ...l, conditions: l.conditions.filter(keep) };
+    });
+    return { ...s, listeners };
   });
 }
 
