@@ -16,6 +16,7 @@
  */
 import { hostnameCovers } from './hostnames';
 import { GrantedRoutes, Listener, ListenerProtocol, RouteKind } from './listener';
+import { listenerConflicts } from './listener-conflicts';
 import { failObject, Where } from './validation';
 
 /** A Gateway holds at most this many listeners (the Gateway CRD's maxItems). */
@@ -119,6 +120,10 @@ export function checkRendering(where: Where, declared: readonly Listener[], gran
     if (other) failObject(where, `two listeners would be named "${name}" (${describeRendered(other)} and ${describeRendered(r)}); rename listener "${r.granted.name}"`);
     byName.set(name, r);
   }
+  // a granted hostname on the port and protocol of a listener the Gateway declares for it: the CRD refuses both
+  const [clash] = listenerConflicts(rendered.map((r) => r.listener), (l) => describeRendered(rendered.find((r) => r.listener === l)!).replace(/^listener /, ''))
+    .filter((p) => !p.startsWith('listener name'));
+  if (clash) failObject(where, `${clash} (a team grant renders one of them: grant the team the declared listener instead, or another hostname)`);
   for (const r of rendered) {
     if (r.grants.length < 2) continue;
     const kinds = (g: GrantView) => r.listener.routeKinds.filter((k) => g.routeKinds.includes(k)).join(', ');

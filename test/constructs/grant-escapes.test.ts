@@ -162,6 +162,14 @@ describe('how a grant renders, and its limits', () => {
     expect(overlap.map((w) => /spec\.listeners\[([^\]]+)\]/.exec(w)![1]).sort()).toEqual(['admin', 'admin-api']);
   });
 
+  test('a granted hostname that a declared listener of the same port and protocol already serves is refused (the CRD would refuse the Gateway)', () => {
+    const b = grantEscapeBase(dir);
+    b.gateway.addListener(Listener.https({ name: 'api', port: 443, hostname: 'api.example.com', certificates: [TlsCertificate.fromSecretName('api')] }));
+    expect(() => b.gateway.grantTeam('api-team', { namespace: 'api', hostnames: ['api.example.com'], listeners: ['websecure'] })).toThrow(
+      /grantTeam\("api-team"\): listeners "websecure-api.example.com" \(api.example.com on "websecure"\) and "api" both serve HTTPS on port 443 for hostname "api.example.com"; change the port or the hostname of one \(a team grant renders one of them: grant the team the declared listener instead/);
+    b.gateway.grantTeam('api-team', { namespace: 'api', listeners: ['api'] });
+  });
+
   test('a Gateway that lets ListenerSets attach from other namespaces cannot be granted (a team could add any hostname)', () => {
     const app = new App();
     const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
