@@ -74,7 +74,9 @@ describe('hostnames no listener serves', () => {
       httpRoute('r', { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'web-pay.example.com' }], hostnames: ['pay.example.com', 'shop.example.com'], rules: [prefixRule('/', 'a')] }, { namespace: 'payments' })]);
     expect(routeAccepted(r, 'HTTPRoute', 'r', 'payments')).toBe('True/Accepted');
     expect(r.diagnostics).toEqual([expect.objectContaining({
-      severity: 'warning', code: 'UnservedHostname', field: 'spec.hostnames[1]',
+      severity: 'warning',
+      code: 'UnservedHostname',
+      field: 'spec.hostnames[1]',
       message: '"shop.example.com" is not served: no listener the route is attached to serves it (web-pay.example.com: pay.example.com)',
     })]);
   });
