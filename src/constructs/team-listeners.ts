@@ -117,7 +117,10 @@ export function checkRendering(where: Where, declared: readonly Listener[], gran
         `longer than the 253 characters a listener name may have; give listener "${r.granted.name}" a shorter name`);
     }
     const other = byName.get(name);
-    if (other) failObject(where, `two listeners would be named "${name}" (${describeRendered(other)} and ${describeRendered(r)}); rename listener "${r.granted.name}"`);
+    if (other) {
+      const declared = [other, r].find((x) => x.listener === x.granted) ?? r;
+      failObject(where, `two listeners would be named "${name}" (${describeRendered(other)} and ${describeRendered(r)}); rename listener "${declared.granted.name}"`);
+    }
     byName.set(name, r);
   }
   // a granted hostname on the port and protocol of a listener the Gateway declares for it: the CRD refuses both

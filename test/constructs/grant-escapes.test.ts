@@ -170,6 +170,13 @@ describe('how a grant renders, and its limits', () => {
     b.gateway.grantTeam('api-team', { namespace: 'api', listeners: ['api'] });
   });
 
+  test('a declared listener already named as a grant would name its listener is refused, naming both', () => {
+    const b = grantEscapeBase(dir);
+    b.gateway.addListener(Listener.http({ name: 'web-blog.example.com', port: 8080 }));
+    expect(() => b.gateway.grantTeam('blog', { namespace: 'blog', hostnames: ['blog.example.com'], listeners: ['web'] })).toThrow(
+      /two listeners would be named "web-blog.example.com" \(listener "web-blog.example.com" \(blog.example.com on "web"\) and listener "web-blog.example.com"\); rename listener "web-blog.example.com"/);
+  });
+
   test('a Gateway that lets ListenerSets attach from other namespaces cannot be granted (a team could add any hostname)', () => {
     const app = new App();
     const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });

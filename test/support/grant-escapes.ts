@@ -8,6 +8,10 @@
  * granted pay.example.com for HTTPRoutes only (route `invoices`, /invoices → Service invoices). Each escape
  * is team shop's code (or payments' for the kind escape) trying to get `steal` (the Service `steal`) a
  * foreign hostname: none of them may be served, all of them must fail synth.
+ *
+ * For cluster mode: `manifestsOf(buildEscape(e, dir))` splits the YAML into what the platform applies (Gateway,
+ * Namespaces, each team's Role and RoleBinding for groups shop-developers / payments-developers) and what team
+ * code wrote; apply the second as the team's group, and expect what `refusedByRbac` names to be refused.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,8 +101,13 @@ export function grantEscapeBase(dir: string, cert?: TestCert): GrantEscapeBase {
       data: { 'tls.crt': Buffer.from(cert.cert).toString('base64'), 'tls.key': Buffer.from(cert.key).toString('base64') },
     } as any);
   }
-  const shop = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com', '*.shop.example.com'], createNamespace: true });
-  const payments = gateway.grantTeam('payments', { namespace: 'payments', hostnames: ['pay.example.com'], routeKinds: [RouteKind.HTTP_ROUTE], createNamespace: true });
+  // with RBAC, so that in cluster mode each team applies its part with its own group's rights
+  const shop = gateway.grantTeam('shop', {
+    namespace: 'shop', hostnames: ['shop.example.com', '*.shop.example.com'], createNamespace: true, rbac: { group: 'shop-developers' },
+  });
+  const payments = gateway.grantTeam('payments', {
+    namespace: 'payments', hostnames: ['pay.example.com'], routeKinds: [RouteKind.HTTP_ROUTE], createNamespace: true, rbac: { group: 'payments-developers' },
+  });
   const shopChart = new Chart(app, 'shop', { namespace: 'shop' });
   const paymentsChart = new Chart(app, 'payments', { namespace: 'payments' });
   shop.httpRoute(shopChart, 'storefront', { rules: [{ backends: [Backend.fromServiceName('storefront', { port: 8080 })] }] });
