@@ -118,8 +118,8 @@ export function checkRendering(where: Where, declared: readonly Listener[], gran
     }
     const other = byName.get(name);
     if (other) {
-      const declared = [other, r].find((x) => x.listener === x.granted) ?? r;
-      failObject(where, `two listeners would be named "${name}" (${describeRendered(other)} and ${describeRendered(r)}); rename listener "${declared.granted.name}"`);
+      const own = [other, r].find((x) => x.listener === x.granted) ?? r;
+      failObject(where, `two listeners would be named "${name}" (${describeRendered(other)} and ${describeRendered(r)}); rename listener "${own.granted.name}"`);
     }
     byName.set(name, r);
   }
