@@ -11,6 +11,7 @@ import { ApiObject, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { appState } from './app-state';
 import type { Gateway } from './gateway';
+import { RouteBase } from './route-base';
 import type { TeamGrant } from './team';
 import { compile, formatSynthFinding } from '../compiler';
 import { auditGrants } from '../compiler/grant-audit';
@@ -18,12 +19,41 @@ import { GATEWAY_GROUP } from '../compiler/objects';
 
 const enabled = new WeakSet<IConstruct>();
 
+/**
+ * The last result per app, with the state of the tree it was computed on. `App.synth()` validates the whole app
+ * once, then again for each chart it writes (`Chart.toJson()`); the audit (every object rendered, then compiled)
+ * runs again only when the tree changed since.
+ */
+const lastResult = new WeakMap<IConstruct, { readonly state: string; readonly errors: string[] }>();
+
 /** Registers the check on the app of `scope` (once). */
 export function enableGrantAudit(scope: IConstruct): void {
   const root = scope.node.root;
   if (enabled.has(root)) return;
   enabled.add(root);
-  root.node.addValidation({ validate: () => grantErrors(root) });
+  root.node.addValidation({
+    validate: () => {
+      const state = treeState(root);
+      const last = lastResult.get(root);
+      if (last?.state === state) return last.errors;
+      const errors = grantErrors(root);
+      lastResult.set(root, { state, errors });
+      return errors;
+    },
+  });
+}
+
+/** What the audit's result depends on that can change without a new construct: JSON patches, route parents and hostnames. */
+function treeState(root: IConstruct): string {
+  let constructs = 0;
+  let patches = 0;
+  const routes: string[] = [];
+  for (const c of root.node.findAll()) {
+    constructs++;
+    if (c instanceof ApiObject) patches += (c as unknown as { patches?: unknown[] }).patches?.length ?? 0;
+    if (c instanceof RouteBase) routes.push(`${c.parentRefs.length}.${c._hostnameList.length}`);
+  }
+  return `${constructs}|${patches}|${routes.join(',')}`;
 }
 
 function grantsOf(root: IConstruct): TeamGrant[] {

@@ -3,7 +3,7 @@
  * test/support/grant-escapes.ts fails synth, naming the route, the hostname and the grant (and listener) that
  * would have to change; the handle a team receives holds nothing that could widen the grant.
  */
-import { App, Chart } from 'cdk8s';
+import { App, Chart, JsonPatch } from 'cdk8s';
 import { Construct } from 'constructs';
 import { synth } from './fixture';
 import {
@@ -53,6 +53,20 @@ describe('synth fails on every escape, naming the route, the hostname and the gr
     expect(message.split('\n').filter((l) => l.includes('shop/steal'))).toEqual([
       expect.stringMatching(/^ {2}\[\] HTTPRoute shop\/steal: spec\.parentRefs\[Gateway gateway-system\/edge\]: Accepted=False NoMatchingListenerHostname: .* Fix: hostname "pay\.example\.com" is outside team "shop"'s grant/),
     ]);
+  });
+
+  test('an escape added after a synth fails the next synth (the check is not remembered past a change)', () => {
+    const b = grantEscapeBase(dir);
+    const route = b.shop.httpRoute(b.shopChart, 'steal', { rules: [{ backends: [Backend.fromServiceName('steal', { port: 8080 })] }] });
+    synth(b.app);
+    route.apiObject.addJsonPatch(JsonPatch.add('/spec/hostnames/-', 'pay.example.com'));
+    expect(() => synth(b.app)).toThrow(/HTTPRoute shop\/steal: spec\.hostnames\[2\]: "pay\.example\.com" is not served/);
+    const raw = new HttpRoute(b.shopChart, 'later', { parentRefs: [{ parent: b.shop.gateway, sectionName: 'web-shop.example.com' }] });
+    expect(() => synth(b.app)).toThrow(/spec\.hostnames\[2\]/);
+    route.apiObject.addJsonPatch(JsonPatch.remove('/spec/hostnames/2'));
+    synth(b.app);
+    raw.addHostname('pay.example.com');
+    expect(() => synth(b.app)).toThrow(/HTTPRoute shop\/later: spec\.parentRefs\[Gateway gateway-system\/edge\/web-shop\.example\.com\]: Accepted=False NoMatchingListenerHostname/);
   });
 
   test('the base app, without an escape, synthesizes', () => {
