@@ -91,6 +91,19 @@ export function typescriptProgram(m: Migration, options: TypescriptOptions = {})
     const v = ident(team.namespace, 'Team');
     out.push('');
     const owners = [...new Set(t.routes.filter((r) => r.namespace === team.namespace).map((r) => r.server))].map((s) => (s === '_' ? '(any host)' : s));
+    if (team.namespace === gw.namespace) {
+      // the Gateway's own namespace is the platform's: its routes need no grant (a team may not be granted it)
+      out.push(`// the platform's own routes (the Ingresses of the Gateway's namespace), for ${owners.join(', ')}`);
+      for (const g of team.backendGrants) {
+        uses.add('ReferenceGrant');
+        const to = g.serviceNames.map((n) => `{ group: '', kind: 'Service', name: ${q(n)} }`);
+        const from = [...new Set(t.routes.filter((r) => r.namespace === team.namespace).map((r) => r.kind))].map((k) => `{ kind: ${q(k)}, namespace: ${q(gw.namespace)} }`);
+        out.push(`new ReferenceGrant(${chartFor(g.namespace)}, ${q(`routes-from-${gw.namespace}`)}, {\n  metadata: { name: ${q(`routes-from-${gw.namespace}`)}, namespace: ${q(g.namespace)} },\n` +
+          `  from: [${from.join(', ')}],\n  to: [${to.join(', ')}],\n});`);
+      }
+      for (const r of t.routes.filter((x) => x.namespace === team.namespace)) out.push(routeCode(undefined, 'platform', r, uses));
+      continue;
+    }
     out.push(`// team ${q(team.namespace)}: the namespace of the Ingresses for ${owners.join(', ')}`);
     const props = [`namespace: ${q(team.namespace)}`];
     if (team.hostnames.length) props.push(`hostnames: ${list(team.hostnames)}`);
@@ -149,16 +162,23 @@ export function typescriptProgram(m: Migration, options: TypescriptOptions = {})
   return [...header, ...out].join('\n');
 }
 
-function routeCode(team: string, chart: string, r: RouteDraft, uses: Set<string>): string {
+/** A route through the team's factory, or (team undefined) a route of the platform's own, on the Gateway's listeners. */
+function routeCode(team: string | undefined, chart: string, r: RouteDraft, uses: Set<string>): string {
   // construct ids are unique per chart: an HTTPRoute and a TLSRoute of one host share a name
   const id = q(r.kind === 'HTTPRoute' ? r.name : `${r.kind}-${r.name}`);
-  const common = [`metadata: { name: ${q(r.name)} }`, `hostnames: ${list(r.hostnames)}`, `listeners: ${list(r.listeners)}`];
+  const parents = team ? `listeners: ${list(r.listeners)}` : `parentRefs: [${r.listeners.map((l) => `{ parent: gateway, sectionName: ${q(l)} }`).join(', ')}]`;
+  const common = [`metadata: { name: ${q(r.name)} }`, `hostnames: ${list(r.hostnames)}`, parents];
+  const cls = { HTTPRoute: 'HttpRoute', GRPCRoute: 'GrpcRoute', TLSRoute: 'TlsRoute' }[r.kind as 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute'];
+  if (!team) uses.add(cls);
+  const make = (props: string) => (team
+    ? `${team}.${r.kind === 'GRPCRoute' ? 'grpcRoute' : r.kind === 'TLSRoute' ? 'tlsRoute' : 'httpRoute'}(${chart}, ${id}, ${props});`
+    : `new ${cls}(${chart}, ${id}, ${props});`);
   if (r.kind === 'TLSRoute') {
     uses.add('Backend');
-    return `${team}.tlsRoute(${chart}, ${id}, { ${common.join(', ')}, backends: [${(r.tlsBackends ?? []).map((b) => backendCode(b)).join(', ')}] });`;
+    return make(`{ ${common.join(', ')}, backends: [${(r.tlsBackends ?? []).map((b) => backendCode(b)).join(', ')}] }`);
   }
   const rules = r.rules.map((rule, i) => `    // ${rule.comment}\n    ${r.kind === 'GRPCRoute' ? grpcRuleCode(rule, r.grpcMatches![i], uses) : ruleCode(rule, uses)},`);
-  return `${team}.${r.kind === 'GRPCRoute' ? 'grpcRoute' : 'httpRoute'}(${chart}, ${id}, {\n  ${common.join(',\n  ')},\n  rules: [\n${rules.join('\n')}\n  ],\n});`;
+  return make(`{\n  ${common.join(',\n  ')},\n  rules: [\n${rules.join('\n')}\n  ],\n}`);
 }
 
 function backendCode(b: BackendRefJson): string {
