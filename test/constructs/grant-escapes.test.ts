@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { synth } from './fixture';
 import {
   AllowedListeners, Backend, Gateway, GatewayClass, GatewayReference, HttpMatch, HttpRoute, Listener, RouteKind, Team, TeamGrant, TlsCertificate,
-  GatewayTester, Warnings,
+  GatewayTester, ReferenceGrant, TlsRoute, Warnings,
 } from '../../src';
 import { buildEscape, GRANT_ESCAPES, grantEscapeBase, PAY_CHECKOUT } from '../support/grant-escapes';
 import { tempDir } from '../support/processes';
@@ -78,6 +78,43 @@ describe('synth fails on every escape, naming the route, the hostname and the gr
     const b = grantEscapeBase(dir);
     new HttpRoute(b.shopChart, 'wide', { parentRefs: [{ parent: b.shop.gateway }], hostnames: ['*.example.com'], rules: [{ backends: [Backend.fromServiceName('wide', { port: 80 })] }] });
     expect(() => b.app.synth()).not.toThrow();
+  });
+});
+
+describe('escapes beyond HTTP hostnames', () => {
+  test('a TLSRoute for a server name outside the grant: synth fails, and the connection is not passed to the team', () => {
+    // GIVEN a TLS passthrough listener for *.db.example.com; team data is granted pg.db.example.com, team ops mysql.db.example.com
+    const app = new App();
+    const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
+    const gw = new Gateway(platform, 'db', {
+      gatewayClass: GatewayClass.nodeDataPlane(platform),
+      listeners: [Listener.tlsPassthrough({ name: 'tls', port: 443, hostname: '*.db.example.com' })],
+    });
+    const data = gw.grantTeam('data', { namespace: 'data', hostnames: ['pg.db.example.com'] });
+    const ops = gw.grantTeam('ops', { namespace: 'ops', hostnames: ['mysql.db.example.com'] });
+    const dataChart = new Chart(app, 'data', { namespace: 'data' });
+    data.tlsRoute(dataChart, 'pg', { backends: [Backend.fromServiceName('pg', { port: 5432 })] });
+    ops.tlsRoute(new Chart(app, 'ops', { namespace: 'ops' }), 'mysql', { backends: [Backend.fromServiceName('mysql', { port: 3306 })] });
+
+    // WHEN team data writes a TLSRoute for ops' name without the factory
+    new TlsRoute(dataChart, 'steal', { parentRefs: [{ parent: data.gateway }], hostnames: ['mysql.db.example.com'], backends: [Backend.fromServiceName('steal', { port: 3306 })] });
+
+    // THEN
+    expect(() => app.synth()).toThrow(/TLSRoute data\/steal: spec\.parentRefs\[Gateway gateway-system\/db\]: Accepted=False NoMatchingListenerHostname: .*Fix: hostname "mysql\.db\.example\.com" is outside team "data"'s grant \(pg\.db\.example\.com\) and granted to team "ops"/);
+    const tester = GatewayTester.of(gw);
+    expect(tester.connection({ port: 443, serverName: 'mysql.db.example.com' }).backends.map((b) => b.service)).toEqual(['mysql']);
+    expect(tester.connection({ port: 443, serverName: 'pg.db.example.com' }).backends.map((b) => b.service)).toEqual(['pg']);
+  });
+
+  test('a ReferenceGrant the team writes into another namespace (to reach its Services) fails synth', () => {
+    const b = grantEscapeBase(dir);
+    new ReferenceGrant(b.shopChart, 'mine', {
+      metadata: { namespace: 'payments' },
+      from: [{ kind: 'HTTPRoute', namespace: 'shop' }],
+      to: [{ kind: 'Service' }],
+    });
+    expect(() => b.app.synth()).toThrow(
+      /ReferenceGrant payments\/mine: metadata\.namespace: ReferenceGrant payments\/mine was made by team "shop" \(through its grant, or in a chart of namespace shop\) but is in namespace "payments"/);
   });
 });
 
