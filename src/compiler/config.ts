@@ -4,7 +4,7 @@ import { compareStrings } from './canonical-json';
 import { GatewayState } from './gateways';
 import { compareListeners, ListenerState } from './listeners';
 import { Namespaces } from './namespaces';
-import { compareAge, RouteKind } from './objects';
+import { compareAge } from './objects';
 import { compareMatches, RankedMatch } from './precedence';
 import { BackendShare, CompiledRule, RouteState } from './route-state';
 import {
@@ -22,6 +22,7 @@ import {
   TlsRouteEntry,
   WeightedBackendConfig,
 } from '../config/dataplane-config';
+import { RouteKind } from '../spec/gateway-api';
 
 /** Builds the DataPlaneConfig of one accepted Gateway from the routes attached to its usable listeners. */
 export function buildConfig(gw: GatewayState, routes: readonly RouteState[], policies: BackendTlsPolicies, namespaces: Namespaces): DataPlaneConfig {

@@ -9,10 +9,10 @@
  */
 import { UNSERVED_HOSTNAME } from './attach';
 import type { CompileResult } from './compile';
-import { GATEWAY_GROUP, ROUTE_KINDS } from './objects';
 import { ObjectStatus, Reason, RouteParentStatus } from './status';
 import type { SynthFinding } from './synth-report';
-import { hostnameCovers } from '../router/hostname';
+import { GATEWAY_API_GROUP, ROUTE_KINDS } from '../spec/gateway-api';
+import { hostnameCovers } from '../spec/hostname';
 
 /** A team's grant on one Gateway, as the audit needs it. */
 export interface GrantSpec {
@@ -107,7 +107,7 @@ export function auditGrants(result: Pick<CompileResult, 'status' | 'diagnostics'
   // listeners and Gateways declared from a team's namespace: a team's listeners come from its grant
   for (const o of ctx.objects()) {
     const team = ctx.teamOfNamespace(o.namespace);
-    if (!team || o.group !== GATEWAY_GROUP) continue;
+    if (!team || o.group !== GATEWAY_API_GROUP) continue;
     if (o.kind === 'ListenerSet') {
       const gw = ctx.granted(o.raw?.spec?.parentRef?.namespace ?? o.namespace, o.raw?.spec?.parentRef?.name);
       if (!gw) continue;
@@ -216,7 +216,7 @@ class AuditContext {
   /** The granted Gateway a route parent lies on (directly, or through a ListenerSet attached to it). */
   public gatewayOf(p: RouteParentStatus): { namespace: string; name: string } | undefined {
     const k = p.parentRef;
-    if (k.group !== GATEWAY_GROUP) return undefined;
+    if (k.group !== GATEWAY_API_GROUP) return undefined;
     if (k.kind === 'Gateway') return this.granted(k.namespace, k.name);
     if (k.kind !== 'ListenerSet') return undefined;
     const ls = this.list.find((o) => o?.kind === 'ListenerSet' && o.namespace === k.namespace && o.name === k.name);

@@ -1,5 +1,6 @@
 import { Store } from './objects';
 import { Reader } from './reader';
+import { NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
 
 /** A Kubernetes label selector, read once. */
 export interface LabelSelector {
@@ -47,9 +48,6 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
   return true;
 }
 
-/** The label the API server sets on every namespace, to its name; a namespace owner cannot change it. */
-export const NAME_LABEL = 'kubernetes.io/metadata.name';
-
 /** The requirements of `sel` on one label key. */
 function onlyKey(sel: LabelSelector, key: string): LabelSelector {
   return {
@@ -71,7 +69,7 @@ export class Namespaces {
     store: Store,
     private readonly assumeUnknown: boolean,
   ) {
-    for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, [NAME_LABEL]: ns.name });
+    for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name });
   }
 
   /**
@@ -84,11 +82,11 @@ export class Namespaces {
     if (this.known(namespace) || !this.assumeUnknown) return false;
     // the name label is known even here: a requirement on it that fails decides, whatever the other labels are
     // (a listener that admits namespaces by name never admits another namespace on assumption)
-    return selectorMatches(onlyKey(sel, NAME_LABEL), labels) ? 'assumed' : false;
+    return selectorMatches(onlyKey(sel, NAMESPACE_NAME_LABEL), labels) ? 'assumed' : false;
   }
 
   public labelsOf(namespace: string): Record<string, string> {
-    return this.labels.get(namespace) ?? { [NAME_LABEL]: namespace };
+    return this.labels.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
   }
 
   /** The namespaces that appear as Namespace objects in the input. */
@@ -111,8 +109,8 @@ export function namesSelected(sel: LabelSelector): string[] | undefined {
   const narrow = (values: readonly string[]) => {
     names = names === undefined ? [...values] : names.filter((n) => values.includes(n));
   };
-  if (Object.prototype.hasOwnProperty.call(sel.matchLabels, NAME_LABEL)) narrow([sel.matchLabels[NAME_LABEL]]);
-  for (const e of sel.matchExpressions) if (e.key === NAME_LABEL && e.operator === 'In') narrow(e.values);
+  if (Object.prototype.hasOwnProperty.call(sel.matchLabels, NAMESPACE_NAME_LABEL)) narrow([sel.matchLabels[NAMESPACE_NAME_LABEL]]);
+  for (const e of sel.matchExpressions) if (e.key === NAMESPACE_NAME_LABEL && e.operator === 'In') narrow(e.values);
   return names;
 }
 

@@ -15,7 +15,7 @@ import { RouteBase } from './route-base';
 import type { TeamGrant } from './team';
 import { compile, formatSynthFinding } from '../compiler';
 import { auditGrants } from '../compiler/grant-audit';
-import { GATEWAY_GROUP } from '../compiler/objects';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 
 const enabled = new WeakSet<IConstruct>();
 
@@ -71,7 +71,7 @@ function grantErrors(root: IConstruct): string[] {
   const madeBy = new Map<number, string>();
   const teamOf = appState(root).teamNamespaces;
   objects.forEach((o, i) => {
-    if (!o.apiVersion.startsWith(`${GATEWAY_GROUP}/`)) return;
+    if (!o.apiVersion.startsWith(`${GATEWAY_API_GROUP}/`)) return;
     const ns = chartNamespace(o);
     const owner = ns !== undefined ? teamOf.get(ns) : undefined;
     if (owner) madeBy.set(i, owner.team);

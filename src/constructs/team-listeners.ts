@@ -14,13 +14,11 @@
  *
  * Internal: not exported from src/index.ts.
  */
-import { hostnameCovers } from './hostnames';
+import { hostnameCovers } from '../spec/hostname';
 import { GrantedRoutes, Listener, ListenerProtocol, RouteKind } from './listener';
 import { listenerConflicts } from './listener-conflicts';
-import { failObject, Where } from './validation';
-
-/** A Gateway holds at most this many listeners (the Gateway CRD's maxItems). */
-export const MAX_LISTENERS = 64;
+import { MAX_ITEMS } from '../spec/limits';
+import { failObject, Where } from '../spec/where';
 
 /** What the rendering needs of a grant. */
 export interface GrantView {
@@ -137,10 +135,10 @@ export function checkRendering(where: Where, declared: readonly Listener[], gran
         'grant them the same routeKinds on it, or different hostnames');
     }
   }
-  if (rendered.length > MAX_LISTENERS) {
+  if (rendered.length > MAX_ITEMS.listeners) {
     const perTeam = grants.map((g) => `${g.teamName} ${rendered.filter((r) => r.listener !== r.granted && r.grants.includes(g)).length}`).join(', ');
     failObject(where, `the Gateway would have ${rendered.length} listeners (${declared.length} declared, ${rendered.length - declared.length} ` +
-      `for the hostnames of team grants: ${perTeam}), and a Gateway holds at most ${MAX_LISTENERS}. Each granted hostname is a listener ` +
+      `for the hostnames of team grants: ${perTeam}), and a Gateway holds at most ${MAX_ITEMS.listeners}. Each granted hostname is a listener ` +
       'on each granted listener it falls under: grant a wildcard (*.shop.example.com) instead of several names, grant teams fewer ' +
       'listeners, or spread the teams over more Gateways');
   }

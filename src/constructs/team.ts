@@ -5,19 +5,23 @@ import type { Backend } from './backends';
 import type { Gateway, IGateway } from './gateway';
 import { enableGrantAudit } from './grant-audit';
 import { GrpcRoute, GrpcRouteOptions } from './grpc-route';
-import { hostnameCovers, hostnamesIntersect } from './hostnames';
 import { HttpRoute, HttpRouteOptions } from './http-route';
 import { L4RouteOptions } from './l4-route-base';
 import { Listener, ListenerProtocol, RouteKind } from './listener';
 import { ReferenceGrant } from './reference-grant';
-import { effectiveNamespace, GATEWAY_API_GROUP, stripNamespace } from './resource';
+import { effectiveNamespace, stripNamespace } from './resource';
 import { AttachmentTarget, RouteBase, routeClassName, RouteGuard, RouteParentRef, routeResource } from './route-base';
 import { TcpRoute } from './tcp-route';
 import { checkRendering, GrantView, RenderedListener } from './team-listeners';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
-import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength, failObject, show, Where } from './validation';
 import type { GrantSpec } from '../compiler/grant-audit';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { hostnameCovers, hostnamesIntersect } from '../spec/hostname';
+import { MAX_LENGTH } from '../spec/limits';
+import { TEAM_LABEL } from '../spec/project';
+import { failObject, show, Where } from '../spec/where';
 
 /** Backends in another namespace a team may send traffic to. */
 export interface BackendGrant {
@@ -121,7 +125,7 @@ const grantOf = new WeakMap<object, TeamGrant>();
  */
 export class TeamGrant extends Construct {
   /** A label on the objects a grant emits (Namespace, Role, ReferenceGrant): `cdk8s-gateway.io/team: <team>`. */
-  public static readonly TEAM_LABEL = 'cdk8s-gateway.io/team';
+  public static readonly TEAM_LABEL = TEAM_LABEL;
 
   /** The team's name (the grant's id). */
   public readonly teamName: string;
@@ -251,7 +255,7 @@ export class TeamGrant extends Construct {
     // by default a route serves the granted hostnames its listeners can receive
     const names = hostnames ?? this._hostnames.filter((h) => chosen.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname)));
     names.forEach((h, i) => {
-      checkLength(where.at('hostnames').at(i), h, 1, 253);
+      checkLength(where.at('hostnames').at(i), h, 1, MAX_LENGTH.hostname);
       this._checkHostname(where.at('hostnames').at(i), h);
     });
     // parents name the granted listeners (or the team's own); they render as the team's listeners serving the route's names
@@ -351,7 +355,7 @@ export class TeamGrant extends Construct {
       kind: 'Role',
       metadata: { name, namespace: this.namespace, labels: { [TeamGrant.TEAM_LABEL]: this.teamName } },
       rules: [{
-        apiGroups: ['gateway.networking.k8s.io'],
+        apiGroups: [GATEWAY_API_GROUP],
         resources: this._routeKinds.map(routeResource),
         verbs: ROUTE_VERBS,
       }],
@@ -519,7 +523,7 @@ function resolveGrant(where: Where, gateway: Gateway, id: string, props: TeamGra
   checkDnsLabel(where.at('id'), id);
   if (gateway.node.tryFindChild(id)) failObject(where, `team "${id}" is already granted on this Gateway; grant it once with every listener it needs`);
   checkDnsLabel(where.at('namespace'), props.namespace);
-  if (props.rbac) checkLength(where.at('rbac.group'), props.rbac.group, 1, 253);
+  if (props.rbac) checkLength(where.at('rbac.group'), props.rbac.group, 1, MAX_LENGTH.dnsSubdomain);
 
   // a team that could add its own listeners with a ListenerSet could serve any hostname
   const allowed = gateway.allowedListeners;

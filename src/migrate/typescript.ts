@@ -6,6 +6,7 @@
  */
 import { BackendRefJson, FilterJson, MatchJson, RouteDraft, RuleDraft } from './drafts';
 import { Migration } from './migrate';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 
 export interface TypescriptOptions {
   /** The module the program imports the library from. @default 'cdk8s-gateway' */
@@ -84,7 +85,7 @@ export function typescriptProgram(m: Migration, options: TypescriptOptions = {})
     const chart = chartFor(md.namespace);
     const to = (g.spec as any).to.map((x: any) => `{ group: '', kind: 'Secret', name: ${q(x.name)} }`);
     out.push(`new ReferenceGrant(${chart}, ${q(md.name)}, {\n  metadata: { name: ${q(md.name)}, namespace: ${q(md.namespace)} },\n` +
-      `  from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: ${q(gw.namespace)} }],\n  to: [${to.join(', ')}],\n});`);
+      `  from: [{ group: '${GATEWAY_API_GROUP}', kind: 'Gateway', namespace: ${q(gw.namespace)} }],\n  to: [${to.join(', ')}],\n});`);
   }
 
   for (const team of t.teams) {
