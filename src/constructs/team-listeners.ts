@@ -14,9 +14,9 @@
  *
  * Internal: not exported from src/index.ts.
  */
-import { hostnameCovers } from '../spec/hostname';
 import { GrantedRoutes, Listener, ListenerProtocol, RouteKind } from './listener';
 import { listenerConflicts } from './listener-conflicts';
+import { hostnameCovers } from '../spec/hostname';
 import { MAX_ITEMS } from '../spec/limits';
 import { failObject, Where } from '../spec/where';
 
