@@ -30,6 +30,7 @@ export interface GrantSpec {
   readonly listeners: ReadonlyArray<{ readonly name: string; readonly granted: string; readonly hostname?: string }>;
 }
 
+/** What `auditGrants` checks a compile result against: the objects it came from, the grants, and who made what. */
 export interface GrantAuditInput {
   /** The objects the result was compiled from (the audit reads hostnames, namespaces and parentRefs there). */
   readonly objects: readonly unknown[];
@@ -38,6 +39,7 @@ export interface GrantAuditInput {
   readonly madeBy: ReadonlyMap<number, string>;
 }
 
+/** What `auditGrants` found: synth findings (errors) in the shape of the spec's conditions, each with the grant to change. */
 export interface GrantAudit {
   /** One finding per route, hostname or object outside its grant, each naming the grant to change. */
   readonly findings: SynthFinding[];
