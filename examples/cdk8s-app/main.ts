@@ -2,12 +2,15 @@
 // packed tarball in CI: .ci/example-apps.mjs, which also runs it with every other cdk8s-plus major by renaming
 // `cdk8s-plus-28`). `npx cdk8s synth` writes dist/; `kubectl apply -f dist/` deploys it.
 import { App, Chart, ChartProps } from 'cdk8s';
-import { Backend, DataPlanePeer, DataPlaneServiceType, Gateway, GatewayClass, HttpMatch, Listener } from 'cdk8s-gateway';
+import { Backend, DataPlanePeer, DataPlaneServiceType, Gateway, GatewayClass, HttpMatch, Listener, Team } from 'cdk8s-gateway';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
+// The platform's chart: the Gateway, and the grant it hands the shop team (a Team: route factories and a
+// reference to the Gateway, nothing that can widen the grant).
 export class Platform extends Chart {
   public readonly gateway: Gateway;
+  public readonly shop: Team;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'gateway-system', ...props });
@@ -22,16 +25,17 @@ export class Platform extends Chart {
         adminPeers: [DataPlanePeer.podsOf(prometheus)],
       },
     });
+    this.shop = this.gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
   }
 }
 
+// The shop team's chart: its routes, through the Team it was given.
 export class Shop extends Chart {
-  constructor(scope: Construct, id: string, gateway: Gateway) {
+  constructor(scope: Construct, id: string, team: Team) {
     super(scope, id, { namespace: 'shop' });
     const api = new kplus.Deployment(this, 'api', { containers: [{ image: 'ghcr.io/example/shop-api', portNumber: 8080 }] });
     // the route's backend is the app's own cdk8s-plus Service: its name, namespace and port are read from it
     const apiService = api.exposeViaService({ ports: [{ port: 8080 }] });
-    const team = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
     team.httpRoute(this, 'storefront', {
       rules: [
         { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromService(apiService)] },
@@ -42,5 +46,5 @@ export class Shop extends Chart {
 
 const app = new App();
 const platform = new Platform(app, 'platform');
-new Shop(app, 'shop', platform.gateway);
+new Shop(app, 'shop', platform.shop);
 app.synth();
