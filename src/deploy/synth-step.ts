@@ -78,6 +78,8 @@ function isNodeDataPlaneGateway(c: IConstruct): c is GatewayLike {
 
 /** Compiles the app's objects and renders one data plane per Gateway of ours; returns the synth errors. */
 function renderDataPlanes(root: IConstruct): string[] {
+  // the Namespaces the app writes (the Gateways' own too) are among the objects compiled, as in dist/
+  orderAfterNamespaces(root);
   const all = root.node.findAll();
   const gateways = all.filter(isNodeDataPlaneGateway).filter((g) => !g.node.tryFindChild(DATA_PLANE_ID));
   if (gateways.length === 0) return [];
