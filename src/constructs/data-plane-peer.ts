@@ -1,9 +1,8 @@
 import { IKubernetesObject, objectJson } from './kubernetes-object';
 import { checkCidr, checkDnsLabel, checkLabelValue, checkQualifiedName } from '../spec/checks';
+import { NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
 import { failObject, Where } from '../spec/where';
 
-/** The label every Namespace carries with its own name (Kubernetes 1.21+). */
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Pods selected by labels, optionally in other namespaces. */
 export interface DataPlanePeerPodsOptions {
@@ -61,7 +60,8 @@ export class DataPlanePeer {
         failObject(where, `${workload.kind} "${workload.name}" has no spec.selector.matchLabels to select its pods by; use DataPlanePeer.pods(labels)`);
       }
       const ns = workload.metadata.namespace;
-      return { ...(ns !== undefined ? { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } } : {}), podSelector: { matchLabels: { ...labels } } };
+      const inNamespace = ns !== undefined ? { namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: ns } } } : {};
+      return { ...inNamespace, podSelector: { matchLabels: { ...labels } } };
     });
   }
 

@@ -258,7 +258,9 @@ export class DataPlane implements PortServerEnv {
     for (const [key, r] of next) {
       if (this.refused.get(key)?.reason === r.reason) continue;
       this.log.error('listener refused: its certificate cannot be loaded; the other listeners serve', {
-        port: r.port, listener: r.listener.id, reason: r.reason,
+        port: r.port,
+        listener: r.listener.id,
+        reason: r.reason,
         fix: 'give the Secret PEM tls.crt and tls.key (a kubernetes.io/tls Secret): the listener serves as soon as they load, without a restart',
       });
     }

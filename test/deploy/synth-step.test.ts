@@ -3,8 +3,8 @@ import * as path from 'node:path';
 import { App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, DataPlaneLogLevel, DataPlanePeer, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant,
-  TlsCertificate,
+  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, DataPlaneLogLevel, DataPlanePeer, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener,
+  ReferenceGrant, TlsCertificate,
 } from '../../src';
 import { compile, serializeConfig } from '../../src/compiler';
 import { GatewayDataPlane } from '../../src/deploy/gateway-data-plane';

@@ -1,5 +1,5 @@
-import type { DataPlaneConfig, ListenerConfig } from '../../config/dataplane-config';
 import type { CertStore } from './cert-store';
+import type { DataPlaneConfig, ListenerConfig } from '../../config/dataplane-config';
 
 /** A terminating listener (HTTPS, or TLS in Terminate mode) none of whose certificates can be loaded. */
 export interface RefusedListener {
