@@ -59,7 +59,10 @@ function buildApp(name, major) {
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pj, null, 2));
   const plus = Object.keys(pj.dependencies).find((d) => /^cdk8s-plus-\d+$/.test(d)) ?? 'no cdk8s-plus';
   const t0 = Date.now();
-  // the tarball changes with every build: reinstall it; the other dependencies stay installed (and in npm's cache)
+  // the tarball changes with every build under the same name: drop the installed copy and the lock (which pins the old
+  // tarball's integrity) so that npm installs this one; the other dependencies stay installed (and in npm's cache)
+  fs.rmSync(path.join(dir, 'node_modules', 'cdk8s-gateway'), { recursive: true, force: true });
+  fs.rmSync(path.join(dir, 'package-lock.json'), { force: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
   // one cdk8s in the app: the library's objects and the app's must be the same cdk8s classes
   const cdk8sCopies = run('npm', ['ls', 'cdk8s', '--all', '--parseable'], dir).split('\n').filter(Boolean);
