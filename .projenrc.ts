@@ -41,6 +41,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'node-forge@^1.3.1',
     '@types/node-forge@^1',
     'undici@^7',
+    // cluster mode (src/sync): KubeConfig loading and authentication only, bundled by esbuild into assets/sync.js
+    '@kubernetes/client-node@^1.4.0',
     'prom-client@^15.1.3',
     // peers measured side by side in bench/
     'fastify@^5',
