@@ -73,6 +73,7 @@ export class GatewaySync {
   private readonly gw: string;
   private onLoad: (() => void) | undefined;
   private metricsWrittenAt = 0;
+  private metricsSoon: NodeJS.Timeout | undefined;
 
   constructor(private readonly api: KubeApi, private readonly o: GatewaySyncOptions) {
     this.gw = `${o.gateway.namespace}/${o.gateway.name}`;
@@ -132,6 +133,11 @@ export class GatewaySync {
     const reflector = new Reflector(this.api, r, namespace, this.cache.sink(r.kind, namespace), {
       onError: (err, res, ns) => this.apiError(err, res, ns),
       onHealthy: () => this.schedule(),
+      onRelist: (res) => {
+        this.metrics.relists.get(this.metrics.l({ resource: qualifiedName(res) })).inc();
+        this.o.log.info('a watch expired (410): listing again; the config stays as it is until the list is complete', { resource: qualifiedName(res) });
+        this.scheduleMetrics();
+      },
     });
     this.reflectors.set(id, reflector);
     reflector.start();
@@ -248,7 +254,15 @@ export class GatewaySync {
       this.o.log.error(`Gateway ${this.gw} cannot be compiled: ${reason}; the last good config keeps serving`, { gateway: this.gw });
       return;
     }
+    // what the config names is on disk before the config: certificates, and the endpoints of new backends
+    // (a backend without its endpoints document would be resolved through DNS for a moment)
     this.writeReferenced(config);
+    const first = this.backendServices.size === 0;
+    const previous = this.backendServices;
+    this.backendServices = backendServices(config);
+    // the first time, every document is checked (sync restarted: slices may have changed meanwhile)
+    for (const s of this.backendServices) if (first || !this.written.has(s)) this.dirtyServices.add(s);
+    this.writeEndpoints();
     const text = serializeConfig(config);
     if (text !== this.lastConfig) {
       if (this.shared.writeConfig(text)) {
@@ -257,13 +271,11 @@ export class GatewaySync {
       }
       this.lastConfig = text;
     }
-    const first = this.backendServices.size === 0;
-    this.backendServices = backendServices(config);
-    // the first time, every document is checked (sync restarted: slices may have changed meanwhile)
-    for (const s of this.backendServices) if (first || !this.written.has(s)) this.dirtyServices.add(s);
-    for (const s of this.written) if (!this.backendServices.has(s)) this.dirtyServices.add(s);
+    // documents no backend names any more go after the config that stopped naming them
+    for (const s of previous) if (!this.backendServices.has(s)) this.dirtyServices.add(s);
+    this.writeEndpoints();
+    this.scheduleMetrics();
     if (this.onLoad) {
-      this.writeEndpoints();
       const f = this.onLoad;
       this.onLoad = undefined;
       f();
@@ -321,18 +333,27 @@ export class GatewaySync {
       this.errorSince = 0;
     }
     if (this.lastConfig !== undefined) this.metrics.lastSuccess.get(this.metrics.l()).set(Math.floor(Date.now() / 1000));
-    if (Date.now() - this.metricsWrittenAt > 1000) this.writeMetrics();
+    if (Date.now() - this.metricsWrittenAt > 1000) this.scheduleMetrics();
   }
 
   private tick(): void {
-    for (const kind of this.cache.kinds()) this.metrics.objectsWatched.get(this.metrics.l({ kind })).set(this.cache.count(kind));
-    for (const r of this.reflectors.values()) if (r.relists > 0) this.metrics.relists.get(this.metrics.l({ resource: qualifiedName(r.resource) })).set(r.relists);
     if (this.errorSince === 0 && this.synced && !this.compileTimer && !this.compileDirty) this.markInStep();
     this.writeMetrics();
   }
 
+  /** Writes the metrics soon (a burst of errors or writes is one file write). */
+  private scheduleMetrics(): void {
+    if (this.metricsSoon || this.stopped) return;
+    this.metricsSoon = setTimeout(() => {
+      this.metricsSoon = undefined;
+      this.writeMetrics();
+    }, 100);
+    this.metricsSoon.unref();
+  }
+
   public writeMetrics(): void {
     this.metricsWrittenAt = Date.now();
+    for (const kind of this.cache.kinds()) this.metrics.objectsWatched.get(this.metrics.l({ kind })).set(this.cache.count(kind));
     try {
       writeAtomic(this.shared.file(METRICS_FILE), this.metrics.render());
     } catch (e) {
@@ -344,6 +365,7 @@ export class GatewaySync {
     const code = String(err.status ?? 0);
     const resource = qualifiedName(r);
     this.metrics.apiErrors.get(this.metrics.l({ verb: err.verb ?? '', resource, code })).inc();
+    this.scheduleMetrics();
     if (this.errorSince === 0 && err.status !== 410) this.errorSince = Date.now();
     const key = `${err.verb}|${resource}|${namespace ?? ''}|${err.reason}`;
     const now = Date.now();

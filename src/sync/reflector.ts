@@ -20,6 +20,8 @@ export interface ReflectorEvents {
   onError(err: ApiError, r: WatchedResource, namespace: string | undefined): void;
   /** After a list or a watch started: the API answered. */
   onHealthy(r: WatchedResource, namespace: string | undefined): void;
+  /** A watch expired (410): the type is listed again. */
+  onRelist(r: WatchedResource, namespace: string | undefined): void;
 }
 
 const BACKOFF_MIN_MS = 500;
@@ -119,6 +121,7 @@ export class Reflector {
             const code = obj?.code;
             if (code === 410) {
               this.relists++;
+              this.events.onRelist(this.resource, this.namespace);
               void this.list();
             } else {
               this.retry(watchError(this.path, obj), () => this.list());
@@ -133,6 +136,7 @@ export class Reflector {
         if (!err) return this.startWatch();
         if (err.status === 410) {
           this.relists++;
+          this.events.onRelist(this.resource, this.namespace);
           return void this.list();
         }
         this.retry(err, () => this.startWatch());
