@@ -9,9 +9,11 @@ import {
 import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
 import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
+import { renderClusterMode } from './cluster-mode';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
+import type { ClusterModeOptions } from '../constructs/data-plane';
 import { Where } from '../constructs/validation';
 import { addWarning } from '../constructs/warnings';
 
@@ -79,6 +81,11 @@ export interface GatewayDataPlaneOptions extends DataPlaneDeploymentOptions {
    * @default - this package's assets/dataplane.js
    */
   readonly bundle?: string;
+  /**
+   * Cluster mode: a sync container that watches the API server and recompiles the config (see DataPlaneProps).
+   * @default - static
+   */
+  readonly clusterMode?: ClusterModeOptions;
 }
 
 /** Sizes of a data plane's ConfigMaps, as the API server counts them (limit: 1 MiB each). */
@@ -121,8 +128,10 @@ export class GatewayDataPlane extends Construct {
   public readonly configConfigMap: kplus.ConfigMap;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly deployment: kplus.Deployment;
-  /** The data plane's only container. */
+  /** The data plane's container (the proxy; it holds no API credentials). */
   public readonly container: kplus.Container;
+  /** Cluster mode: the sync container, the only one with the ServiceAccount token. */
+  public readonly syncContainer?: kplus.Container;
   /** Exposes the listener ports; absent when the config has no port. */
   public readonly service?: kplus.Service;
   public readonly metricsService?: kplus.Service;
@@ -158,7 +167,9 @@ export class GatewayDataPlane extends Construct {
 
     // --- ConfigMaps ---------------------------------------------------------------------------
     const compress = options.compressConfig;
-    const bundle = bundleContent(readAsset('boot.js'), props.bundle === undefined ? readAsset('dataplane.js.gz') : gzipPinned(props.bundle));
+    const cluster = props.clusterMode;
+    const bundle = bundleContent(readAsset('boot.js'), props.bundle === undefined ? readAsset('dataplane.js.gz') : gzipPinned(props.bundle),
+      cluster ? readAsset('sync.js.gz') : undefined);
     const config = configContent(props.config, compress);
     checkSize(this, gw, 'bundle', `${name}-bundle`, bundle, undefined);
     checkSize(this, gw, 'config', `${name}-config`, config, compress ? Buffer.byteLength(props.config) : undefined);
@@ -205,6 +216,7 @@ export class GatewayDataPlane extends Construct {
       drainSeconds: drain.toSeconds(),
       logLevel: options.logLevel,
       heapMib: heapMib(resources),
+      clusterMode: cluster !== undefined,
     });
     const admin = this.plan.adminPort;
     this.container = this.deployment.addContainer({
@@ -239,7 +251,20 @@ export class GatewayDataPlane extends Construct {
       // keep serving while the endpoint removal propagates; `node` is the one binary every data-plane image has
       lifecycle: { preStop: kplus.Handler.fromCommand(['node', '-e', `setTimeout(() => {}, ${preStop.toMilliseconds()})`]) },
     });
-    this.mountVolumes(mounts, (copyName) => meta(copyName));
+    const bundleVolume = this.mountVolumes(mounts, (copyName) => meta(copyName));
+    if (cluster) {
+      this.syncContainer = renderClusterMode(this, this.deployment, this.container, bundleVolume, this.serviceAccount, {
+        gatewayNamespace: namespace,
+        gatewayName,
+        image: options.image,
+        imagePullPolicy: options.imagePullPolicy,
+        logLevel: options.logLevel,
+        uid: DATA_PLANE_UID,
+        secretNamespaces: [namespace, ...(cluster.certificateNamespaces ?? []).filter((n) => n !== namespace)],
+        labels,
+        annotations,
+      }).container;
+    }
     if (options.topologySpread) {
       ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         'topology.kubernetes.io/zone', 'kubernetes.io/hostname',
@@ -300,12 +325,14 @@ export class GatewayDataPlane extends Construct {
     return p;
   }
 
-  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): void {
+  /** Mounts the ConfigMaps, Secrets and the run directory into the data plane; returns the bundle volume. */
+  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): kplus.Volume {
     const mount = (path: string, volume: kplus.Volume) => {
       this.deployment.addVolume(volume);
       this.container.mount(path, volume, { readOnly: true });
     };
-    mount(BUNDLE_DIR, kplus.Volume.fromConfigMap(this, 'BundleVolume', this.bundleConfigMap, { name: 'bundle' }));
+    const bundleVolume = kplus.Volume.fromConfigMap(this, 'BundleVolume', this.bundleConfigMap, { name: 'bundle' });
+    mount(BUNDLE_DIR, bundleVolume);
     mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configConfigMap, { name: 'config' }));
     // the only writable path: Node's temp files and the inflated config when it is compressed
     const run = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) });
@@ -340,6 +367,7 @@ export class GatewayDataPlane extends Construct {
       }
       mount(mountPath(m.kind, m.namespace, m.name), volume);
     }
+    return bundleVolume;
   }
 
   private renderService(
