@@ -121,6 +121,14 @@ project.addTask('bench:router', {
     ' && node bench/router/run.mjs',
 });
 
+// bench/sync: cluster mode at 10,000 routes / 500 namespaces / 50,000 endpoints on the stand-in API server (issue 14)
+project.addTask('bench:sync', {
+  description: 'Benchmark cluster mode: initial sync, sync RSS, change-to-served delay of routes and endpoints, data-plane CPU per endpoint churn event',
+  exec:
+    'node scripts/bundle.mjs && esbuild bench/sync/sync-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/sync/sync-bench.js' +
+    ' && node .cache/bench/sync/sync-bench.js',
+});
+
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
   exec: 'node scripts/import-gateway-api.mjs',
