@@ -29,16 +29,20 @@ const GW_NS = 'gateway-system';
 
 function slice(ns: string, svc: string, name: string, port: number, addresses: string[], notReady = new Set<number>()): any {
   return {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
     metadata: { name, namespace: ns, labels: { 'kubernetes.io/service-name': svc } },
-    addressType: 'IPv4', ports: [{ name: 'http', port, protocol: 'TCP' }],
+    addressType: 'IPv4',
+    ports: [{ name: 'http', port, protocol: 'TCP' }],
     endpoints: addresses.map((a, i) => ({ addresses: [a], conditions: { ready: !notReady.has(i) } })),
   };
 }
 
 function route(ns: string, name: string, prefix: string, svc: string): any {
   return {
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'HTTPRoute', metadata: { name, namespace: ns },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: ns },
     spec: { parentRefs: [{ name: 'edge', namespace: GW_NS }], rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backendRefs: [{ name: svc, port: 80 }] }] },
   };
 }
@@ -80,6 +84,11 @@ function pct(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+function summary(xs: number[]): Record<string, number> {
+  const f = (x: number) => Number(x.toFixed(1));
+  return { p50: f(pct(xs, 50)), p99: f(pct(xs, 99)), max: f(Math.max(...xs)), rounds: xs.length };
+}
+
 function lines(proc: ChildProcess, onLine: (l: string) => void): void {
   let buf = '';
   proc.stdout!.setEncoding('utf8');
@@ -98,7 +107,9 @@ async function main(): Promise<void> {
   api.apply(gatewayApiCrds());
   api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: GW_NS } });
   api.apply({
-    apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'edge', namespace: GW_NS },
+    apiVersion: 'gateway.networking.k8s.io/v1',
+    kind: 'Gateway',
+    metadata: { name: 'edge', namespace: GW_NS },
     spec: { gatewayClassName: 'cdk8s-gateway', listeners: [{ name: 'web', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'All' } } }] },
   });
   const t0 = performance.now();
@@ -106,7 +117,7 @@ async function main(): Promise<void> {
     const ns = `team-${n}`;
     api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
     api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'app', namespace: ns }, spec: { ports: [{ name: 'http', port: 80 }] } });
-    const addrs = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, i) => `10.${n >> 8}.${n & 255}.${i + 1}`);
+    const addrs = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, i) => `10.${Math.floor(n / 256)}.${n % 256}.${i + 1}`);
     api.apply(slice(ns, 'app', 'app-1', 8080, addrs));
     for (let r = 0; r < ROUTES_PER_NS; r++) api.apply(route(ns, `r-${r}`, `/${ns}/r-${r}`, 'app'));
   }
@@ -173,7 +184,7 @@ async function main(): Promise<void> {
   const churnFrom = cpuMs(dp.pid!);
   for (let e = 0; e < CHURN_EVENTS; e++) {
     const n = e % NAMESPACES;
-    const addrs = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, i) => `10.${n >> 8}.${n & 255}.${i + 1}`);
+    const addrs = Array.from({ length: ENDPOINTS_PER_SERVICE }, (_, i) => `10.${Math.floor(n / 256)}.${n % 256}.${i + 1}`);
     api.apply(slice(`team-${n}`, 'app', 'app-1', 8080, addrs, new Set([e % ENDPOINTS_PER_SERVICE])));
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -186,14 +197,22 @@ async function main(): Promise<void> {
 
   const f = (x: number) => x.toFixed(1);
   const out = {
-    routes: NAMESPACES * ROUTES_PER_NS + ROUNDS + 1, namespaces: NAMESPACES, endpoints: NAMESPACES * ENDPOINTS_PER_SERVICE,
+    routes: NAMESPACES * ROUTES_PER_NS + ROUNDS + 1,
+    namespaces: NAMESPACES,
+    endpoints: NAMESPACES * ENDPOINTS_PER_SERVICE,
     loadStandInMs: Math.round(loaded),
-    initialSyncMs: Math.round(initialMs), configBytes, endpointFiles,
-    syncRssMb: { afterInitialSync: Number(f(rssAfterSync)), atEnd: Number(f(rssEnd)) }, dataPlaneRssMb: Number(f(dpRss)),
-    routeDelayMs: { p50: Number(f(pct(routeDelays, 50))), p99: Number(f(pct(routeDelays, 99))), max: Number(f(Math.max(...routeDelays))), rounds: ROUNDS },
-    endpointDelayMs: { p50: Number(f(pct(endpointDelays, 50))), p99: Number(f(pct(endpointDelays, 99))), max: Number(f(Math.max(...endpointDelays))), rounds: ROUNDS },
+    initialSyncMs: Math.round(initialMs),
+    configBytes,
+    endpointFiles,
+    syncRssMb: { afterInitialSync: Number(f(rssAfterSync)), atEnd: Number(f(rssEnd)) },
+    dataPlaneRssMb: Number(f(dpRss)),
+    routeDelayMs: summary(routeDelays),
+    endpointDelayMs: summary(endpointDelays),
     churn: {
-      events: CHURN_EVENTS, documentsWritten: writesAfter - writesBefore, dataPlaneCpuMs: churnCpu, idleCpuMsSamePeriod: idleCpu,
+      events: CHURN_EVENTS,
+      documentsWritten: writesAfter - writesBefore,
+      dataPlaneCpuMs: churnCpu,
+      idleCpuMsSamePeriod: idleCpu,
       dataPlaneCpuMsPerEvent: Number(((churnCpu - idleCpu * ((churnMs + 500) / churnMs)) / CHURN_EVENTS).toFixed(3)),
     },
   };

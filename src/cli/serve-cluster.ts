@@ -13,8 +13,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseObjectKey, Parsed, UsageError } from './args';
-import { packageRoot } from '../deploy/assets';
 import { Logger, parseLogLevel } from '../dataplane/ops/log';
+import { packageRoot } from '../deploy/assets';
 import { startSync } from '../sync/args';
 import { KubeconfigError } from '../sync/kubeconfig';
 

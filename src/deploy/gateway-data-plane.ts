@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { readAsset } from './assets';
+import { renderClusterMode } from './cluster-mode';
 import { configInputs, copyCaBundles, MountSpec, SocketSpec } from './config-inputs';
 import {
   bundleChecksum, bundleContent, CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, ConfigMapContent, configContent, formatBytes, gzipPinned,
@@ -9,7 +10,6 @@ import {
 import { ListenerNetworkPolicy } from './listener-network-policy';
 import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
 import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
-import { renderClusterMode } from './cluster-mode';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';

@@ -13,11 +13,6 @@
  *   three), counted in cdk8s_gateway_sync_api_errors_total; the last good config and endpoints stay.
  */
 import { compile, serializeConfig } from '../compiler';
-import { GATEWAY_GROUP } from '../compiler/objects';
-import { synthReport, formatSynthFinding } from '../compiler/synth-report';
-import type { DataPlaneConfig } from '../config/dataplane-config';
-import { configReferences } from '../config/references';
-import type { Logger } from '../dataplane/ops/log';
 import { SERVICE_NAME_LABEL, serviceEndpoints } from './endpoints';
 import type { ApiError, KubeApi } from './kube-client';
 import { ObjectCache } from './object-cache';
@@ -27,6 +22,11 @@ import {
 } from './resources';
 import { METRICS_FILE, SharedDir, writeAtomic } from './shared-dir';
 import { SyncMetrics } from './sync-metrics';
+import { GATEWAY_GROUP } from '../compiler/objects';
+import { synthReport, formatSynthFinding } from '../compiler/synth-report';
+import type { DataPlaneConfig } from '../config/dataplane-config';
+import { configReferences } from '../config/references';
+import type { Logger } from '../dataplane/ops/log';
 
 export interface GatewaySyncOptions {
   readonly gateway: { readonly namespace: string; readonly name: string };
@@ -166,7 +166,8 @@ export class GatewaySync {
     }
     for (const ls of this.cache.all('ListenerSet')) {
       const parent = ls.spec?.parentRef;
-      if (parent?.name === this.o.gateway.name && (parent.namespace ?? ls.metadata.namespace) === this.o.gateway.namespace) want.add(ls.metadata.namespace);
+      const ns = ls.metadata.namespace;
+      if (parent?.name === this.o.gateway.name && (parent.namespace ?? ns) === this.o.gateway.namespace) want.add(ns);
     }
     for (const id of [...this.reflectors.keys()]) {
       const [res, ns] = id.split('|');
@@ -376,7 +377,9 @@ export class GatewaySync {
     }
     this.lastLogged.set(key, { at: now, suppressed: 0 });
     const where = namespace ? `in namespace "${namespace}"` : 'cluster-wide';
-    const fields = { gateway: this.gw, verb: err.verb, resource, namespace: namespace ?? null, code: err.status, reason: err.reason, repeats: last?.suppressed ?? 0 };
+    const fields = {
+      gateway: this.gw, verb: err.verb, resource, namespace: namespace ?? null, code: err.status, reason: err.reason, repeats: last?.suppressed ?? 0,
+    };
     if (err.status === 403) {
       this.o.log.error(`RBAC denied sync: cannot ${err.verb} ${resource} ${where}; grant the data plane's ServiceAccount that verb ` +
         '(the synth step renders the RBAC sync needs) or remove what refers there', { ...fields, error: err.message });

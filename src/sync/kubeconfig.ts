@@ -15,10 +15,10 @@ export interface ClusterAccess {
   /** `https://host:port` (no trailing slash). */
   readonly server: string;
   readonly tls: tls.ConnectionOptions;
-  /** Authorization and impersonation headers, fresh for each request (tokens rotate, exec credentials expire). */
-  headers(): Promise<Record<string, string>>;
   /** For messages: `context "kind-dev" of ~/.kube/config`, `the pod's ServiceAccount`. */
   readonly description: string;
+  /** Authorization and impersonation headers, fresh for each request (tokens rotate, exec credentials expire). */
+  headers(): Promise<Record<string, string>>;
 }
 
 export class KubeconfigError extends Error {}
@@ -31,6 +31,8 @@ export interface KubeconfigOptions {
 }
 
 export async function loadClusterAccess(o: KubeconfigOptions): Promise<ClusterAccess> {
+  // bundled by esbuild into sync.js and cli.js (a dev dependency, as every bundled one)
+  // eslint-disable-next-line import/no-extraneous-dependencies
   const { KubeConfig } = await import('@kubernetes/client-node/dist/config.js');
   const kc = new KubeConfig();
   let description: string;

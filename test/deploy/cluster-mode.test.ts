@@ -4,11 +4,11 @@
  */
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant } from '../../src';
-import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
-import { startEchoServers } from '../support/echo';
-import { Spawned, tempDir } from '../support/processes';
 import { readManifests } from './kubelet';
+import { Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant } from '../../src';
+import { startEchoServers } from '../support/echo';
+import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
+import { Spawned, tempDir } from '../support/processes';
 import { GW_NS, serveCluster, slice, until } from '../sync/cluster-fixture';
 
 function synth(dir: string): any[] {
@@ -103,7 +103,9 @@ describe('sync with exactly the rendered RBAC', () => {
 
   test('a grant to a namespace the RBAC does not cover is denied, and the denial is logged with verb, resource and namespace', async () => {
     api.apply({
-      apiVersion: 'gateway.networking.k8s.io/v1', kind: 'ReferenceGrant', metadata: { name: 'late', namespace: 'vault' },
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'late', namespace: 'vault' },
       spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GW_NS }], to: [{ group: '', kind: 'Secret' }] },
     });
     await until(gw.url(80, '/'), () => gw.json().some((l) => /RBAC denied sync/.test(l.msg ?? '')), 5000);

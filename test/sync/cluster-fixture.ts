@@ -5,9 +5,9 @@
  */
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
+import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
 import { startCli, Spawned, tempDir } from '../support/processes';
 
 export const GW_NS = 'gateway-system';
@@ -41,7 +41,9 @@ export function gateway(): any {
     spec: {
       gatewayClassName: 'cdk8s-gateway',
       listeners: [{
-        name: 'web', port: 80, protocol: 'HTTP',
+        name: 'web',
+        port: 80,
+        protocol: 'HTTP',
         allowedRoutes: { namespaces: { from: 'Selector', selector: { matchLabels: { [GRANT_LABEL]: 'granted' } } } },
       }],
     },
@@ -53,11 +55,11 @@ export function service(ns: string, name: string): any {
 }
 
 /** One EndpointSlice per pod (each echo listens on its own port, and a slice has one port per name). */
-export function slice(ns: string, service: string, pod: RunningEcho, conditions: Record<string, boolean> = { ready: true }): any {
+export function slice(ns: string, serviceName: string, pod: RunningEcho, conditions: Record<string, boolean> = { ready: true }): any {
   return {
     apiVersion: 'discovery.k8s.io/v1',
     kind: 'EndpointSlice',
-    metadata: { name: `${service}-${pod.name}`, namespace: ns, labels: { 'kubernetes.io/service-name': service } },
+    metadata: { name: `${serviceName}-${pod.name}`, namespace: ns, labels: { 'kubernetes.io/service-name': serviceName } },
     addressType: 'IPv4',
     ports: [{ name: 'http', port: pod.port, protocol: 'TCP' }],
     endpoints: [{ addresses: ['127.0.0.1'], conditions, targetRef: { kind: 'Pod', name: pod.name, namespace: ns } }],

@@ -10,8 +10,8 @@ import {
   childPids, Cluster, gateway, GRANT_LABEL, GW_NS, load, namespace, route, serveCluster, service, slice, startCluster, until,
 } from './cluster-fixture';
 import { request } from '../support/http';
-import { eventually } from '../support/wait';
 import { Spawned } from '../support/processes';
+import { eventually } from '../support/wait';
 
 let c: Cluster;
 let gw: Spawned;

@@ -39,7 +39,9 @@ export class CertStore {
   private readonly secretsDirs: string[];
   private readonly configMapsDirs: string[];
 
-  constructor(secretsDir: string | undefined, configMapsDir: string | undefined, overlay?: { readonly secrets: string; readonly configMaps: string }) {
+  constructor(
+    secretsDir: string | undefined, configMapsDir: string | undefined, overlay?: { readonly secrets: string; readonly configMaps: string },
+  ) {
     this.secretsDirs = [overlay?.secrets, secretsDir].filter((d): d is string => d !== undefined);
     this.configMapsDirs = [overlay?.configMaps, configMapsDir].filter((d): d is string => d !== undefined);
   }

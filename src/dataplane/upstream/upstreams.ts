@@ -70,7 +70,9 @@ export class Upstreams {
    * The endpoint to dial now, a promise when DNS must be asked first, or an Error when there is none.
    * `exclude`: endpoints (`address:port`) a retry should avoid; `prefer`: the endpoint a session is pinned to.
    */
-  public resolve(backend: BackendConfig, clusterDomain: string, exclude?: ReadonlySet<string>, prefer?: string): Endpoint | Promise<Endpoint | Error> | Error {
+  public resolve(
+    backend: BackendConfig, clusterDomain: string, exclude?: ReadonlySet<string>, prefer?: string,
+  ): Endpoint | Promise<Endpoint | Error> | Error {
     const known = this.mappedEndpoints.get(backend);
     if (known && known.version === this.certs.version) return known.endpoint;
     const mapped = this.backendMap.get(backend.id);

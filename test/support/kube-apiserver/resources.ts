@@ -23,8 +23,11 @@ export interface ResourceType {
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function builtin(group: string, version: string, resource: string, kind: string, namespaced: boolean, status = false, shortNames?: string[]): ResourceType {
-  return { group, versions: [version], resource, singular: kind.toLowerCase(), kind, namespaced, statusSubresource: status, custom: false, shortNames };
+function builtin(
+  group: string, version: string, resource: string, kind: string, namespaced: boolean, status = false, shortNames?: string[],
+): ResourceType {
+  const singular = kind.toLowerCase();
+  return { group, versions: [version], resource, singular, kind, namespaced, statusSubresource: status, custom: false, shortNames };
 }
 
 /** Built-in kinds: enough to apply a synthesized dist/ whole and to run sync and (later) leader election. */
@@ -113,7 +116,11 @@ export function apiResourceList(types: Iterable<ResourceType>, group: string, ve
   for (const t of types) {
     if (t.group !== group || !t.versions.includes(version)) continue;
     resources.push({
-      name: t.resource, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: VERBS,
+      name: t.resource,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {}),
     });
     if (t.statusSubresource) resources.push({ name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });

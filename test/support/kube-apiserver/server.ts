@@ -190,7 +190,8 @@ export class KubeApiServer {
     const t = this.typeOf({ apiVersion, kind });
     const old = this.store.get(t, namespace, name);
     if (!old) throw new Error(`${kind} ${namespace}/${name} does not exist`);
-    return this.store.update(t, namespace, name, { ...mergePatch(old, patch), metadata: { ...mergePatch(old.metadata, patch.metadata ?? {}), resourceVersion: undefined } });
+    const metadata = { ...mergePatch(old.metadata, patch.metadata ?? {}), resourceVersion: undefined };
+    return this.store.update(t, namespace, name, { ...mergePatch(old, patch), metadata });
   }
 
   public remove(apiVersion: string, kind: string, namespace: string, name: string): void {
@@ -307,11 +308,12 @@ export class KubeApiServer {
       : method === 'POST' ? 'create' : method === 'PUT' ? 'update' : method === 'PATCH' ? 'patch' : method === 'DELETE' ? (collection ? 'deletecollection' : 'delete') : '';
     const t = target.type;
     if (!verb || (collection && (method === 'PUT' || method === 'PATCH')) || (!collection && method === 'POST')) {
-      return this.send(req, res, user.name, 405, status(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`));
+      return this.send(req, res, user.name, 405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
     }
     if (target.subresource && (target.subresource !== 'status' || !t.statusSubresource)) return ok(undefined);
-    if (!authorize(this.rbac(), user, { verb, group: t.group, resource: t.resource, subresource: target.subresource, namespace: target.namespace, name: target.name })) {
-      return this.send(req, res, user.name, 403, forbidden(user.name, verb, t.resource, target.subresource, t.group, target.namespace, target.name), verb);
+    const { namespace, name, subresource } = target;
+    if (!authorize(this.rbac(), user, { verb, group: t.group, resource: t.resource, subresource, namespace, name })) {
+      return this.send(req, res, user.name, 403, forbidden(user.name, verb, t.resource, subresource, t.group, namespace, name), verb);
     }
     const reply = (code: number, b: unknown) => this.send(req, res, user.name, code, b, verb);
     try {
@@ -522,7 +524,7 @@ export class KubeApiServer {
       case 'application/apply-patch+yaml': next = mergePatch(old, patch); break;
       case 'application/strategic-merge-patch+json': next = strategicMergePatch(old, patch); break;
       case 'application/json-patch+json': next = jsonPatch(old, patch); break;
-      default: return reply(415, status(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ` +
+      default: return reply(415, status(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: ' +
         'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json'));
     }
     // a patch that names a resourceVersion must match; one that does not applies to the latest

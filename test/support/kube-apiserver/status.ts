@@ -33,7 +33,9 @@ export const conflict = (resource: string, group: string, name: string) =>
 export const unauthorized = () => status(401, 'Unauthorized', 'Unauthorized');
 
 /** The RBAC authorizer's wording. */
-export function forbidden(user: string, verb: string, resource: string, subresource: string, group: string, namespace: string, name: string): StatusBody {
+export function forbidden(
+  user: string, verb: string, resource: string, subresource: string, group: string, namespace: string, name: string,
+): StatusBody {
   const what = subresource ? `${resource}/${subresource}` : resource;
   const where = namespace ? `in the namespace "${namespace}"` : 'at the cluster scope';
   const subject = name ? `${qualified(resource, group)} "${name}"` : qualified(resource, group);
