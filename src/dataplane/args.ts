@@ -152,7 +152,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
-  if (!configFile && !syncDir) throw new UsageError('--config <file> (or --sync-dir <dir>) is required');
+  if (!configFile && !syncDir) throw new UsageError('--config <file> is required (or --sync-dir <dir>, cluster mode)');
   return {
     configFile,
     syncDir,
