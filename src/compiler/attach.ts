@@ -1,4 +1,4 @@
-import { Context, note } from './context';
+import { assumed, Context, note } from './context';
 import { GatewayState, ListenerSetState } from './gateways';
 import { ListenerState } from './listeners';
 import { describe, GATEWAY_GROUP } from './objects';
@@ -136,9 +136,8 @@ function attachToParent(
   const nsOk = kindOk.filter((l) => {
     const allowed = l.allowsNamespace(route.obj.namespace, ctx.namespaces);
     if (allowed === 'assumed') {
-      note(
+      assumed(
         ctx,
-        'warning',
         route.obj,
         'metadata.namespace',
         `namespace ${route.obj.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels ` +

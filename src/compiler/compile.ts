@@ -6,6 +6,7 @@ import { Context } from './context';
 import { CoreObjects, ReferenceMode } from './core-objects';
 import { Diagnostic } from './diagnostics';
 import { buildGateways, gatewayStatus, listenerSetStatus } from './gateways';
+import { resolveRouteKindConflicts } from './kind-conflicts';
 import { Namespaces } from './namespaces';
 import { ingest, ROUTE_KINDS } from './objects';
 import { ReferenceGrants } from './reference-grants';
@@ -64,6 +65,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   const routes: RouteState[] = [];
   for (const kind of ROUTE_KINDS) for (const obj of store.all(kind)) routes.push(compileRoute(ctx, obj, kind));
   attachRoutes(ctx, routes, gateways, listenerSets);
+  resolveRouteKindConflicts(ctx, routes);
 
   const policies = new BackendTlsPolicies(ctx);
   const configs = gateways.filter((g) => g.accepted.status).map((g) => buildConfig(g, routes, policies));

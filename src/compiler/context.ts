@@ -25,11 +25,21 @@ export function note(ctx: Context, severity: 'warning' | 'info' | 'error', obj: 
   });
 }
 
+/** A warning that the compiler assumed something it could not check in the input (Diagnostic.assumption). */
+export function assumed(ctx: Context, obj: Obj, field: string, message: string): void {
+  ctx.diagnostics.push({
+    severity: 'warning',
+    object: { kind: obj.kind, apiVersion: obj.apiVersion, namespace: obj.namespace || undefined, name: obj.name, index: obj.index },
+    field,
+    message,
+    assumption: true,
+  });
+}
+
 /** A note that a referenced object is assumed to exist outside the manifests (ReferenceMode 'namespace'). */
 export function assumedExternal(ctx: Context, obj: Obj, field: string, kind: string, namespace: string, name: string): void {
-  note(
+  assumed(
     ctx,
-    'warning',
     obj,
     field,
     `${kind} ${namespace}/${name} is not in the manifests and no ${kind} of namespace ${namespace} is; ` +

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { assumedExternal, Context, note } from './context';
+import { assumed, assumedExternal, Context, note } from './context';
 import { caBundleProblem, certificateProblem } from './core-objects';
 import { ListenerState, readListener, resolveConflicts } from './listeners';
 import { LabelSelector, readSelector } from './namespaces';
@@ -116,10 +116,18 @@ export function buildGateways(ctx: Context, selection: GatewaySelection): Gatewa
     applyFrontendValidation(ctx, gw);
     for (const ls of gw.listenerSets) {
       if (!ls.verdict.status) continue;
-      if (!gw.accepted.status) {ls.verdict = FAIL(Reason.ParentNotAccepted, `Gateway ${gw.obj.namespace}/${gw.obj.name} is not accepted: ${gw.accepted.message}`);} else if (ls.listeners.length > 0 && ls.listeners.every((l) => !l.accepted.status)) {
-        ls.verdict = FAIL(Reason.ListenersNotValid, `no listener of ${describe(ls.obj)} is valid: ${ls.listeners.map((l) => l.accepted.message).join('; ')}`);
-      } else if (ls.listeners.some((l) => !l.accepted.status)) {
-        ls.verdict = OK(Reason.ListenersNotValid, `some listeners are not valid: ${ls.listeners.filter((l) => !l.accepted.status).map((l) => l.accepted.message).join('; ')}`);
+      // a listener is valid when it can carry traffic: accepted, not conflicted, its references resolved (a listener
+      // whose only certificate is RefNotPermitted is not; the suite's ListenerSetReferenceGrant expects its
+      // ListenerSet Accepted=False and Programmed=False ListenersNotValid); "ListenersNotValid ... can be the reason
+      // when Accepted is True or False, depending on whether the listener being invalid causes the entire
+      // ListenerSet to not be accepted" (ListenerSetConditionReason)
+      const invalid = ls.listeners.filter((l) => !l.usable);
+      if (!gw.accepted.status) {
+        ls.verdict = FAIL(Reason.ParentNotAccepted, `Gateway ${gw.obj.namespace}/${gw.obj.name} is not accepted: ${gw.accepted.message}`);
+      } else if (ls.listeners.length > 0 && invalid.length === ls.listeners.length) {
+        ls.verdict = FAIL(Reason.ListenersNotValid, `no listener of ${describe(ls.obj)} is valid: ${invalid.map(whyInvalid).join('; ')}`);
+      } else if (invalid.length > 0) {
+        ls.verdict = OK(Reason.ListenersNotValid, `some listeners are not valid: ${invalid.map(whyInvalid).join('; ')}`);
       }
     }
     // a Gateway whose own listeners are all invalid is not accepted
@@ -187,6 +195,13 @@ function buildGateway(ctx: Context, gw: Obj, className: string, cls: ClassInfo |
   };
 }
 
+/** Why a listener cannot carry traffic, in the words of its own conditions. */
+function whyInvalid(l: ListenerState): string {
+  if (!l.accepted.status) return l.accepted.message;
+  if (l.conflicted) return l.conflicted.message;
+  return l.resolvedRefs.status ? `${l.describe()} has no usable certificate` : l.resolvedRefs.message;
+}
+
 function markDuplicateNames(listeners: ListenerState[]): void {
   const seen = new Set<string>();
   for (const l of listeners) {
@@ -231,7 +246,7 @@ function listenerSetDenied(ctx: Context, gw: GatewayState, ls: Obj): Verdict | u
   if (from === 'Selector') selector = readSelector(ns.at('selector'));
   const selected = from === 'Selector' && selector !== undefined ? ctx.namespaces.selects(selector, ls.namespace) : false;
   if (selected === 'assumed') {
-    note(ctx, 'warning', ls, 'metadata.namespace', `namespace ${ls.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels Gateway ${gw.obj.namespace}/${gw.obj.name} selects in spec.allowedListeners`);
+    assumed(ctx, ls, 'metadata.namespace', `namespace ${ls.namespace} is not in the manifests, so its labels are unknown; assumed to carry the labels Gateway ${gw.obj.namespace}/${gw.obj.name} selects in spec.allowedListeners`);
   }
   const allowed = from === 'All' || (from === 'Same' && ls.namespace === gw.obj.namespace) || selected !== false;
   if (allowed) return undefined;
@@ -365,10 +380,21 @@ export function listenerSetStatus(ls: ListenerSetState): ObjectStatus {
     name: ls.obj.name,
     conditions: [
       condition(ConditionType.Accepted, v.status, v.reason, v.message, g),
-      v.status
-        ? condition(ConditionType.Programmed, true, Reason.Programmed, 'listeners merged into the Gateway', g)
-        : condition(ConditionType.Programmed, false, v.reason, v.message, g),
+      condition(ConditionType.Programmed, v.status, programmedReason(v), v.status && v.reason === Reason.Accepted ? 'listeners merged into the Gateway' : v.message, g),
     ],
     listeners: v.reason === Reason.NotAllowed ? [] : ls.listeners.map((l) => l.status(g)),
   };
+}
+
+/**
+ * The ListenerSet Programmed reason for an Accepted verdict. Programmed=False reasons are Invalid, ParentNotProgrammed,
+ * ListenersNotValid and PortUnavailable (ListenerSetConditionProgrammed): a parent that is not accepted is not
+ * programmed either; NotAllowed stays NotAllowed (the suite's ListenerSetAllowedNamespaceNone expects it on both).
+ * A ListenerSet accepted with some invalid listeners is Programmed=True with ListenersNotValid, as the suite's
+ * ListenerSet conflict tests expect.
+ */
+function programmedReason(v: Verdict): string {
+  if (v.reason === Reason.ParentNotAccepted) return Reason.ParentNotProgrammed;
+  if (v.status && v.reason !== Reason.ListenersNotValid) return Reason.Programmed;
+  return v.reason;
 }

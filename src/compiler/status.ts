@@ -113,6 +113,7 @@ export const Reason = {
   // ListenerSet
   NotAllowed: 'NotAllowed',
   ParentNotAccepted: 'ParentNotAccepted',
+  ParentNotProgrammed: 'ParentNotProgrammed',
   // Route
   NotAllowedByListeners: 'NotAllowedByListeners',
   NoMatchingListenerHostname: 'NoMatchingListenerHostname',

@@ -55,6 +55,11 @@ const FIXES: Record<string, string> = {
   ConfigurationChanged: 'switch frontend validation to AllowValidOnly once clients present certificates',
 };
 
+/** Route reasons whose name a listener reason shares, with the route's fix. */
+const ROUTE_FIXES: Record<string, string> = {
+  HostnameConflict: 'serve the hostname with one route kind on this listener (give the HTTPRoute and the GRPCRoute different hostnames or listeners), or route gRPC with the HTTPRoute',
+};
+
 const NEGATIVE = new Set(['Conflicted', 'PartiallyInvalid', 'OverlappingTLSConfig', 'InsecureFrontendValidationMode']);
 
 /** Errors: not Accepted, or ResolvedRefs False. Warnings: PartiallyInvalid, overlapping TLS, insecure fallback. */
@@ -73,7 +78,7 @@ function severityOf(c: Condition): 'error' | 'warning' | undefined {
 export function synthReport(result: Pick<CompileResult, 'status' | 'diagnostics'>): SynthFinding[] {
   const out: SynthFinding[] = [];
   for (const s of result.status) {
-    const add = (field: string, c: Condition) => {
+    const add = (field: string, c: Condition, fixes: Record<string, string> = FIXES) => {
       const severity = severityOf(c);
       if (!severity) return;
       out.push({
@@ -86,12 +91,12 @@ export function synthReport(result: Pick<CompileResult, 'status' | 'diagnostics'
         condition: `${c.type}=${c.status}`,
         reason: c.reason,
         message: c.message,
-        fix: FIXES[c.reason] ?? 'see the message',
+        fix: fixes[c.reason] ?? FIXES[c.reason] ?? 'see the message',
       });
     };
     for (const c of s.conditions ?? []) add('spec', c);
     for (const l of s.listeners ?? []) for (const c of l.conditions) add(`spec.listeners[${l.name}]`, c);
-    for (const p of s.parents ?? []) for (const c of p.conditions) add(`spec.parentRefs[${p.parentRef.kind} ${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}]`, c);
+    for (const p of s.parents ?? []) for (const c of p.conditions) add(`spec.parentRefs[${p.parentRef.kind} ${p.parentRef.namespace}/${p.parentRef.name}${p.parentRef.sectionName ? `/${p.parentRef.sectionName}` : ''}]`, c, ROUTE_FIXES);
     for (const a of s.ancestors ?? []) for (const c of a.conditions) add(`status.ancestors[Gateway ${a.ancestorRef.namespace}/${a.ancestorRef.name}]`, c);
   }
   for (const d of result.diagnostics) {

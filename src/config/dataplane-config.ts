@@ -187,11 +187,11 @@ export interface TimeoutsConfig {
 }
 
 export interface RetryConfig {
-  /** HTTP status codes that are retried (connection errors are always retried). */
+  /** Backend answers with these statuses are retried; so are connection errors and backendRequest timeouts. */
   readonly codes: number[];
   /** Maximum number of retries after the first attempt. */
   readonly attempts: number;
-  /** Base backoff between attempts. */
+  /** The wait before each retry (25 ms when absent). */
   readonly backoffMs?: number;
 }
 

@@ -35,7 +35,7 @@ export interface ConnectionExplanation {
   readonly backends: ExplainedL4Backend[];
   /** GW_ROUTED, GW_HTTP, GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE or GW_NO_BACKEND. */
   readonly code: string;
-  /** True when the gateway refuses the connection (TCP reset, TLS alert, UDP datagrams dropped). */
+  /** True when the gateway refuses the connection (closed or reset, UDP datagrams dropped). */
   readonly refused: boolean;
   readonly notes: string[];
 }
@@ -97,7 +97,7 @@ export function explainConnection(config: DataPlaneConfig, input: ConnectionInpu
     const l = d?.listener ?? https;
     if (!l) {
       const names = port.listeners.map((x) => `${x.name} (${x.hostname ?? 'any name'})`).join(', ');
-      return { connection, ...none, code: 'GW_UNKNOWN_SERVER_NAME', refused: true, notes: [`no listener of port ${port.port} accepts ${asked} (listeners: ${names}): refused with a TLS unrecognized_name alert`] };
+      return { connection, ...none, code: 'GW_UNKNOWN_SERVER_NAME', refused: true, notes: [`no listener of port ${port.port} accepts ${asked} (listeners: ${names}): the connection is closed before the handshake (no TLS alert)`] };
     }
     const how = d ? `terminated with the certificate of listener "${l.name}"` : `no listener matches ${asked}: terminated with the default certificate (listener "${l.name}"), then answered 421/404 over HTTP`;
     return {
@@ -120,7 +120,7 @@ export function explainConnection(config: DataPlaneConfig, input: ConnectionInpu
       mode: d.listener.tls?.mode,
       code: 'GW_UNKNOWN_SERVER_NAME',
       refused: true,
-      notes: [`no TLSRoute of listener "${d.listener.name}" accepts ${asked} (TLSRoutes: ${routes}): refused with a TLS unrecognized_name alert`],
+      notes: [`no TLSRoute of listener "${d.listener.name}" accepts ${asked} (TLSRoutes: ${routes}): the connection is closed before the handshake (no TLS alert)`],
     };
   }
   return routed(connection, listener, d.entry.source, d.listener.tls?.mode ?? 'Passthrough', d.entry.backends, config, 'connections');

@@ -186,7 +186,20 @@ function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeReques
         : backends.map((b) => `500 for this share: ${b.invalid?.message}`);
     return { ...base, backends, status: 500, code: 'GW_NO_BACKEND', notes };
   }
+  // a backendRef's own RequestRedirect answers the requests given that backend (HTTPBackendRef.filters)
+  const redirectOf = (b: ExplainedBackend) => b.filters.find((f): f is RequestRedirectFilterConfig => f.type === 'RequestRedirect');
+  const target = { scheme, host: req.host, port: portNumber, path: req.path, query: req.query };
+  const locate = (f: RequestRedirectFilterConfig) => redirectLocation(f, target, d.entry);
+  const redirecting = valid.filter((b) => redirectOf(b));
+  if (redirecting.length === valid.length && backends.length === valid.length) {
+    const answers = new Set(redirecting.map((b) => `${redirectOf(b)!.statusCode} ${locate(redirectOf(b)!)}`));
+    if (answers.size === 1) {
+      const f = redirectOf(redirecting[0])!;
+      return { ...base, backends, redirect: { statusCode: f.statusCode, location: locate(f) }, status: f.statusCode, code: 'GW_REDIRECT', notes: auth };
+    }
+  }
   const notes = backends.filter((b) => b.invalid).map((b) => `${b.percent}% of requests answer 500: ${b.invalid!.reason}: ${b.invalid!.message}`);
+  for (const b of redirecting) notes.push(`${b.percent}% of requests (those given ${b.backend!.id}) are redirected: ${redirectOf(b)!.statusCode} Location: ${locate(redirectOf(b)!)}`);
   for (const b of backends) {
     const f = b.filters.find((x): x is ExternalAuthFilterConfig => x.type === 'ExternalAuth');
     if (f && b.backend) notes.push(authNote(f, `a request picked for ${b.backend.id} goes on to it`));

@@ -1,6 +1,6 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
-import { compile, CompileResult, formatSynthFinding, synthReport } from '../compiler';
+import { compile, CompileResult, formatDiagnostic, formatSynthFinding, synthReport } from '../compiler';
 import type { DataPlaneConfig } from '../config/dataplane-config';
 import { describeFilter, explainConnection, explainRequest, ExplainedL4Backend, formatConnectionExplanation, formatExplanation } from '../router';
 
@@ -85,7 +85,7 @@ export interface TestConnectionRequest {
 export interface TestConnectionResponse {
   /** A stable code: GW_ROUTED, GW_HTTP (HTTP routing takes over), GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE, GW_NO_BACKEND. */
   readonly outcome: string;
-  /** True when the connection is refused (TCP reset, TLS alert, UDP datagrams dropped). */
+  /** True when the connection is refused (closed before the TLS handshake, TCP reset, UDP datagrams dropped). */
   readonly refused: boolean;
   /**
    * Passthrough or Terminate (TLSRoute), TCP, UDP, or HTTP/HTTPS when HTTP routing follows.
@@ -239,7 +239,9 @@ export class GatewayTester {
    */
   public static of(scope: IConstruct, options: GatewayTesterOptions = {}): GatewayTester {
     const app = App.of(scope);
-    const objects = app.charts.flatMap((c) => c.toJson());
+    // each object on its own, without the app's validations: a Gateway whose synth would fail (a route that does not
+    // attach...) is still tested, and its problems listed by `problems` instead of thrown here
+    const objects = app.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => o.toJson());
     let selected = options.gateway;
     if (!selected) {
       const under = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'Gateway');
@@ -332,9 +334,26 @@ export class GatewayTester {
     return out;
   }
 
-  /** Every synth error and warning of the app (not Accepted, ResolvedRefs False, input problems...), one line each. */
+  /**
+   * What is wrong with the app, one line each.
+   *
+   * Every condition that would fail the synth or warn (not Accepted, ResolvedRefs False, PartiallyInvalid...) and
+   * every problem with an object's fields. Empty for a correct app, so `expect(tester.problems).toEqual([])` is the
+   * test that it is one. What the tester could not check and assumed instead is in `assumptions`, not here.
+   */
   public get problems(): string[] {
-    return synthReport(this.result).map(formatSynthFinding);
+    return synthReport({ status: this.result.status, diagnostics: this.result.diagnostics.filter((d) => !d.assumption) }).map(formatSynthFinding);
+  }
+
+  /**
+   * What the tester assumed because the app does not hold the object to check, one line each.
+   *
+   * A Service, Secret or ConfigMap that is referenced but not among the app's manifests (in a namespace where the
+   * app has none of that kind), or the labels of a Namespace the app does not declare. In the cluster these must
+   * exist as assumed; add them to the app (or test with the real ones in the manifests) to have them checked.
+   */
+  public get assumptions(): string[] {
+    return this.result.diagnostics.filter((d) => d.assumption).map(formatDiagnostic);
   }
 }
 

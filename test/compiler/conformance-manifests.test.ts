@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { caConfigMap, cond, gatewayClass, tlsSecret, where } from './fixtures';
-import { compile, CompileResult, findStatus } from '../../src/compiler';
+import { readdirSync } from 'node:fs';
+import { cond, where } from './fixtures';
+import { CompileResult, findStatus } from '../../src/compiler';
+import { compileConformance, CONFORMANCE_NS, conformanceManifestsPresent } from '../support/conformance';
 import { conformanceManifestsDir } from '../support/shared-data';
 
 /**
@@ -10,33 +9,17 @@ import { conformanceManifestsDir } from '../support/shared-data';
  * conditions and routing the conformance tests expect hold for a representative set.
  */
 const DIR = conformanceManifestsDir();
-const present = existsSync(join(DIR, 'manifests.yaml'));
+const present = conformanceManifestsPresent();
 if (!present) console.log(`conformance manifests not found at ${DIR}: conformance-manifests tests skipped (set GATEWAY_API_CONFORMANCE_MANIFESTS)`);
 const maybe = present ? describe : describe.skip;
 
-const NS = 'gateway-conformance-infra';
-function load(file: string): unknown[] {
-  return parseAllDocuments(readFileSync(join(DIR, file), 'utf8').replace(/\{GATEWAY_CLASS_NAME\}/g, 'node'))
-    .map((d) => d.toJS() as unknown)
-    .filter((v) => v !== null && v !== undefined);
-}
-
-/** What the conformance suite creates in Go before applying the manifests: certificates and CA bundles. */
-const harness = [
-  tlsSecret('tls-validity-checks-certificate', NS),
-  tlsSecret('tls-checks-certificate', NS),
-  tlsSecret('tls-terminate-checks-certificate', NS),
-  tlsSecret('tls-checks-client-certificate', NS),
-  caConfigMap('tls-checks-ca-certificate', NS),
-  caConfigMap('tls-validity-checks-ca-certificate', NS),
-  caConfigMap('tls-validity-checks-per-port-ca-certificate', NS),
-];
+const NS = CONFORMANCE_NS;
 
 const cache = new Map<string, CompileResult>();
 function compileFile(file: string): CompileResult {
   let r = cache.get(file);
   if (!r) {
-    r = compile([gatewayClass(), ...load('manifests.yaml'), ...harness, ...load(file)]);
+    r = compileConformance(file);
     cache.set(file, r);
   }
   return r;
@@ -148,6 +131,26 @@ maybe('Gateway API conformance manifests', () => {
     const r = compileFile('listenerset-protocol-conflict.yaml');
     expect(gwListener(r, 'listenerset-with-protocol-conflict-with-gateway-1', 'protocol-conflict-with-gateway-listener', 'Conflicted', 'ListenerSet')).toBe('True/ProtocolConflict');
     expect(gwListener(r, 'listenerset-with-protocol-conflict-with-gateway-1', 'listener-set-1-listener', 'Accepted', 'ListenerSet')).toBe('True/Accepted');
+  });
+
+  test('listenerset-reference-grant: a ListenerSet whose only listener is RefNotPermitted is Accepted and Programmed False ListenersNotValid', () => {
+    const r = compileFile('listenerset-reference-grant.yaml');
+    const granted = findStatus(r.status, 'ListenerSet', NS, 'listenerset-with-reference-grant')!;
+    expect(cond(granted.conditions, 'Accepted')).toMatch(/^True\//);
+    expect(cond(granted.conditions, 'Programmed')).toMatch(/^True\//);
+    expect(cond(granted.listeners![0].conditions, 'ResolvedRefs')).toBe('True/ResolvedRefs');
+    const denied = findStatus(r.status, 'ListenerSet', 'gateway-api-listener-sets-test-reference-grant-ns', 'listenerset-without-reference-grant')!;
+    expect(cond(denied.conditions, 'Accepted')).toBe('False/ListenersNotValid');
+    expect(cond(denied.conditions, 'Programmed')).toBe('False/ListenersNotValid');
+    expect(cond(denied.listeners![0].conditions, 'ResolvedRefs')).toBe('False/RefNotPermitted');
+    expect(cond(findStatus(r.status, 'Gateway', NS, 'gateway-with-listener-sets-test-reference-grant')!.conditions, 'Accepted')).toMatch(/^True\//);
+  });
+
+  test('listenerset-protocol-conflict and -hostname-conflict: a set with a conflicted and a valid listener is Programmed True ListenersNotValid', () => {
+    const r = compileFile('listenerset-protocol-conflict.yaml');
+    const s = findStatus(r.status, 'ListenerSet', NS, 'listenerset-with-protocol-conflict-with-gateway-1')!;
+    expect(cond(s.conditions, 'Accepted')).toBe('True/ListenersNotValid');
+    expect(cond(s.conditions, 'Programmed')).toBe('True/ListenersNotValid');
   });
 
   test('listenerset-allowed-namespace-none: a Gateway that allows no ListenerSets refuses them (NotAllowed)', () => {

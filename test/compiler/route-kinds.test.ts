@@ -211,6 +211,46 @@ describe('ListenerSet', () => {
     expect(cond(statusOf(r, 'ListenerSet', 'newer', 'infra').conditions, 'Accepted')).toBe('False/ListenersNotValid');
   });
 
+  // ListenerSetConditionReason ListenersNotValid: "one or more Listeners have an invalid or unsupported configuration
+  // ... This can be the reason when Accepted is True or False, depending on whether the listener being invalid causes
+  // the entire ListenerSet to not be accepted"
+  test('a ListenerSet whose only listener has ResolvedRefs=False (RefNotPermitted) is Accepted=False and Programmed=False ListenersNotValid', () => {
+    // GIVEN an HTTPS listener whose certificate is in another namespace, with no ReferenceGrant there
+    const https = listener('https', 443, 'HTTPS', { hostname: 'set.example.com', tls: { certificateRefs: [{ name: 'cert', namespace: 'certs' }] } });
+    const r = compileAll([gw('Same'), tlsSecret('cert', 'certs'), ls('set', [https])]);
+    // THEN
+    const s = statusOf(r, 'ListenerSet', 'set', 'infra');
+    expect(cond(s.listeners![0].conditions, 'ResolvedRefs')).toBe('False/RefNotPermitted');
+    expect(cond(s.conditions, 'Accepted')).toBe('False/ListenersNotValid');
+    expect(cond(s.conditions, 'Programmed')).toBe('False/ListenersNotValid');
+    expect(s.conditions!.find((c) => c.type === 'Accepted')!.message).toMatch(/no listener of ListenerSet infra\/set is valid: .*Secret certs\/cert/);
+    expect(statusOf(r, 'Gateway', 'gw').attachedListenerSets).toBe(0);
+    expect(configOf(r).ports.map((p) => p.port)).toEqual([80]);
+  });
+
+  test('a ListenerSet with a valid and an invalid listener is Accepted=True and Programmed=True with ListenersNotValid', () => {
+    const https = listener('https', 443, 'HTTPS', { hostname: 'set.example.com', tls: { certificateRefs: [{ name: 'cert', namespace: 'certs' }] } });
+    const r = compileAll([gw('Same'), tlsSecret('cert', 'certs'), ls('set', [https, listener('plain', 8080, 'HTTP')])]);
+    const s = statusOf(r, 'ListenerSet', 'set', 'infra');
+    expect(cond(s.conditions, 'Accepted')).toBe('True/ListenersNotValid');
+    expect(cond(s.conditions, 'Programmed')).toBe('True/ListenersNotValid');
+    expect(statusOf(r, 'Gateway', 'gw').attachedListenerSets).toBe(1);
+  });
+
+  test('a ListenerSet of a Gateway that is not accepted: Accepted=False ParentNotAccepted, Programmed=False ParentNotProgrammed', () => {
+    const bad = gateway('gw', [listener('http', 80, 'HTTP')], { spec: { allowedListeners: { namespaces: { from: 'Same' } }, addresses: [{ type: 'IPAddress', value: 'not-an-ip' }] } });
+    const r = compileAll([bad, ls('set', [listener('extra', 8080, 'HTTP')])]);
+    const s = statusOf(r, 'ListenerSet', 'set', 'infra');
+    expect(cond(s.conditions, 'Accepted')).toBe('False/ParentNotAccepted');
+    expect(cond(s.conditions, 'Programmed')).toBe('False/ParentNotProgrammed');
+  });
+
+  test('a ListenerSet the Gateway does not allow is NotAllowed in Accepted and Programmed', () => {
+    const r = compileAll([gateway('gw', [HTTP_ALL]), ls('set', [listener('extra', 8080, 'HTTP')])]);
+    const s = statusOf(r, 'ListenerSet', 'set', 'infra');
+    expect(cond(s.conditions, 'Programmed')).toBe('False/NotAllowed');
+  });
+
   test('a Gateway route parentRef does not reach ListenerSet listeners (NoMatchingParent by sectionName)', () => {
     const r = compileAll([gw('Same'), ls('set', [listener('extra', 8080, 'HTTP')]), service('a'), httpRoute('r', { parentRefs: [{ name: 'gw', namespace: 'infra', sectionName: 'extra' }], rules: [prefixRule('/', 'a')] })]);
     expect(routeAccepted(r, 'HTTPRoute', 'r')).toBe('False/NoMatchingParent');

@@ -10,7 +10,7 @@ import type { PortRuntime } from '../generation';
 import { RelayHost, RelaySet, resetSocket, TcpRelay } from '../l4/relay';
 import { labels, Series } from '../ops/metrics';
 import { alertInvalidClientCertificates, stopAlertingClientCertificates } from '../tls/client-cert-alert';
-import { ALERT_DECODE_ERROR, ALERT_UNRECOGNIZED_NAME, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
+import { ALERT_DECODE_ERROR, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
 import { describeClientCertificate, setClientIdentity } from '../tls/client-identity';
 
 /**
@@ -21,8 +21,10 @@ import { describeClientCertificate, setClientIdentity } from '../tls/client-iden
  * - TLS, mode Passthrough (TLSRoute): never terminate; the ClientHello's server name picks the listener and
  *   the TLSRoute, and the encrypted bytes are relayed as they are.
  * When the port has TLS listeners, the ClientHello is read first (it may arrive in several records and
- * segments, within the handshake timeout) to decide which of the three handles the connection; a server
- * name no listener or TLSRoute accepts is refused with an `unrecognized_name` alert. An HTTPS-only port
+ * segments, within the handshake timeout) to decide which of the three handles the connection. A server
+ * name no listener or TLSRoute accepts is refused by closing the connection, with no TLS alert: the Gateway API
+ * conformance suite counts only a closed connection (EOF or reset) as a rejection, and Go's TLS client reports
+ * an alert as another error. Bytes that are not a ClientHello get a `decode_error` alert. An HTTPS-only port
  * hands connections straight to the TLS server.
  *
  * Client-certificate validation (Gateway spec.tls.frontend) applies to every handshake this port
@@ -139,14 +141,13 @@ export class TlsPortServer extends PortServer {
   /** Where a ClientHello goes: the HTTPS server, the Terminate server, or a passthrough relay. */
   private route(socket: net.Socket, hello: ClientHello, bytes: Buffer): void {
     const rt = this.runtime();
-    if (!rt) return this.refuse(socket, 'GW_DRAINING', 'port is no longer configured', hello.serverName, ALERT_UNRECOGNIZED_NAME);
+    if (!rt) return this.refuse(socket, 'GW_DRAINING', 'port is no longer configured', hello.serverName);
     const d = rt.port.sni!.matchSni(hello.serverName);
     const listener = d?.listener;
     if (!listener || listener.protocol === 'HTTPS') {
       // an unknown name on a port with HTTPS listeners gets the default certificate, then 421/404 over HTTP
       if (!listener && !rt.port.config.listeners.some((l) => l.protocol === 'HTTPS')) {
-        return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no listener of port ${this.port} accepts server name "${hello.serverName}"`,
-          hello.serverName, ALERT_UNRECOGNIZED_NAME);
+        return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no listener of port ${this.port} accepts server name "${hello.serverName}"`, hello.serverName);
       }
       this.count(listener?.id ?? '', 'HTTPS');
       socket.unshift(bytes);
@@ -155,7 +156,7 @@ export class TlsPortServer extends PortServer {
     }
     if (!d.entry) {
       return this.refuse(socket, 'GW_UNKNOWN_SERVER_NAME', `no TLSRoute of listener ${listener.id} accepts server name "${hello.serverName}"`,
-        hello.serverName, ALERT_UNRECOGNIZED_NAME, listener.id);
+        hello.serverName, undefined, listener.id);
     }
     // relayed connections pass a half-close on (a TLS socket takes this setting from the socket it wraps)
     socket.allowHalfOpen = true;
@@ -188,12 +189,17 @@ export class TlsPortServer extends PortServer {
     }).start();
   }
 
-  private refuse(socket: net.Socket, code: GatewayErrorCode, detail: string, serverName: string, alert: number, listener = ''): void {
+  /**
+   * Refuses a connection whose ClientHello was read: closes it (FIN; `alert` first only for bytes that are not TLS),
+   * and resets it if the client has not closed its side a second later.
+   */
+  private refuse(socket: net.Socket, code: GatewayErrorCode, detail: string, serverName: string, alert?: number, listener = ''): void {
     this.ctx.countError(code);
     this.count(listener, code);
     this.ctx.log.info('TLS connection refused', { port: this.port, code, serverName, client: socket.remoteAddress ?? '', detail });
     if (socket.destroyed) return;
-    socket.end(tlsAlert(alert));
+    if (alert === undefined) socket.end();
+    else socket.end(tlsAlert(alert));
     setTimeout(() => resetSocket(socket), 1000).unref();
   }
 

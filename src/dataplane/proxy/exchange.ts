@@ -1,11 +1,12 @@
 import type * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { ListenerConfig } from '../../config/dataplane-config';
+import type { ListenerConfig, RequestRedirectFilterConfig } from '../../config/dataplane-config';
 import { isGrpcContentType, normalizeHost, redirectLocation, rewritePath } from '../../router';
 import type { RouteDecision, RouteRequest } from '../../router';
 import { ERROR_HEADER, errorBody, errorGrpcStatus, errorStatus, GatewayErrorCode } from '../errors';
 import type { Generation, PortRuntime } from '../generation';
 import type { ProxyContext } from './context';
+import { CORS_VARY, CorsPlan } from './cors';
 import { DEFAULT_AUTH_TIMEOUT_MS, ExtAuthCall, ExtAuthOwner, ExtAuthPlan, AuthSubject } from './ext-auth';
 import { HeaderAction, HeaderOption } from './ext-authz-proto';
 import { lineStart } from './header-names';
@@ -20,8 +21,10 @@ import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
 const MAX_REPLAY_BYTES = 64 * 1024;
 /** Body buffered while no upstream connection is ready, before reading from the client pauses. */
 const MAX_PENDING_BYTES = 256 * 1024;
-/** Transparent re-sends when a reused keep-alive connection turned out to be closed. */
+/** Transparent re-sends when a connection was refused or a reused keep-alive connection turned out to be closed. */
 const MAX_STALE_RETRIES = 3;
+/** Methods a proxy may send again on its own after a connection failure (RFC 9110 9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 const NO_HEADERS: string[] = [];
 // Shared initial values, replaced (never written to) before use: an exchange is created per request.
 const NO_HEADER_VALUES: Record<string, string | string[] | undefined> = Object.freeze({});
@@ -125,6 +128,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   private error: GatewayErrorCode | undefined;
   private errorDetail = '';
   private extraResponseHeaders: string[] | null = null;
+  /** The CORS filter allowed the Origin: the gateway's Access-Control-* headers replace the backend's. */
+  private corsAllowed = false;
+  /** exposeHeaders `*` with credentials: Access-Control-Expose-Headers lists the response's header names. */
+  private corsExposeAll = false;
   protected done = false;
   /** The backend answered with a HEADERS frame that ended the stream (a gRPC trailers-only response). */
   protected headOnly = false;
@@ -169,17 +176,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       if (ms >= 0) this.deadlineTimer = setTimeout(deadlineFired, ms, this);
     }
     if (plan.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', plan.unsupported.message);
-    if (plan.cors) {
-      const origin = this.headers.origin;
-      if (typeof origin === 'string') {
-        const allowed = plan.cors.allows(origin);
-        const acrm = this.headers['access-control-request-method'];
-        if (this.method === 'OPTIONS' && typeof acrm === 'string') {
-          const acrh = this.headers['access-control-request-headers'];
-          return this.respondLocal(200, allowed ? plan.cors.preflightHeaders(origin, acrm, typeof acrh === 'string' ? acrh : undefined) : NO_HEADERS);
-        }
-        if (allowed) this.extraResponseHeaders = plan.cors.responseHeaders(origin);
-      }
+    if (plan.cors || plan.backendCors) {
+      // a backendRef's own CORS filter replaces the rule's: the backend is chosen first then
+      const cors = plan.backendCors ? (this.chooseBackend()?.cors ?? plan.cors) : plan.cors;
+      if (cors && this.answerCors(cors)) return;
     }
     this.proceed();
   }
@@ -192,32 +192,66 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       if (plan.extAuth) return this.authorize(plan.extAuth);
     }
     if (this.step === 1) {
-      if (plan.redirect) return this.redirect(plan);
-      let choice: BackendChoice | undefined;
-      if (plan.session) {
-        const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
-        if (s) {
-          choice = plan.byBackendId(s.backend);
-          if (choice) {
-            this.sessionIssued = s.issued;
-            this.pinned = s.endpoint;
-          }
-        }
-        this.sessionFresh = !choice;
-      }
-      choice ??= plan.pick();
+      if (plan.redirect) return this.redirect(plan.redirect);
+      const choice = this.chooseBackend();
       if (!choice) return this.fail('GW_NO_BACKEND', `${plan.routeLabel} rule ${plan.ruleLabel} has no backends`);
-      this.choice = choice;
       if (choice.unsupported) return this.fail('GW_UNSUPPORTED_FILTER', choice.unsupported.message);
       if (!choice.backend) return this.fail('GW_INVALID_BACKEND', `${choice.invalid?.reason ?? 'invalid'}: ${choice.invalid?.message ?? ''}`);
       this.step = 2;
       if (choice.extAuth) return this.authorize(choice.extAuth);
     }
+    // a backendRef's own RequestRedirect: "executed if and only if the request is being forwarded to the backend
+    // defined here" (HTTPBackendRef.filters); like a rule's, after the ExternalAuth check
+    if (this.choice!.redirect) return this.redirect(this.choice!.redirect);
     const choice = this.choice!;
     if (plan.session && !this.sessionIssued) this.sessionIssued = Date.now();
     if (choice.mirrors.length) this.startMirrors(choice);
     this.upstreamHead = choice.backend!.protocol === 'h2c' || choice.backend!.protocol === 'h2' ? this.buildH2Head(choice) : this.buildH1Head(choice);
     this.dispatch();
+  }
+
+  /** The backend for this request, chosen once: the one its session names, else a weighted pick. */
+  private chooseBackend(): BackendChoice | undefined {
+    if (this.choice) return this.choice;
+    const plan = this.plan!;
+    let choice: BackendChoice | undefined;
+    if (plan.session) {
+      const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
+      if (s) {
+        choice = plan.byBackendId(s.backend);
+        if (choice) {
+          this.sessionIssued = s.issued;
+          this.pinned = s.endpoint;
+        }
+      }
+      this.sessionFresh = !choice;
+    }
+    choice ??= plan.pick();
+    this.choice = choice;
+    return choice;
+  }
+
+  /**
+   * The CORS filter: answers a preflight (OPTIONS with Origin and Access-Control-Request-Method) itself and returns
+   * true; otherwise prepares the headers of the actual response (CorsPlan says which) and returns false.
+   */
+  private answerCors(cors: CorsPlan): boolean {
+    const origin = this.headers.origin;
+    const allowed = typeof origin === 'string' && cors.allows(origin);
+    const acrm = this.headers['access-control-request-method'];
+    if (typeof origin === 'string' && this.method === 'OPTIONS' && typeof acrm === 'string') {
+      const acrh = this.headers['access-control-request-headers'];
+      this.respondLocal(200, allowed ? cors.preflightHeaders(origin, acrm, typeof acrh === 'string' ? acrh : undefined) : CORS_VARY as string[]);
+      return true;
+    }
+    if (allowed) {
+      this.extraResponseHeaders = cors.responseHeaders(origin);
+      this.corsAllowed = true;
+      this.corsExposeAll = cors.exposeResponseHeaders;
+    } else {
+      this.extraResponseHeaders = CORS_VARY as string[];
+    }
+    return false;
   }
 
   // --- ExternalAuth --------------------------------------------------------------------------------
@@ -434,12 +468,19 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       this.destroyDownstream();
       return this.finish();
     }
-    if (nothingSent && this.staleRetries < MAX_STALE_RETRIES && this.bodyReplayable()) {
+    const plan = this.plan!;
+    // A refused connection never carried the request: sent again at once, not counted as an attempt. A kept-alive
+    // connection that failed before any answer may have been closed by the backend while idle, or may have carried
+    // the request to a backend that then crashed; so it is retried only as the retry policy allows (an attempt), or,
+    // without one, re-sent at once for idempotent methods only (RFC 9110 9.2.2).
+    const unreached = nothingSent && code === 'GW_UPSTREAM_UNREACHABLE';
+    const stale = nothingSent && !unreached && !plan.retryCodes && IDEMPOTENT.has(this.method);
+    if ((unreached || stale) && this.staleRetries < MAX_STALE_RETRIES && this.bodyReplayable()) {
       this.staleRetries++;
       return this.dispatch();
     }
-    // connection errors are always retried (when the rule has a retry policy)
-    if (this.plan?.retryCodes && this.canRetry()) return this.retry();
+    // with a retry policy, connection errors and resets are retried whatever its codes (HTTPRouteRetry)
+    if (plan.retryCodes && this.canRetry()) return this.retry();
     this.fail(code, detail);
   }
 
@@ -589,6 +630,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     }
   }
 
+  /**
+   * Another attempt after the backoff (HTTPRouteRetry.backoff: "the minimum duration a Gateway should wait between
+   * retry attempts"; waited as it is, every time). The request timeout keeps running across attempts and backoffs.
+   */
   private retry(): void {
     this.attempts++;
     // the next attempt prefers another endpoint of the Service (cluster mode balances over them)
@@ -598,9 +643,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       clearTimeout(this.backendTimer);
       this.backendTimer = undefined;
     }
-    const base = this.plan!.retryBackoffMs;
-    const delay = Math.min(base * 2 ** (this.attempts - 1), base * 10);
-    this.retryTimer = setTimeout(retryFired, delay, this);
+    this.retryTimer = setTimeout(retryFired, this.plan!.retryBackoffMs, this);
   }
 
   /** @internal timer callback */
@@ -623,7 +666,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     if (this.done || this.headSent) return;
     this.abortUpstream();
     this.choice?.upstreamError('GW_UPSTREAM_TIMEOUT').inc();
-    if (this.plan!.retryCodes?.has(504) && this.canRetry()) return this.retry();
+    // "retry attempts which reach the configured BackendRequest timeout duration without a response SHOULD be
+    // canceled ... and the Gateway should wait for at least the specified backoff duration before attempting to
+    // retry" (HTTPRouteRetry.backoff): a timed-out attempt is retried whatever the codes say
+    if (this.plan!.retryCodes && this.canRetry()) return this.retry();
     this.fail('GW_UPSTREAM_TIMEOUT', `no response within ${this.plan!.backendTimeoutMs} ms (backendRequest timeout)`);
   }
 
@@ -670,12 +716,14 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     }
   }
 
-  private redirect(plan: RulePlan): void {
+  private redirect(f: RequestRedirectFilterConfig): void {
     // the same computation `explain` shows (src/router): the listener port is the config's, not a --port-map
-    const location = redirectLocation(plan.redirect!, {
+    const location = redirectLocation(f, {
       scheme: this.secure ? 'https' : 'http', host: this.host, port: this.port.config.port, path: this.path, query: this.query,
     }, this.decision!.entry);
-    this.respondLocal(plan.redirect!.statusCode, ['location', location]);
+    const h = ['location', location];
+    if (this.extraResponseHeaders) h.push(...this.extraResponseHeaders);
+    this.respondLocal(f.statusCode, h);
   }
 
   /** A response the gateway makes itself (redirect, CORS preflight), empty body. */
@@ -798,12 +846,14 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       // framing is the downstream's business (sendHead writes Content-Length from `length`)
       if (RESPONSE_HOP_BY_HOP.has(n) || n === 'content-length') continue;
       if (ops?.remove.has(n)) continue;
+      if (this.corsAllowed && n.startsWith('access-control-')) continue;
       out.push(name, headers[i + 1]);
     }
     if (listed) {
       for (let i = out.length - 2; i >= 0; i -= 2) if (listed.has(out[i].toLowerCase())) out.splice(i, 2);
     }
     if (ops) out.push(...ops.append);
+    if (this.corsExposeAll) out.push('access-control-expose-headers', exposedNames(out));
     if (this.extraResponseHeaders) out.push(...this.extraResponseHeaders);
     const session = this.plan?.session;
     if (session && this.choice?.backend) {
@@ -868,6 +918,16 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     if (this.error) line += `,"error":"${this.error}","detail":${JSON.stringify(this.errorDetail)}`;
     this.ctx.log.raw(line + '}');
   }
+}
+
+/** The header names of a response, for Access-Control-Expose-Headers (CORS exposeHeaders `*` with credentials). */
+function exposedNames(headers: string[]): string {
+  const names: string[] = [];
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i].toLowerCase();
+    if (!names.includes(n) && n !== 'set-cookie') names.push(n);
+  }
+  return names.join(', ');
 }
 
 let lastHostHeader = '';

@@ -27,6 +27,10 @@ export class BackendChoice {
   public readonly unsupported?: UnsupportedFilterConfig;
   /** An ExternalAuth filter of this backendRef's own (a rule's runs before the backend is chosen). */
   public readonly extAuth?: ExtAuthPlan;
+  /** A RequestRedirect of this backendRef's own: a request given this backend is answered with the redirect. */
+  public readonly redirect?: RequestRedirectFilterConfig;
+  /** A CORS filter of this backendRef's own; it replaces the rule's for requests given this backend. */
+  public readonly cors?: CorsPlan;
   /** Backend label for metrics and logs (`ns/svc:port`, or `invalid:<reason>`). */
   public readonly label: string;
   public readonly weight: number;
@@ -52,6 +56,8 @@ export class BackendChoice {
     this.mirrors = [...ruleMirrors, ...own.mirrors];
     this.unsupported = own.unsupported;
     this.extAuth = own.extAuth;
+    this.redirect = own.redirect;
+    this.cors = own.cors ? new CorsPlan(own.cors) : undefined;
   }
 
   public get upstreamDuration(): HistogramSeries {
@@ -100,6 +106,8 @@ export class RulePlan {
   public readonly unsupported?: UnsupportedFilterConfig;
   public readonly extAuth?: ExtAuthPlan;
   public readonly choices: BackendChoice[];
+  /** Some backendRef has a CORS filter of its own: the backend is chosen before CORS is answered. */
+  public readonly backendCors: boolean;
   private readonly picker: WeightedPicker<BackendChoice>;
   public readonly retryCodes?: ReadonlySet<number>;
   public readonly retryAttempts: number;
@@ -125,6 +133,7 @@ export class RulePlan {
     this.choices = rule.backends.filter((b) => b.weight > 0)
       .map((b) => new BackendChoice(this, b, config, f.request, f.response, f.mirrors, metrics));
     this.picker = new WeightedPicker(this.choices);
+    this.backendCors = this.choices.some((c) => c.cors);
     this.retryCodes = rule.retry ? new Set(rule.retry.codes) : undefined;
     this.retryAttempts = rule.retry?.attempts ?? 0;
     this.retryBackoffMs = rule.retry?.backoffMs ?? 25;

@@ -171,5 +171,4 @@ export function tlsAlert(description: number): Buffer {
   return Buffer.from([21, 3, 1, 0, 2, 2, description]);
 }
 
-export const ALERT_UNRECOGNIZED_NAME = 112;
 export const ALERT_DECODE_ERROR = 50;

@@ -32,7 +32,7 @@ describe('HeaderOps', () => {
 describe('CorsPlan', () => {
   const plan = new CorsPlan({
     type: 'CORS',
-    allowOrigins: ['https://a.example', 'https://*.b.example'],
+    allowOrigins: ['https://a.example', 'https://*.b.example', 'http://c.example:8080'],
     allowMethods: ['GET'],
     allowHeaders: ['x-h'],
     exposeHeaders: [],
@@ -40,26 +40,56 @@ describe('CorsPlan', () => {
     maxAge: 0,
   });
 
-  test('exact and wildcard origins', () => {
+  test('exact and wildcard origins; "*" matches any number of labels to its left', () => {
     expect(plan.allows('https://a.example')).toBe(true);
     expect(plan.allows('https://x.b.example')).toBe(true);
+    expect(plan.allows('https://x.y.b.example')).toBe(true);
     expect(plan.allows('https://b.example')).toBe(false);
     expect(plan.allows('http://a.example')).toBe(false);
     expect(plan.allows('https://x.y.b.example/')).toBe(false);
+    expect(plan.allows('null')).toBe(false);
+  });
+
+  test('ports take part: 443 is assumed for https, 80 for http', () => {
+    expect(plan.allows('https://a.example:443')).toBe(true);
+    expect(plan.allows('https://a.example:8443')).toBe(false);
+    expect(plan.allows('https://x.b.example:8443')).toBe(false);
+    expect(plan.allows('http://c.example:8080')).toBe(true);
+    expect(plan.allows('http://c.example')).toBe(false);
+  });
+
+  test('"<scheme>://*" is a wildcard by itself: every host of that scheme, on its default port', () => {
+    const scheme = new CorsPlan({ type: 'CORS', allowOrigins: ['https://*'], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false, maxAge: 5 });
+    expect(scheme.allows('https://anything.example')).toBe(true);
+    expect(scheme.allows('http://anything.example')).toBe(false);
+    expect(scheme.allows('https://anything.example:8443')).toBe(false);
   });
 
   test('a preflight answer echoes the origin and defaults max-age to 5 s', () => {
     expect(plan.preflightHeaders('https://a.example', 'GET', undefined)).toEqual([
-      'access-control-allow-origin', 'https://a.example', 'vary', 'Origin',
-      'access-control-allow-methods', 'GET', 'access-control-allow-headers', 'x-h', 'access-control-max-age', '5',
+      'access-control-allow-origin', 'https://a.example',
+      'access-control-allow-methods', 'GET', 'access-control-allow-headers', 'x-h', 'access-control-max-age', '5', 'vary', 'Origin',
     ]);
   });
 
-  test('"*" without credentials answers "*"', () => {
-    const any = new CorsPlan({ type: 'CORS', allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: [], allowCredentials: false, maxAge: 1 });
+  test('"*" without credentials answers "*" for methods and headers, and echoes the origin', () => {
+    const any = new CorsPlan({ type: 'CORS', allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'], allowCredentials: false, maxAge: 1 });
     expect(any.preflightHeaders('https://z.example', 'PUT', 'x-a')).toEqual([
-      'access-control-allow-origin', '*', 'access-control-allow-methods', '*', 'access-control-allow-headers', '*', 'access-control-max-age', '1',
+      'access-control-allow-origin', 'https://z.example', 'access-control-allow-methods', '*', 'access-control-allow-headers', '*',
+      'access-control-expose-headers', '*', 'access-control-max-age', '1', 'vary', 'Origin',
     ]);
+  });
+
+  test('"*" with credentials echoes the requested method and headers, never "*"', () => {
+    const creds = new CorsPlan({ type: 'CORS', allowOrigins: ['*'], allowMethods: ['*'], allowHeaders: ['*'], exposeHeaders: ['*'], allowCredentials: true, maxAge: 1 });
+    expect(creds.preflightHeaders('https://z.example', 'PUT', 'x-a, x-b')).toEqual([
+      'access-control-allow-origin', 'https://z.example', 'access-control-allow-credentials', 'true',
+      'access-control-allow-methods', 'PUT', 'access-control-allow-headers', 'x-a, x-b', 'access-control-max-age', '1',
+      'vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers',
+    ]);
+    // no Access-Control-Request-Headers: no Access-Control-Allow-Headers
+    expect(creds.preflightHeaders('https://z.example', 'PUT', undefined)).not.toContain('access-control-allow-headers');
+    expect(creds.exposeResponseHeaders).toBe(true);
   });
 });
 
