@@ -18,21 +18,18 @@
 import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { dnsLabel } from './names';
 import { BOOT_FILE, BUNDLE_DIR, SYNC_BUNDLE_FILE, SYNC_DIR } from './pod-layout';
-import { GATEWAY_GROUP } from '../compiler/objects';
 import { stripNamespace } from '../constructs/resource';
+import { GATEWAY_API_GROUP as GATEWAY_GROUP, GATEWAY_RESOURCES } from '../spec/gateway-api';
+import { dnsLabel } from '../spec/project';
 
 /** Where the ServiceAccount token is projected in the sync container (where every Kubernetes client looks). */
 export const TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const TOKEN_VOLUME = 'sync-api-token';
 
-const GATEWAY_RESOURCES = ['gatewayclasses', 'gateways', 'listenersets', 'httproutes', 'grpcroutes', 'tlsroutes', 'tcproutes', 'udproutes',
-  'referencegrants', 'backendtlspolicies'];
-
 /** The read-only rules sync needs cluster-wide (Secrets are not among them). */
 export const SYNC_CLUSTER_RULES = [
-  { apiGroups: [GATEWAY_GROUP], resources: GATEWAY_RESOURCES, verbs: ['list', 'watch'] },
+  { apiGroups: [GATEWAY_GROUP], resources: Object.values(GATEWAY_RESOURCES), verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces', 'services', 'configmaps'], verbs: ['list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
 ];

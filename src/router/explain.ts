@@ -1,4 +1,3 @@
-import { hostnameMatches } from './hostname';
 import { PortRouter } from './port-router';
 import { compileFullMatch, parseQuery } from './predicates';
 import { isGrpcContentType, routeRequest, RouteRequestInput } from './request';
@@ -16,6 +15,7 @@ import type {
   SourceRef,
   ValueMatchConfig,
 } from '../config/dataplane-config';
+import { hostnameMatches } from '../spec/hostname';
 
 /** A backend share as a person reads it: the weight, its percentage of the rule's traffic, and what it is. */
 export interface ExplainedBackend {

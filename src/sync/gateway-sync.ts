@@ -22,11 +22,11 @@ import {
 } from './resources';
 import { METRICS_FILE, SharedDir, writeAtomic } from './shared-dir';
 import { SyncMetrics } from './sync-metrics';
-import { GATEWAY_GROUP } from '../compiler/objects';
 import { synthReport, formatSynthFinding } from '../compiler/synth-report';
 import type { DataPlaneConfig } from '../config/dataplane-config';
 import { configReferences } from '../config/references';
 import type { Logger } from '../dataplane/ops/log';
+import { GATEWAY_API_GROUP as GATEWAY_GROUP } from '../spec/gateway-api';
 
 export interface GatewaySyncOptions {
   readonly gateway: { readonly namespace: string; readonly name: string };

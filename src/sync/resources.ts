@@ -3,7 +3,7 @@
  * v1 first), Namespaces, Services, EndpointSlices and ConfigMaps cluster-wide, and Secrets only in the
  * namespaces a certificate may come from. Everything is read-only (list and watch).
  */
-import { GATEWAY_GROUP, GATEWAY_KINDS } from '../compiler/objects';
+import { GATEWAY_API_GROUP as GATEWAY_GROUP, GATEWAY_KINDS, GATEWAY_RESOURCES, GatewayKind } from '../spec/gateway-api';
 
 export interface WatchedResource {
   readonly kind: string;
@@ -14,20 +14,7 @@ export interface WatchedResource {
   readonly namespaced: boolean;
 }
 
-export type GatewayApiKind = keyof typeof GATEWAY_KINDS;
-
-const GATEWAY_PLURALS: Record<GatewayApiKind, string> = {
-  GatewayClass: 'gatewayclasses',
-  Gateway: 'gateways',
-  ListenerSet: 'listenersets',
-  HTTPRoute: 'httproutes',
-  GRPCRoute: 'grpcroutes',
-  TLSRoute: 'tlsroutes',
-  TCPRoute: 'tcproutes',
-  UDPRoute: 'udproutes',
-  ReferenceGrant: 'referencegrants',
-  BackendTLSPolicy: 'backendtlspolicies',
-};
+export type GatewayApiKind = GatewayKind;
 
 export const NAMESPACES: WatchedResource = { kind: 'Namespace', group: '', version: 'v1', resource: 'namespaces', namespaced: false };
 export const SERVICES: WatchedResource = { kind: 'Service', group: '', version: 'v1', resource: 'services', namespaced: true };
@@ -73,7 +60,7 @@ export async function discoverGatewayApi(getJson: (path: string) => Promise<any>
   const resources: WatchedResource[] = [];
   const missing: GatewayApiKind[] = [];
   for (const kind of Object.keys(GATEWAY_KINDS) as GatewayApiKind[]) {
-    const plural = GATEWAY_PLURALS[kind];
+    const plural = GATEWAY_RESOURCES[kind];
     const version = GATEWAY_KINDS[kind].find((v) => byVersion.get(v)?.has(plural));
     if (version) resources.push({ kind, group: GATEWAY_GROUP, version, resource: plural, namespaced: kind !== 'GatewayClass' });
     else missing.push(kind);

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { GATEWAY_GROUP, GATEWAY_KINDS } from '../../../src/compiler/objects';
+import { GATEWAY_API_GROUP as GATEWAY_GROUP, GATEWAY_KINDS, GATEWAY_RESOURCES, GatewayKind } from '../../../src/spec/gateway-api';
 import { crdsDir } from '../shared-data';
 
-const PLURALS: Record<string, string> = { GatewayClass: 'gatewayclasses', BackendTLSPolicy: 'backendtlspolicies' };
 const CLUSTER_SCOPED = new Set(['GatewayClass']);
 
 /**
@@ -29,7 +28,7 @@ export function gatewayApiCrds(channel: 'standard' | 'experimental' = 'experimen
 
 function minimalCrds(): any[] {
   return Object.entries(GATEWAY_KINDS).map(([kind, versions]) => {
-    const plural = PLURALS[kind] ?? `${kind.toLowerCase()}s`;
+    const plural = GATEWAY_RESOURCES[kind as GatewayKind];
     return {
       apiVersion: 'apiextensions.k8s.io/v1',
       kind: 'CustomResourceDefinition',
@@ -38,7 +37,9 @@ function minimalCrds(): any[] {
         group: GATEWAY_GROUP,
         names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
         scope: CLUSTER_SCOPED.has(kind) ? 'Cluster' : 'Namespaced',
-        versions: versions.map((name, i) => ({ name, served: true, storage: i === 0, subresources: { status: {} } })),
+        versions: (versions as readonly string[]).map((name: string, i: number) => ({
+          name, served: true, storage: i === 0, subresources: { status: {} },
+        })),
       },
     };
   });
