@@ -11,13 +11,14 @@
  *
  * Run: `npx projen bench:sync` (bundled with esbuild first). Under flock /tmp/heavy.lock on shared machines.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EchoServer } from '../../src/cli/echo';
 import { gatewayApiCrds, KubeApiServer } from '../../test/support/kube-apiserver';
+import { readLines } from '../../test/support/processes';
 
 const NAMESPACES = Number(process.env.NAMESPACES ?? 500);
 const ROUTES_PER_NS = Number(process.env.ROUTES_PER_NS ?? 20);
@@ -89,19 +90,6 @@ function summary(xs: number[]): Record<string, number> {
   return { p50: f(pct(xs, 50)), p99: f(pct(xs, 99)), max: f(Math.max(...xs)), rounds: xs.length };
 }
 
-function lines(proc: ChildProcess, onLine: (l: string) => void): void {
-  let buf = '';
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (d: string) => {
-    buf += d;
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
-}
-
 async function main(): Promise<void> {
   const api = await KubeApiServer.start({ historyLimit: 500_000, bookmarkIntervalMs: 60_000 });
   api.apply(gatewayApiCrds());
@@ -139,11 +127,11 @@ async function main(): Promise<void> {
   const start = performance.now();
   const sync = spawn(process.execPath, [path.join(ASSETS, 'sync.js'), '--kubeconfig', kubeconfig, '--gateway', `${GW_NS}/edge`, '--sync-dir', shared,
     '--any-gateway-class', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  lines(sync, () => undefined);
+  readLines(sync, () => undefined);
   const dp = spawn(process.execPath, [path.join(ASSETS, 'dataplane.js'), '--sync-dir', shared, '--address', '127.0.0.1', '--port-map', '80=0',
     '--admin-port', '0', '--no-access-log', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let port = 0;
-  const ready = new Promise<void>((resolve) => lines(dp, (l) => {
+  const ready = new Promise<void>((resolve) => readLines(dp, (l) => {
     const m = /^listening HTTP 80 \S+:(\d+)/.exec(l);
     if (m) port = Number(m[1]);
     if (l === 'ready') resolve();
