@@ -126,7 +126,7 @@ project.addTask('bench:sync', {
   description: 'Benchmark cluster mode: initial sync, sync RSS, change-to-served delay of routes and endpoints, data-plane CPU per endpoint churn event',
   exec:
     'node scripts/bundle.mjs && esbuild bench/sync/sync-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/sync/sync-bench.js' +
-    ' && node .cache/bench/sync/sync-bench.js',
+    ' && node bench/sync/run.mjs',
 });
 
 project.addTask('import', {

@@ -9,7 +9,8 @@
  * - data-plane CPU per endpoint churn event (one endpoint of one Service turning not ready or ready),
  *   less the idle CPU of the same period.
  *
- * Run: `npx projen bench:sync` (bundled with esbuild first). Under flock /tmp/heavy.lock on shared machines.
+ * Run: `npx projen bench:sync` (bundled with esbuild first, run by bench/sync/run.mjs on Node 24, results in
+ * bench/results/sync.json). Under flock /tmp/heavy.lock on shared machines.
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -185,6 +186,11 @@ async function main(): Promise<void> {
 
   const f = (x: number) => x.toFixed(1);
   const out = {
+    command: 'npx projen bench:sync',
+    date: new Date().toISOString(),
+    node: process.version,
+    arch: process.arch,
+    cores: os.cpus().length,
     routes: NAMESPACES * ROUTES_PER_NS + ROUNDS + 1,
     namespaces: NAMESPACES,
     endpoints: NAMESPACES * ENDPOINTS_PER_SERVICE,
@@ -205,6 +211,12 @@ async function main(): Promise<void> {
     },
   };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  const results = process.argv[2];
+  if (results) {
+    fs.mkdirSync(path.dirname(results), { recursive: true });
+    fs.writeFileSync(results, `${JSON.stringify(out, null, 2)}\n`);
+    process.stdout.write(`wrote ${results}\n`);
+  }
   sync.kill('SIGTERM');
   dp.kill('SIGTERM');
   agent.destroy();

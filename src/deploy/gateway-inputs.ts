@@ -19,7 +19,9 @@ export function gatewayDataPlaneProps(
   return {
     ...options,
     // cluster mode: Secrets are readable where the app's grants and ListenerSets say certificates come from
-    ...(cm ? { clusterMode: { ...cm, certificateNamespaces: secretNamespaces(ns, config.gateway.name, cm.certificateNamespaces ?? [], objects).slice(1) } } : {}),
+    ...(cm
+      ? { clusterMode: { ...cm, certificateNamespaces: secretNamespaces(ns, config.gateway.name, cm.certificateNamespaces ?? [], objects).slice(1) } }
+      : {}),
     infrastructureLabels: gateway?.spec?.infrastructure?.labels,
     infrastructureAnnotations: gateway?.spec?.infrastructure?.annotations,
     ...propsFromConfig(serializeConfig(config), objects),
