@@ -253,6 +253,7 @@ export class GatewaySync {
         ? 'it does not exist in the cluster'
         : why ? `it is not accepted: ${why.reason}: ${why.message}` : 'it is not of a GatewayClass of this controller (cdk8s-gateway.io/node-data-plane)';
       this.o.log.error(`Gateway ${this.gw} cannot be compiled: ${reason}; the last good config keeps serving`, { gateway: this.gw });
+      this.scheduleMetrics();
       return;
     }
     // what the config names is on disk before the config: certificates, and the endpoints of new backends
