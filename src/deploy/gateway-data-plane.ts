@@ -126,7 +126,7 @@ export class GatewayDataPlane extends Construct {
   public readonly configConfigMap: kplus.ConfigMap;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly deployment: kplus.Deployment;
-  /** The data plane's container (the proxy; it holds no API credentials). */
+  /** The data plane's container: the proxy, which holds no API credentials. */
   public readonly container: kplus.Container;
   /** Cluster mode: the sync container, the only one with the ServiceAccount token. */
   public readonly syncContainer?: kplus.Container;
