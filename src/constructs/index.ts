@@ -15,7 +15,7 @@ export type {
   PortClientCertificateValidation,
 } from './gateway';
 export { DataPlaneLogLevel, ExternalTrafficPolicy, DataPlaneImagePullPolicy, DataPlaneServiceType } from './data-plane';
-export type { DataPlaneProps, DataPlaneAutoscaling, DataPlaneResources } from './data-plane';
+export type { DataPlaneProps, DataPlaneAutoscaling, DataPlaneResources, ClusterModeOptions } from './data-plane';
 export { DataPlanePeer } from './data-plane-peer';
 export type { DataPlanePeerPodsOptions } from './data-plane-peer';
 export type { IKubernetesObject } from './kubernetes-object';
