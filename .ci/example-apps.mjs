@@ -23,9 +23,9 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8',
 
 // the tarball carries what users load, nothing else
 const files = run('tar', ['tzf', tarball], root).split('\n').filter(Boolean);
-const stray = files.filter((f) => /^package\/(test|bench|examples|scripts|src)\/|^package\/lib\/(dataplane|cli)\/|\.map$|\.tsbuildinfo$/.test(f));
+const stray = files.filter((f) => /^package\/(test|bench|examples|scripts|src)\/|^package\/lib\/(dataplane|cli|sync)\/|^package\/assets\/(dataplane|sync)\.js$|^package\/API\.md$|\.map$|\.tsbuildinfo$/.test(f));
 if (stray.length) throw new Error(`the tarball carries files users never load:\n  ${stray.join('\n  ')}`);
-for (const need of ['package/.jsii', 'package/lib/index.js', 'package/assets/cli.js', 'package/assets/boot.js', 'package/assets/dataplane.js.gz']) {
+for (const need of ['package/.jsii', 'package/lib/index.js', 'package/assets/cli.js', 'package/assets/boot.js', 'package/assets/dataplane.js.gz', 'package/assets/sync.js.gz']) {
   if (!files.includes(need)) throw new Error(`the tarball misses ${need}`);
 }
 process.stdout.write(`tarball ${path.basename(tarball)}: ${fs.statSync(tarball).size} bytes, ${files.length} files\n`);
