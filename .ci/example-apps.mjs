@@ -8,6 +8,7 @@
 // package.json and main.ts. ts-node type-checks main.ts, so a library type the app's cdk8s-plus objects do not
 // satisfy fails here. examples/cdk8s-app-no-plus uses no cdk8s-plus at all.
 //
+// examples/cdk8s-app-readme is the README's app (main.ts and main.test.ts, word for word): its jest test runs too.
 // Needs: lib/ and the tarball built (`npx projen compile && npx projen package:js`).
 // Usage: node .ci/example-apps.mjs   (PLUS_MAJORS=28,30,31,32,33 for every major the registry has; default 28,33)
 import { execFileSync } from 'node:child_process';
@@ -73,7 +74,9 @@ function buildApp(name, major) {
   const objects = fs.readdirSync(path.join(dir, 'dist')).flatMap((f) =>
     parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
   checkObjects(label, objects);
-  process.stdout.write(`${label} (${plus}): cdk8s synth + compile ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // the app's own jest tests (the README's test of a route), against the installed package
+  const tested = pj.scripts?.test ? (run('npm', ['test', '--silent'], dir), ' + npm test') : '';
+  process.stdout.write(`${label} (${plus}): cdk8s synth + compile${tested} ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
 /** What the app's own objects became: the route's backend is its Service; the data plane runs the pinned image. */
