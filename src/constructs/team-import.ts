@@ -44,7 +44,11 @@ export class ImportedTeamGrant extends Construct implements GrantHandle {
     this.gatewayData = gateway;
     this.teamName = data.team;
     this.namespace = data.namespace;
-    if (!owner) appState(this).teamNamespaces.set(data.namespace, { team: data.team, grantPath: this.node.path, emitted: true });
+    const state = appState(this);
+    if (!owner) state.teamNamespaces.set(data.namespace, { team: data.team, grantPath: this.node.path, emitted: true });
+    for (const b of data.backendGrants) {
+      state.importedBackendGrants.push({ fromNamespace: data.namespace, fromKinds: data.routeKinds, toNamespace: b.namespace, serviceNames: b.serviceNames });
+    }
     enableGrantAudit(this);
   }
 
