@@ -67,7 +67,9 @@ export function grantSpecOf(g: GrantData): GrantSpec {
     source: g.source,
     hostnames: g.hostnames,
     routeKinds: g.routeKinds,
-    listeners: g.teamListeners.map((l) => ({ name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}) })),
+    listeners: g.teamListeners.map((l) => ({
+      name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
+    })),
   };
 }
 
@@ -107,14 +109,20 @@ function grantErrors(root: IConstruct): string[] {
     json[i] = { ...json[i], spec: { gatewayClassName: spec.gatewayClassName, listeners: spec.listeners, allowedListeners: spec.allowedListeners } };
   }
   // a grant imported from the platform's document: its Gateway is not in this app; the document's listeners stand in
-  const standIns = new Map<string, GrantHandle & ImportedTeamGrant>();
+  const standIns = new Map<string, ImportedTeamGrant>();
   for (const g of imported) standIns.set(`${g.gatewayData.namespace}/${g.gatewayData.name}`, g);
   for (const g of standIns.values()) {
     const gw = g.gatewayData;
-    json.push({ apiVersion: `${GATEWAY_API_GROUP}/v1`, kind: 'Gateway', metadata: { name: gw.name, namespace: gw.namespace },
-      spec: { gatewayClassName: gw.gatewayClassName, listeners: standInListeners(imported, gw.namespace, gw.name) } });
+    json.push({
+      apiVersion: `${GATEWAY_API_GROUP}/v1`,
+      kind: 'Gateway',
+      metadata: { name: gw.name, namespace: gw.namespace },
+      spec: { gatewayClassName: gw.gatewayClassName, listeners: standInListeners(imported, gw.namespace, gw.name) },
+    });
   }
-  const classes = [...new Set([...grants.map((g) => g.gateway.gatewayClass.gatewayClassName), ...imported.map((g) => g.gatewayData.gatewayClassName)])];
+  const classes = [...new Set([
+    ...grants.map((g) => g.gateway.gatewayClass.gatewayClassName), ...imported.map((g) => g.gatewayData.gatewayClassName),
+  ])];
   const result = compile(json, { gatewayClassNames: classes });
   const specs = [...grants, ...imported].map((g) => grantSpecOf(g._data()));
   return auditGrants(result, { objects: json, grants: specs, madeBy }).findings.map(formatSynthFinding);

@@ -47,7 +47,9 @@ export class ImportedTeamGrant extends Construct implements GrantHandle {
     const state = appState(this);
     if (!owner) state.teamNamespaces.set(data.namespace, { team: data.team, grantPath: this.node.path, emitted: true });
     for (const b of data.backendGrants) {
-      state.importedBackendGrants.push({ fromNamespace: data.namespace, fromKinds: data.routeKinds, toNamespace: b.namespace, serviceNames: b.serviceNames });
+      state.importedBackendGrants.push({
+        fromNamespace: data.namespace, fromKinds: data.routeKinds, toNamespace: b.namespace, serviceNames: b.serviceNames,
+      });
     }
     enableGrantAudit(this);
   }

@@ -13,8 +13,8 @@ import { ReferenceGrant } from './reference-grant';
 import { effectiveNamespace, stripNamespace } from './resource';
 import { AttachmentTarget, RouteBase, routeClassName, RouteGuard, RouteParentRef, routeResource } from './route-base';
 import { TcpRoute } from './tcp-route';
-import { ImportedTeamGrant } from './team-import';
 import type { TeamGrantDocument } from './team-grant-document';
+import { ImportedTeamGrant } from './team-import';
 import { checkRendering, grantedRoutes, GrantView, RenderedListener } from './team-listeners';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
@@ -251,7 +251,8 @@ export class TeamGrant extends Construct implements GrantHandle {
       routeKinds: this._routeKinds,
       grantedListeners: this._listeners.map((n) => {
         const l = this.gateway.listener(n);
-        return { name: l.name, port: l.port, protocol: l.protocol, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}), routeKinds: l.routeKinds };
+        const hostname = l.hostname !== undefined ? { hostname: l.hostname } : {};
+        return { name: l.name, port: l.port, protocol: l.protocol, ...hostname, routeKinds: l.routeKinds };
       }),
       teamListeners: this.teamListeners,
       backendGrants: this._backendGrants,
@@ -394,7 +395,8 @@ export class Team {
 
   /** Namespaces (besides its own) the team may send traffic to. */
   public get backendGrants(): BackendGrant[] {
-    return grantOf.get(this)!._data().backendGrants.map((g) => ({ namespace: g.namespace, ...(g.serviceNames ? { serviceNames: [...g.serviceNames] } : {}) }));
+    return grantOf.get(this)!._data().backendGrants
+      .map((g) => ({ namespace: g.namespace, ...(g.serviceNames ? { serviceNames: [...g.serviceNames] } : {}) }));
   }
 
   /** An HTTPRoute in the team's namespace, attached to its HTTP/HTTPS listeners. */
@@ -527,7 +529,8 @@ function grantGuard(grant: GrantHandle): RouteGuard {
   return {
     _checkHostname: (where, hostname) => checkTeamHostname(where, grant._data(), hostname),
     _checkParentRef: (where, ref) => checkTeamParent(where, grant._data(), ref.parent, ref.sectionName),
-    _checkBackend: (where, backend) => checkTeamBackend(where, grant._data(), { namespace: backend.namespace, name: backend.name, isService: backend._isService }),
+    _checkBackend: (where, backend) =>
+      checkTeamBackend(where, grant._data(), { namespace: backend.namespace, name: backend.name, isService: backend._isService }),
     _renderParentRefs: (refs, hostnames) => {
       const g = grant._data();
       return refs.flatMap((ref) => renderTeamSectionNames(g, ref.sectionName, hostnames).map((sectionName) =>

@@ -197,7 +197,8 @@ describe('the same guardrails as in the platform\'s app, with the same messages'
     const { shop } = buildPlatform(app);
     const imported = Team.fromGrantFile(new Chart(new App(), 'grant'), 'shop', exportedShopGrant());
     expect({ ...imported, gateway: undefined }).toEqual({ ...shop, gateway: undefined });
-    expect([imported.gateway.name, imported.gateway.namespace, imported.gateway.listeners]).toEqual([shop.gateway.name, shop.gateway.namespace, shop.gateway.listeners]);
+    const ref = (t: Team) => [t.gateway.name, t.gateway.namespace, t.gateway.listeners];
+    expect(ref(imported)).toEqual(ref(shop));
     expect([imported.hostnames, imported.routeKinds, imported.backendGrants]).toEqual([shop.hostnames, shop.routeKinds, shop.backendGrants]);
     expect(imported.routeKinds).toEqual([RouteKind.HTTP_ROUTE]);
   });
