@@ -8,11 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ApiObject, App, Chart, JsonPatch } from 'cdk8s';
+import * as ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 import { build as buildPlatform } from '../../examples/two-repos/platform/app';
 import { build as buildShop, SHOP_GRANT } from '../../examples/two-repos/shop/app';
+import * as library from '../../src';
 import { Backend, HttpRoute, RouteKind, Team, TeamGrantDocument } from '../../src';
 import { compile } from '../../src/compiler';
+import { describeWithCrds } from '../crd-validation/crd-validator';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
 
@@ -132,6 +135,30 @@ describe('the shop app, in its own repository', () => {
     expect(route.parents!.map((p) => [p.parentRef.sectionName, p.conditions.find((c) => c.type === 'Accepted')?.status])).toEqual([
       ['web-shop.example.com', 'True'], ['websecure-shop.example.com', 'True'],
     ]);
+  });
+
+  test('the README\'s block runs as written (with the example\'s grant file) and writes the team\'s route', () => {
+    // GIVEN the ts block of "## Teams in their own repositories", `cdk8s-gateway` being this package
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Teams in their own repositories'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1].replace(/^ {3}/gm, '').replace("'grants/gateway-system.edge.shop.json'", JSON.stringify(SHOP_GRANT));
+    const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const req = (id: string): unknown => (id === 'cdk8s-gateway' ? library : require(id));
+    const outdir = fs.mkdtempSync(path.join(tmp, 'readme-'));
+    const before = process.env.CDK8S_OUTDIR;
+    process.env.CDK8S_OUTDIR = outdir;
+    try {
+      // WHEN
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval
+      new Function('require', 'exports', js)(req, {});
+    } finally {
+      if (before === undefined) delete process.env.CDK8S_OUTDIR;
+      else process.env.CDK8S_OUTDIR = before;
+    }
+
+    // THEN
+    expect(objectsIn(outdir).map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['HTTPRoute shop/storefront']);
   });
 
   test('the example as committed synthesizes (its grants/ copy)', () => {
@@ -292,5 +319,15 @@ describe('a document this version cannot read is refused, with what to do', () =
   test('a file that is not there says where it comes from', () => {
     expect(() => Team.fromGrantFile(new Chart(new App(), 'shop'), 'grant', path.join(tmp, 'missing.json')))
       .toThrow(/cannot read the grant document ".*missing.json": .*copy it from the platform app's dist\/grants\//);
+  });
+});
+
+describeWithCrds('the two apps\' output validates against the Gateway API CRDs', (validator) => {
+  test.each([['platform', buildPlatform], ['shop', buildShop]] as const)('examples/two-repos/%s', (_name, build) => {
+    const app = new App();
+    build(app);
+    const objects = app.charts.flatMap((c) => c.toJson()).filter((o) => validator.handles(o));
+    expect(objects.length).toBeGreaterThan(0);
+    expect(validator.channels.flatMap((ch) => objects.flatMap((o) => validator.validate(o, ch).map((e) => `[${ch}] ${e}`)))).toEqual([]);
   });
 });
