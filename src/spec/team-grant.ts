@@ -5,6 +5,7 @@
  *
  * Internal: not exported from src/index.ts (the public shape of the document is `TeamGrantDocument`).
  */
+import { GATEWAY_API_GROUP } from './gateway-api';
 import { hostnameCovers, hostnamesIntersect } from './hostname';
 import { failObject, show, Where } from './where';
 
@@ -117,7 +118,7 @@ export function checkTeamHostname(where: Where, g: GrantData, hostname: string):
 
 /** A team route attaches only to the granted Gateway, through one of its listeners. */
 export function checkTeamParent(where: Where, g: GrantData, parent: GrantParent, sectionName: string | undefined): void {
-  const same = parent.kind === 'Gateway' && parent.apiGroup === 'gateway.networking.k8s.io' && parent.name === g.gateway.name &&
+  const same = parent.kind === 'Gateway' && parent.apiGroup === GATEWAY_API_GROUP && parent.name === g.gateway.name &&
     (parent.namespace || 'default') === g.gateway.namespace;
   if (!same) {
     failObject(where, `team "${g.team}" may only attach to ${describeGrantGateway(g)} (not ${parent.kind} ${parent.namespace ? `${parent.namespace}/` : ''}${parent.name})`);
