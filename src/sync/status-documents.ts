@@ -163,3 +163,58 @@ export function ownedStatus(scope: StatusScope, cache: ObjectCache, obj: any, co
     }
   }
 }
+
+function conditionsFromWire(list: unknown): Condition[] {
+  return (Array.isArray(list) ? list : []).map((c: any) => ({
+    type: String(c?.type ?? ''),
+    status: c?.status,
+    reason: String(c?.reason ?? ''),
+    message: String(c?.message ?? ''),
+    ...(c?.observedGeneration !== undefined ? { observedGeneration: c.observedGeneration } : {}),
+  }));
+}
+
+function listenersFromWire(list: unknown): ListenerStatus[] {
+  return (Array.isArray(list) ? list : []).map((l: any) => ({
+    name: String(l?.name ?? ''),
+    supportedKinds: (l?.supportedKinds ?? []).map((k: any) => ({ group: k?.group ?? GATEWAY_API_GROUP, kind: String(k?.kind ?? '') })),
+    attachedRoutes: Number(l?.attachedRoutes ?? 0),
+    conditions: conditionsFromWire(l?.conditions),
+  }));
+}
+
+/**
+ * The status this controller wrote, read back from the cluster's objects in the compiler's shape (so
+ * `formatStatus` prints it as `compile --output text` does): GatewayClasses of the controller, their Gateways,
+ * ListenerSets with status, and the controller's entries of routes' `parents` and policies' `ancestors`.
+ * Routes with parentRefs but no entry of the controller are returned with `parents: []`.
+ */
+export function statusFromCluster(objects: readonly any[], controllerName: string): ObjectStatus[] {
+  const classes = new Set(objects.filter((o) => o?.kind === 'GatewayClass' && o.spec?.controllerName === controllerName).map((o) => o.metadata?.name));
+  const out: ObjectStatus[] = [];
+  for (const o of objects) {
+    const base = { apiVersion: String(o?.apiVersion ?? ''), kind: String(o?.kind ?? ''), name: String(o?.metadata?.name ?? ''), ...(o?.metadata?.namespace ? { namespace: o.metadata.namespace } : {}) };
+    const st = o?.status ?? {};
+    if (o?.kind === 'GatewayClass') {
+      if (classes.has(o.metadata?.name)) out.push({ ...base, conditions: conditionsFromWire(st.conditions) });
+    } else if (o?.kind === 'Gateway') {
+      if (!classes.has(o.spec?.gatewayClassName)) continue;
+      out.push({
+        ...base, conditions: conditionsFromWire(st.conditions), listeners: listenersFromWire(st.listeners),
+        ...(st.attachedListenerSets !== undefined ? { attachedListenerSets: st.attachedListenerSets } : {}),
+      });
+    } else if (o?.kind === 'ListenerSet') {
+      if (st.conditions) out.push({ ...base, conditions: conditionsFromWire(st.conditions), listeners: listenersFromWire(st.listeners) });
+    } else if (o?.kind === 'BackendTLSPolicy') {
+      const ancestors = (st.ancestors ?? []).filter((a: any) => a?.controllerName === controllerName)
+        .map((a: any) => ({ ancestorRef: a.ancestorRef, controllerName, conditions: conditionsFromWire(a.conditions) }));
+      if (ancestors.length > 0) out.push({ ...base, ancestors });
+    } else if ((ROUTE_KINDS as readonly string[]).includes(o?.kind)) {
+      const parents = (st.parents ?? []).filter((p: any) => p?.controllerName === controllerName)
+        .map((p: any) => ({ parentRef: p.parentRef, controllerName, conditions: conditionsFromWire(p.conditions) }));
+      if (parents.length > 0 || (o.spec?.parentRefs ?? []).length > 0) out.push({ ...base, parents });
+    }
+  }
+  const order = (s: ObjectStatus) => `${s.kind}\u0000${s.namespace ?? ''}\u0000${s.name}`;
+  return out.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+}
