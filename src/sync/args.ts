@@ -5,7 +5,7 @@ import { KubeClient } from './kube-client';
 import { loadClusterAccess } from './kubeconfig';
 import { LeaderElection } from './lease';
 import { DEFAULT_STATUS_WRITES_PER_SECOND, StatusWriter } from './status-writer';
-import { CONTROLLER_NAME, dnsLabel } from '../spec/project';
+import { CONTROLLER_NAME, statusLeaseName } from '../spec/project';
 import { Logger, LogLevel, parseLogLevel } from '../dataplane/ops/log';
 
 export const SYNC_USAGE = `usage: sync --gateway <ns>/<name> --sync-dir <dir> [options]
@@ -122,8 +122,4 @@ export interface RunningSync {
   readonly election?: LeaderElection;
 }
 
-/** The Lease the pods of one Gateway elect their status writer with (in the Gateway's namespace). */
-export function statusLeaseName(gatewayName: string): string {
-  return dnsLabel(gatewayName, 'dataplane-status');
-}
 
