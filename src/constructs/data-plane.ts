@@ -38,11 +38,12 @@ export interface DataPlaneAutoscaling {
 }
 
 /**
- * How the data plane of a Gateway is sized, exposed and run, and who may reach it: everything the synth
- * step (and `cdk8s-gateway bundle`) renders the Deployment, Service, NetworkPolicy, PDB and HPA from.
- * A Gateway takes these in its `dataPlane` prop.
+ * This project's Node.js data plane for one Gateway (the Gateway's `dataPlane` prop, only used with
+ * `GatewayClass.nodeDataPlane()`): how it is sized, exposed and run, who may reach it (everything the
+ * synth step and `cdk8s-gateway bundle` render the Deployment, Service, NetworkPolicy, PDB and HPA from),
+ * and the settings the running data plane reads with its config.
  */
-export interface DataPlaneDeploymentOptions {
+export interface DataPlaneProps {
   /**
    * Number of pods (ignored when `autoscaling` is set).
    * @default 2
@@ -54,8 +55,9 @@ export interface DataPlaneDeploymentOptions {
    */
   readonly autoscaling?: DataPlaneAutoscaling;
   /**
-   * Container image that runs the bundled data plane (any image with Node.js 20 or later).
-   * @default "node:24-alpine"
+   * Container image that runs the bundled data plane (any image with Node.js 20 or later; the data plane checks
+   * the Node internals it uses at start and falls back to node:http when they differ).
+   * @default - `node:<version>-alpine` with the exact Node 24 release this version of cdk8s-gateway is tested on
    */
   readonly image?: string;
   /**
@@ -146,30 +148,6 @@ export interface DataPlaneDeploymentOptions {
    * @default true
    */
   readonly topologySpread?: boolean;
-}
-
-/**
- * Cluster mode: a `sync` container next to the data plane watches the Kubernetes API and recompiles the
- * Gateway's config on every change, so routes applied from any team's repository are served without a
- * re-synth, and backends are balanced over their Services' ready endpoints (EndpointSlices).
- */
-export interface ClusterModeOptions {
-  /**
-   * Namespaces besides the Gateway's own whose Secrets a certificate may come from (listener certificateRefs
-   * or the backend client certificate, allowed there by a ReferenceGrant). sync gets read access to Secrets
-   * in these namespaces only (one Role each); namespaces of ReferenceGrants and ListenerSets in the app are
-   * added at synth.
-   * @default - the Gateway's namespace, and those the app's ReferenceGrants and ListenerSets name
-   */
-  readonly certificateNamespaces?: string[];
-}
-
-/**
- * This project's Node.js data plane for one Gateway: how it is sized, exposed and run (the deployment
- * options the synth step renders the Deployment, Service, NetworkPolicy, PDB and HPA from) and the
- * settings the running data plane reads with its config. Only used with `GatewayClass.nodeDataPlane()`.
- */
-export interface DataPlaneProps extends DataPlaneDeploymentOptions {
   /**
    * When a client presents a verified certificate, forward its subject and SANs to backends in this header.
    * @default - not forwarded
@@ -189,14 +167,20 @@ export interface DataPlaneProps extends DataPlaneDeploymentOptions {
   readonly clusterMode?: ClusterModeOptions;
 }
 
-/** Checks the data-plane settings of a Gateway. @internal */
-export function checkDataPlane(where: Where, dp: DataPlaneProps): void {
-  checkDeploymentOptions(where, dp);
-  if (dp.clientCertificateHeader !== undefined) checkHeaderName(where.at('clientCertificateHeader'), dp.clientCertificateHeader);
-  if (dp.clusterDomain !== undefined) checkDnsSubdomain(where.at('clusterDomain'), dp.clusterDomain);
-  for (const [i, ns] of (dp.clusterMode?.certificateNamespaces ?? []).entries()) {
-    checkDnsLabel(where.at(`clusterMode.certificateNamespaces[${i}]`), ns);
-  }
+/**
+ * Cluster mode: a `sync` container next to the data plane watches the Kubernetes API and recompiles the
+ * Gateway's config on every change, so routes applied from any team's repository are served without a
+ * re-synth, and backends are balanced over their Services' ready endpoints (EndpointSlices).
+ */
+export interface ClusterModeOptions {
+  /**
+   * Namespaces besides the Gateway's own whose Secrets a certificate may come from (listener certificateRefs
+   * or the backend client certificate, allowed there by a ReferenceGrant). sync gets read access to Secrets
+   * in these namespaces only (one Role each); namespaces of ReferenceGrants and ListenerSets in the app are
+   * added at synth.
+   * @default - the Gateway's namespace, and those the app's ReferenceGrants and ListenerSets name
+   */
+  readonly certificateNamespaces?: string[];
 }
 
 /** The `dataPlane` options the running data plane reads, as the data of its parameters ConfigMap. @internal */
@@ -208,10 +192,10 @@ export function dataPlaneParameters(dp: DataPlaneProps): Record<string, string> 
 }
 
 /**
- * Checks deployment options where they are given: a Gateway's `dataPlane` (at construction) or a
+ * Checks data-plane settings where they are given: a Gateway's `dataPlane` (at construction) or a
  * GatewayDataPlane's props. @internal
  */
-export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptions): void {
+export function checkDataPlane(where: Where, o: DataPlaneProps): void {
   if (o.replicas !== undefined) checkInteger(where.at('replicas'), o.replicas, 0);
   const a = o.autoscaling;
   if (a) {
@@ -233,5 +217,10 @@ export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptio
   const admin = o.adminPort;
   if (admin !== undefined && (!Number.isInteger(admin) || admin < 1024 || admin > 65535)) {
     fail(where.at('adminPort'), admin, 'must be an integer between 1024 and 65535 (the pod runs without root, so it cannot bind a lower port)');
+  }
+  if (o.clientCertificateHeader !== undefined) checkHeaderName(where.at('clientCertificateHeader'), o.clientCertificateHeader);
+  if (o.clusterDomain !== undefined) checkDnsSubdomain(where.at('clusterDomain'), o.clusterDomain);
+  for (const [i, ns] of (o.clusterMode?.certificateNamespaces ?? []).entries()) {
+    checkDnsLabel(where.at(`clusterMode.certificateNamespaces[${i}]`), ns);
   }
 }

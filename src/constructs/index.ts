@@ -15,12 +15,14 @@ export type {
   PortClientCertificateValidation,
 } from './gateway';
 export { DataPlaneLogLevel, ExternalTrafficPolicy } from './data-plane';
-export type { DataPlaneProps, DataPlaneDeploymentOptions, DataPlaneAutoscaling, ClusterModeOptions } from './data-plane';
+export type { DataPlaneProps, DataPlaneAutoscaling, ClusterModeOptions } from './data-plane';
 export { ListenerSet } from './listener-set';
 export type { ListenerSetProps } from './listener-set';
 export { RouteBase } from './route-base';
 export type { IRouteParent, RouteParentRef } from './route-base';
 export { L4RouteBase } from './l4-route-base';
+export { L7RouteBase } from './l7-route-base';
+export type { L7RouteOptions, L7RouteProps } from './l7-route-base';
 export type { L4RouteOptions, L4RouteProps } from './l4-route-base';
 export { HttpMatch, HttpMethod, GrpcMatch } from './matches';
 export { HttpFilter, GrpcFilter, FilterType, RedirectStatusCode, RedirectScheme, PathModifier } from './filters';
@@ -46,9 +48,9 @@ export { ReferenceGrant } from './reference-grant';
 export type { ReferenceGrantProps, ReferenceGrantFrom, ReferenceGrantTo } from './reference-grant';
 export { BackendTlsPolicy, SubjectAltName, WellKnownCaCertificates } from './backend-tls-policy';
 export type { BackendTlsPolicyProps, BackendTlsPolicyTarget } from './backend-tls-policy';
-export { TeamGrant } from './team';
+export { TeamGrant, Team, GatewayReference } from './team';
 export type {
   TeamGrantProps, BackendGrant, TeamRbac, TeamRouteOptions, TeamHttpRouteProps, TeamGrpcRouteProps, TeamTlsRouteProps,
-  TeamTcpRouteProps, TeamUdpRouteProps,
+  TeamTcpRouteProps, TeamUdpRouteProps, TeamListener,
 } from './team';
 export { Warnings } from './warnings';

@@ -1,11 +1,13 @@
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Backend } from './backends';
 import type { HttpFilter } from './filters';
 import type { Listener } from './listener';
 import { RouteKind } from './listener';
 import { referenceGrantHint, ReferenceGrant } from './reference-grant';
-import { effectiveNamespace, GatewayApiResource } from './resource';
+import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { addWarning } from './warnings';
+import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, checkUnique } from '../spec/checks';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 import { hostnamesIntersect } from '../spec/hostname';
@@ -51,6 +53,8 @@ export interface AttachmentTarget {
   _attachableListeners(): Listener[];
   /** Why `listener` refuses a route of `kind` from `namespace`, or undefined when it admits it. */
   _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined;
+  /** True when team grants are on the parent: the grant audit checks attachments there, with the grant in its message. */
+  _hasGrants(): boolean;
 }
 
 /** Team-grant enforcement on a route created through a team factory. @internal */
@@ -58,6 +62,8 @@ export interface RouteGuard {
   _checkHostname(where: Where, hostname: string): void;
   _checkParentRef(where: Where, ref: RouteParentRef): void;
   _checkBackend(where: Where, backend: Backend): void;
+  /** The parentRefs as they render (a granted listener becomes the team's listeners on it). */
+  _renderParentRefs(refs: RouteParentRef[], hostnames: string[]): RouteParentRef[];
 }
 
 /** @internal */
@@ -94,9 +100,9 @@ export abstract class RouteBase extends GatewayApiResource {
     this.node.addValidation({ validate: () => this.validateRoute() });
   }
 
-  /** Where the route attaches. */
+  /** Where the route attaches, as rendered. */
   public get parentRefs(): RouteParentRef[] {
-    return [...this._parentRefs];
+    return this._guard ? this._guard._renderParentRefs([...this._parentRefs], this._hostnameList) : [...this._parentRefs];
   }
 
   /** Attaches the route to a Gateway or ListenerSet (optionally one listener of it). */
@@ -161,7 +167,7 @@ export abstract class RouteBase extends GatewayApiResource {
 
   /** @internal */
   public _renderParentRefs(): ParentRefJson[] {
-    return this._parentRefs.map((r) => {
+    return this.parentRefs.map((r) => {
       const ns = r.parent.namespace !== undefined ? effectiveNamespace(r.parent.namespace) : undefined;
       return {
         ...(r.parent.apiGroup !== GATEWAY_API_GROUP ? { group: r.parent.apiGroup } : {}),
@@ -181,7 +187,7 @@ export abstract class RouteBase extends GatewayApiResource {
     if (this._parentRefs.length === 0) {
       errors.push(`${kind}: has no parentRefs, so no Gateway serves it; attach it with addParentRef() or create it through a team grant`);
     }
-    this._parentRefs.forEach((ref, i) => {
+    this.parentRefs.forEach((ref, i) => {
       const problem = this.attachmentProblem(ref);
       if (problem) errors.push(`${kind}: parentRefs[${i}]${problem}`);
     });
@@ -202,6 +208,7 @@ export abstract class RouteBase extends GatewayApiResource {
   private attachmentProblem(ref: RouteParentRef): string | undefined {
     const parent = ref.parent;
     if (!isAttachmentTarget(parent)) return undefined; // referenced by name: the cluster decides
+    if (parent._hasGrants()) return undefined; // the grant audit compiles these, and names the grant
     const target = parent._describe();
     const all = parent._attachableListeners();
     const list = (ls: Listener[]) => ls.map((l) => `${l.name}: ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''}`).join(', ');
@@ -244,6 +251,32 @@ export function routeClassName(kind: RouteKind): string {
 /** The RBAC resource of a route kind (`httproutes`). @internal */
 export function routeResource(kind: RouteKind): string {
   return `${kind.toLowerCase()}s`;
+}
+
+/**
+ * The L1 object of a route of `kind` (`<scope>/<id>/Resource`), named from the metadata or the construct id;
+ * its spec is rendered by `renderSpec` when the app synthesizes, so later additions are in it. @internal
+ */
+export function routeApiObject(
+  route: RouteBase, scope: Construct, id: string, kind: RouteKind, metadata: ApiObjectMetadata | undefined, renderSpec: () => unknown,
+): ApiObject {
+  const name = resolveObjectName(routeClassName(kind), scope, id, metadata);
+  const init = { metadata: { ...metadata, name }, spec: Lazy.any({ produce: renderSpec }) as any };
+  switch (kind) {
+    case RouteKind.HTTP_ROUTE: return new k8s.HttpRoute(route, 'Resource', init);
+    case RouteKind.GRPC_ROUTE: return new k8s.GrpcRoute(route, 'Resource', init);
+    case RouteKind.TLS_ROUTE: return new k8s.TlsRoute(route, 'Resource', init);
+    case RouteKind.TCP_ROUTE: return new k8s.TcpRoute(route, 'Resource', init);
+    case RouteKind.UDP_ROUTE: return new k8s.UdpRoute(route, 'Resource', init);
+    default: throw new Error(`${kind} is not a route kind`);
+  }
+}
+
+/** The `parentRefs` and `hostnames` of a route's spec, each left out when empty. @internal */
+export function renderParentsAndHostnames(route: RouteBase): { parentRefs?: ParentRefJson[]; hostnames?: string[] } {
+  const parentRefs = route._renderParentRefs();
+  const hostnames = route._hostnameList;
+  return { ...(parentRefs.length > 0 ? { parentRefs } : {}), ...(hostnames.length > 0 ? { hostnames } : {}) };
 }
 
 function sameParent(a: IRouteParent, b: IRouteParent): boolean {

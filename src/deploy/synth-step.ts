@@ -3,6 +3,8 @@ import { IConstruct } from 'constructs';
 import { GatewayDataPlane } from './gateway-data-plane';
 import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
+import type { SynthFinding } from '../compiler';
+import { GrantSpec, withoutGrantFindings } from '../compiler/grant-audit';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
@@ -64,6 +66,8 @@ interface GatewayLike extends IConstruct {
   readonly isNodeDataPlane: boolean;
   readonly dataPlane?: DataPlaneProps;
   readonly apiObject: ApiObject;
+  /** Its team grants: routes outside them are reported by the grant audit (src/constructs/grant-audit.ts), with the grant. */
+  _grantSpecs?(): GrantSpec[];
 }
 
 function isNodeDataPlaneGateway(c: IConstruct): c is GatewayLike {
@@ -85,9 +89,11 @@ function renderDataPlanes(root: IConstruct): string[] {
 
   // the spec's conditions as synth errors (not Accepted, unresolved refs) and warnings, each with a fix;
   // input warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated
-  const findings = synthReport({ status: result.status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
+  const grants = gateways.flatMap((g) => g._grantSpecs?.() ?? []);
+  const status = grants.length > 0 ? withoutGrantFindings(result.status, grants, [...json.values()]) : result.status;
+  const findings = synthReport({ status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
   const errors = findings.filter((f) => f.severity === 'error').map(formatSynthFinding);
-  for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(root, formatSynthFinding(f));
+  for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(ownerOf(f, json) ?? root, formatSynthFinding(f));
   for (const gw of gateways) {
     const obj = json.get(gw.apiObject);
     const ns: string = obj.metadata.namespace ?? 'default';
@@ -110,6 +116,19 @@ function renderDataPlanes(root: IConstruct): string[] {
   }
   printWarnings(root);
   return errors;
+}
+
+/**
+ * The construct a finding is about, so that its warning carries that construct's path: the L2 construct that owns
+ * the object (an ApiObject with the id `Resource`), or the ApiObject itself.
+ */
+function ownerOf(f: SynthFinding, app: Map<ApiObject, any>): IConstruct | undefined {
+  for (const [o, j] of app) {
+    if (o.kind !== f.kind || j.metadata?.name !== f.name) continue;
+    if ((j.metadata?.namespace ?? 'default') !== (f.namespace ?? 'default') && j.metadata?.namespace !== f.namespace) continue;
+    return o.node.id === 'Resource' && o.node.scope ? o.node.scope : o;
+  }
+  return undefined;
 }
 
 /** A data-plane object with the kind, namespace and name of an app object would overwrite it when applied. */

@@ -28,6 +28,7 @@ export interface ExplainedBackend {
   readonly filters: HttpFilterConfig[];
 }
 
+/** The request `explain` was asked about, as the router saw it (method, scheme, host, port, path, query). */
 export interface ExplainedRequest {
   readonly method: string;
   readonly scheme: string;
@@ -37,6 +38,7 @@ export interface ExplainedRequest {
   readonly query: string;
 }
 
+/** A listener of the config as `explain` reports it: id, name, protocol, hostname, port and the Gateway or ListenerSet it comes from. */
 export interface ExplainedListener {
   readonly id: string;
   readonly name: string;

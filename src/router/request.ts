@@ -58,7 +58,7 @@ export function normalizePath(raw: string): string {
   return `/${out.join('/')}`;
 }
 
-/** Options for `routeRequest`. */
+/** A request for `routeRequest`: method (default GET), URL (absolute, or a path with a `host` header) and headers. */
 export interface RouteRequestInput {
   readonly method?: string;
   /** An absolute URL (`https://shop.example.com/api?x=1`) or a path with a `host` header. */

@@ -136,6 +136,35 @@ test('a drained endpoint gets no new request, and the request it is answering fi
   c.api.remove('discovery.k8s.io/v1', 'EndpointSlice', 'shop', `web-${p2.name}`);
 });
 
+test('an endpoint change reloads no config and keeps the pooled connections to the endpoints it did not change', async () => {
+  const [p0, , , p3] = c.pods;
+  /** Sequential requests: the upstream connections (the echo's client ports) that carried them, per pod. */
+  const ports = async (n: number) => {
+    const seen = new Map<string, Set<number>>();
+    for (let i = 0; i < n; i++) {
+      const r = await request(url('/stable'));
+      expect(r.status).toBe(200);
+      seen.set(r.json.pod, (seen.get(r.json.pod) ?? new Set()).add(r.json.remotePort));
+    }
+    return seen;
+  };
+  // the previous test's slices are gone once only web-0 answers
+  let before = await ports(20);
+  for (const start = Date.now(); before.size > 1 && Date.now() - start < 5000;) before = await ports(20);
+  expect([...before.keys()]).toEqual([p0.name]);
+  const reloads = () => gw.json().filter((l) => l.msg === 'config reloaded').length;
+  const reloadsBefore = reloads();
+  c.api.apply(slice('shop', 'web', p3));
+  await until(url('/stable'), (s, b) => s === 200 && b.pod === p3.name);
+  const after = await ports(40);
+  expect(after.get(p3.name)?.size).toBeGreaterThan(0);
+  // web-0's requests still ride the connections opened before the change
+  for (const port of after.get(p0.name) ?? []) expect(before.get(p0.name)).toContain(port);
+  expect(after.get(p0.name)?.size).toBeGreaterThan(0);
+  expect(reloads()).toBe(reloadsBefore);
+  c.api.remove('discovery.k8s.io/v1', 'EndpointSlice', 'shop', `web-${p3.name}`);
+});
+
 test('the data-plane process gets no credentials: no kubeconfig or token in its environment, arguments or directory', async () => {
   const [child] = childPids(gw.proc.pid!);
   expect(child).toBeDefined();

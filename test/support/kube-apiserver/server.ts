@@ -185,6 +185,39 @@ export class KubeApiServer {
     });
   }
 
+  /**
+   * Creates `obj` the way a team's pipeline does: a POST over HTTPS with `token`, so the stored RBAC decides.
+   * Resolves with the HTTP status and, when refused, the Status message (403, 404 for a missing namespace...).
+   */
+  public createAs(token: string, obj: any): Promise<{ status: number; message?: string }> {
+    const t = this.typeOf(obj);
+    const prefix = t.group === '' ? `/api/${obj.apiVersion}` : `/apis/${obj.apiVersion}`;
+    const ns = t.namespaced ? `/namespaces/${obj.metadata?.namespace ?? 'default'}` : '';
+    const body = JSON.stringify(obj);
+    return new Promise((resolve, reject) => {
+      const req = https.request(`${this.url}${prefix}${ns}/${t.resource}`, {
+        method: 'POST',
+        ca: this.ca,
+        agent: false,
+        headers: { 'authorization': `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const code = res.statusCode ?? 0;
+          let message: string | undefined;
+          if (code >= 300) {
+            try { message = JSON.parse(text).message; } catch { message = text; }
+          }
+          resolve({ status: code, message });
+        });
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /** Merges `patch` (RFC 7386) into an object. */
   public patch(apiVersion: string, kind: string, namespace: string, name: string, patch: any): any {
     const t = this.typeOf({ apiVersion, kind });
