@@ -6,11 +6,11 @@
 import { parseArgs, UsageError } from './args';
 import { formatStatus, notAccepted } from './format-status';
 import type { ObjectStatus } from '../compiler';
+import { CONTROLLER_NAME } from '../spec/project';
 import { KubeClient } from '../sync/kube-client';
 import { KubeconfigError, loadClusterAccess } from '../sync/kubeconfig';
 import { collectionPath, discoverGatewayApi } from '../sync/resources';
 import { statusFromCluster } from '../sync/status-documents';
-import { CONTROLLER_NAME } from '../spec/project';
 
 const USAGE = `usage: cdk8s-gateway status --kubeconfig <file> [--context <name>] [-n <namespace>]
 

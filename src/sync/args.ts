@@ -5,8 +5,8 @@ import { KubeClient } from './kube-client';
 import { loadClusterAccess } from './kubeconfig';
 import { LeaderElection } from './lease';
 import { DEFAULT_STATUS_WRITES_PER_SECOND, StatusWriter } from './status-writer';
-import { CONTROLLER_NAME, statusLeaseName } from '../spec/project';
 import { Logger, LogLevel, parseLogLevel } from '../dataplane/ops/log';
+import { CONTROLLER_NAME, statusLeaseName } from '../spec/project';
 
 export const SYNC_USAGE = `usage: sync --gateway <ns>/<name> --sync-dir <dir> [options]
 
@@ -80,7 +80,8 @@ export function parseSyncArgs(argv: readonly string[]): SyncArgs {
   if (!dir) throw new SyncUsageError('--sync-dir <dir> is required');
   if (context && !kubeconfig) throw new SyncUsageError('--context needs --kubeconfig');
   return {
-    gateway: { namespace: m[1], name: m[3] }, dir, kubeconfig, context, anyGatewayClass, logLevel, writeStatus, leaseDurationSeconds, identity, statusWritesPerSecond,
+    gateway: { namespace: m[1], name: m[3] }, dir, kubeconfig, context, anyGatewayClass, logLevel,
+    writeStatus, leaseDurationSeconds, identity, statusWritesPerSecond,
   };
 }
 

@@ -4,8 +4,8 @@
  * are the compiler's; this adds what only the cluster knows (lastTransitionTime, the data-plane Service's
  * addresses) and keeps what belongs to others (other controllers' and other Gateways' entries).
  */
-import type { Condition, ListenerStatus, ObjectStatus } from '../compiler/status';
 import type { ObjectCache } from './object-cache';
+import type { Condition, ListenerStatus, ObjectStatus } from '../compiler/status';
 import { GATEWAY_API_GROUP, ROUTE_KINDS } from '../spec/gateway-api';
 import { dnsLabel } from '../spec/project';
 import { SUPPORTED_FEATURES } from '../spec/supported-features';
@@ -24,7 +24,9 @@ export function dataPlaneServiceName(gatewayName: string): string {
  * The compiler's conditions with `lastTransitionTime` (kept from the current condition of that type while its
  * status stays the same, else `now`) and `observedGeneration` (the object's generation when the compiler had none).
  */
-export function conditionsForWire(computed: readonly Condition[], current: readonly any[] | undefined, generation: number | undefined, now: Date): any[] {
+export function conditionsForWire(
+  computed: readonly Condition[], current: readonly any[] | undefined, generation: number | undefined, now: Date,
+): any[] {
   return computed.map((c) => {
     const before = current?.find((x) => x?.type === c.type);
     const observedGeneration = c.observedGeneration ?? generation;
@@ -39,7 +41,9 @@ export function conditionsForWire(computed: readonly Condition[], current: reado
   });
 }
 
-function listenersForWire(computed: readonly ListenerStatus[], current: readonly any[] | undefined, generation: number | undefined, now: Date): any[] {
+function listenersForWire(
+  computed: readonly ListenerStatus[], current: readonly any[] | undefined, generation: number | undefined, now: Date,
+): any[] {
   return computed.map((l) => ({
     name: l.name,
     supportedKinds: l.supportedKinds.map((k) => ({ group: k.group, kind: k.kind })),
@@ -127,8 +131,10 @@ export function ownedStatus(scope: StatusScope, cache: ObjectCache, obj: any, co
   switch (obj?.kind) {
     case 'GatewayClass': {
       const gw = cache.get('Gateway', scope.gateway.namespace, scope.gateway.name);
-      if (!computed?.conditions || obj.spec?.controllerName !== scope.controllerName || gw?.spec?.gatewayClassName !== obj.metadata?.name) return undefined;
-      return { ...old, conditions: conditionsForWire(computed.conditions, old.conditions, generation, now), supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })) };
+      if (!computed?.conditions || obj.spec?.controllerName !== scope.controllerName) return undefined;
+      if (gw?.spec?.gatewayClassName !== obj.metadata?.name) return undefined;
+      const conditions = conditionsForWire(computed.conditions, old.conditions, generation, now);
+      return { ...old, conditions, supportedFeatures: SUPPORTED_FEATURES.map((name) => ({ name })) };
     }
     case 'Gateway': {
       if (!computed?.conditions || ns !== scope.gateway.namespace || obj.metadata?.name !== scope.gateway.name) return undefined;
@@ -151,7 +157,8 @@ export function ownedStatus(scope: StatusScope, cache: ObjectCache, obj: any, co
       };
     }
     case 'BackendTLSPolicy': {
-      const ancestors = mergeShared(scope, cache, old.ancestors, (computed?.ancestors ?? []).map((a) => ({ ref: a.ancestorRef, conditions: a.conditions })),
+      const computedAncestors = (computed?.ancestors ?? []).map((a) => ({ ref: a.ancestorRef, conditions: a.conditions }));
+      const ancestors = mergeShared(scope, cache, old.ancestors, computedAncestors,
         'ancestorRef', ns, generation, now);
       return ancestors === undefined ? undefined : { ...old, ancestors };
     }
@@ -200,7 +207,9 @@ export function statusFromCluster(objects: readonly any[], controllerName: strin
     } else if (o?.kind === 'Gateway') {
       if (!classes.has(o.spec?.gatewayClassName)) continue;
       out.push({
-        ...base, conditions: conditionsFromWire(st.conditions), listeners: listenersFromWire(st.listeners),
+        ...base,
+        conditions: conditionsFromWire(st.conditions),
+        listeners: listenersFromWire(st.listeners),
         ...(st.attachedListenerSets !== undefined ? { attachedListenerSets: st.attachedListenerSets } : {}),
       });
     } else if (o?.kind === 'ListenerSet') {

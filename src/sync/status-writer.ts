@@ -15,12 +15,12 @@
  *   status), written one request at a time, so over any window of t seconds there are at most
  *   burst + writesPerSecond × t writes, conflicts' retries included.
  */
-import { canonicalJson } from '../compiler/canonical-json';
-import type { ObjectStatus } from '../compiler/status';
 import type { ApiError, KubeApi } from './kube-client';
 import type { ObjectCache } from './object-cache';
 import { collectionPath, WatchedResource } from './resources';
 import { ownedStatus, StatusScope } from './status-documents';
+import { canonicalJson } from '../compiler/canonical-json';
+import type { ObjectStatus } from '../compiler/status';
 import type { Logger } from '../dataplane/ops/log';
 
 export interface StatusWriterOptions {

@@ -3,12 +3,12 @@
  * computes, plus the routes not attached and why.
  */
 import { spawn } from 'node:child_process';
-import { compile } from '../../src/compiler';
+import { startStatusPod } from './status-fixture';
 import { formatStatus } from '../../src/cli/format-status';
+import { compile } from '../../src/compiler';
 import { gatewayClass } from '../compiler/fixtures';
 import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
 import { CLI_JS, tempDir } from '../support/processes';
-import { startStatusPod } from './status-fixture';
 
 const NS = 'gateway-system';
 const V1 = 'gateway.networking.k8s.io/v1';

@@ -4,11 +4,11 @@
  */
 import type { ObjectStatus } from '../../src/compiler';
 import { Logger } from '../../src/dataplane/ops/log';
+import { CONTROLLER_NAME } from '../../src/spec/project';
 import { GatewaySync } from '../../src/sync/gateway-sync';
 import { KubeClient } from '../../src/sync/kube-client';
 import { statusFromCluster } from '../../src/sync/status-documents';
 import { StatusWriter, StatusWriterOptions } from '../../src/sync/status-writer';
-import { CONTROLLER_NAME } from '../../src/spec/project';
 import type { KubeApiServer } from '../support/kube-apiserver';
 import { tempDir } from '../support/processes';
 
@@ -39,7 +39,9 @@ export async function startStatusPod(
   void sync.start();
   const writerNow = w;
   return {
-    sync, writer: writerNow, client: c,
+    sync,
+    writer: writerNow,
+    client: c,
     stop: () => {
       writerNow.stop();
       sync.stop();

@@ -5,12 +5,12 @@
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { startStatusPod } from './status-fixture';
+import { DEFAULT_STATUS_WRITE_BURST, DEFAULT_STATUS_WRITES_PER_SECOND } from '../../src/sync/status-writer';
 import { gatewayClass } from '../compiler/fixtures';
 import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
 import { REPO_ROOT } from '../support/node-versions';
 import { Spawned, tempDir } from '../support/processes';
-import { startStatusPod } from './status-fixture';
-import { DEFAULT_STATUS_WRITE_BURST, DEFAULT_STATUS_WRITES_PER_SECOND } from '../../src/sync/status-writer';
 
 const NS = 'gateway-system';
 const V1 = 'gateway.networking.k8s.io/v1';
@@ -28,7 +28,9 @@ function setup(api: KubeApiServer): void {
 
 function route(name: string, prefix: string, parents: any[] = [{ name: 'edge' }]): any {
   return {
-    apiVersion: V1, kind: 'HTTPRoute', metadata: { name, namespace: NS },
+    apiVersion: V1,
+    kind: 'HTTPRoute',
+    metadata: { name, namespace: NS },
     spec: { parentRefs: parents, rules: [{ matches: [{ path: { type: 'PathPrefix', value: prefix } }], backendRefs: [{ name: 'web', port: 80 }] }] },
   };
 }
@@ -50,7 +52,8 @@ test('another controller\'s status.parents entry survives our writes, also when 
   setup(api);
   api.apply(route('shop', '/shop', [{ name: 'edge' }, { name: 'theirs' }]));
   const theirs = (message: string) => ({
-    parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: NS, name: 'theirs' }, controllerName: OTHER,
+    parentRef: { group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: NS, name: 'theirs' },
+    controllerName: OTHER,
     conditions: [{ type: 'Accepted', status: 'True', reason: 'Accepted', message, lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }],
   });
   const putStatus = (status: any) => {
