@@ -80,8 +80,16 @@ export function parseSyncArgs(argv: readonly string[]): SyncArgs {
   if (!dir) throw new SyncUsageError('--sync-dir <dir> is required');
   if (context && !kubeconfig) throw new SyncUsageError('--context needs --kubeconfig');
   return {
-    gateway: { namespace: m[1], name: m[3] }, dir, kubeconfig, context, anyGatewayClass, logLevel,
-    writeStatus, leaseDurationSeconds, identity, statusWritesPerSecond,
+    gateway: { namespace: m[1], name: m[3] },
+    dir,
+    kubeconfig,
+    context,
+    anyGatewayClass,
+    logLevel,
+    writeStatus,
+    leaseDurationSeconds,
+    identity,
+    statusWritesPerSecond,
   };
 }
 
