@@ -50,24 +50,36 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer = 
 const HEADER_BLOCK = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x61]);
 
 /** What a raw HTTP/2 client from `localAddress` saw after writing `frames` (then only reading): GOAWAY codes, and whether it was refused. */
-function rawH2(localAddress: string, frames: Buffer): Promise<{ goaway: number[]; refusedAtOnce: boolean }> {
+interface RawH2Result {
+  goaway: number[];
+  goawayLastStream: number[];
+  refusedAtOnce: boolean;
+}
+
+function rawH2(localAddress: string, frames: Buffer, split = false): Promise<RawH2Result> {
   return new Promise((resolve) => {
     const goaway: number[] = [];
+    const goawayLastStream: number[] = [];
     let got = Buffer.alloc(0);
     let bytes = 0;
     const s = net.connect({ port, host: '127.0.0.1', localAddress });
-    s.on('connect', () => s.write(Buffer.concat([PREFACE, frame(4, 0, 0), frames])));
+    // split: the preface alone, the frames once the server's first bytes arrived (so they come in a later read)
+    s.on('connect', () => s.write(split ? Buffer.concat([PREFACE, frame(4, 0, 0)]) : Buffer.concat([PREFACE, frame(4, 0, 0), frames])));
+    if (split) s.once('data', () => s.write(frames));
     s.on('data', (d: Buffer) => {
       bytes += d.length;
       got = Buffer.concat([got, d]);
       while (got.length >= 9 && got.length >= 9 + got.readUIntBE(0, 3)) {
         const len = got.readUIntBE(0, 3);
-        if (got[3] === 7) goaway.push(got.readUInt32BE(9 + 4));
+        if (got[3] === 7) {
+          goaway.push(got.readUInt32BE(9 + 4));
+          goawayLastStream.push(got.readUInt32BE(9) % 0x80000000); // without the reserved bit
+        }
         got = got.subarray(9 + len);
       }
     });
     s.on('error', () => undefined);
-    s.on('close', () => resolve({ goaway, refusedAtOnce: bytes === 0 }));
+    s.on('close', () => resolve({ goaway, goawayLastStream, refusedAtOnce: bytes === 0 }));
     setTimeout(() => s.destroy(), 10_000).unref();
   });
 }
@@ -113,6 +125,27 @@ test('an HTTP/2 rapid-reset flood gets GOAWAY, its address is refused for a whil
   const again = await rawH2('127.0.0.2', Buffer.alloc(0));
   expect(again.refusedAtOnce).toBe(true);
   expect((await request(`http://127.0.0.1:${port}/`)).status).toBe(200);
+});
+
+test('a first read that opens more streams than may be open is closed before any HTTP/2 session exists', async () => {
+  const before = await closedFor('abuse');
+  // WHEN the preface and 1,000 opened-and-reset streams arrive together
+  const attack = await rawH2('127.0.0.8', rapidReset(1000));
+  // THEN GOAWAY ENHANCE_YOUR_CALM naming no stream as processed: not one stream reached nghttp2
+  expect(attack.goaway).toEqual([0xb]);
+  expect(attack.goawayLastStream).toEqual([0]);
+  expect(await closedFor('abuse')).toBe(before + 1);
+});
+
+test('a rapid-reset flood that starts after the preface is cut off by the session\'s stream limits', async () => {
+  const before = await closedFor('abuse');
+  // WHEN the flood comes in reads after the one carrying the preface
+  const { attack, statuses } = await alongside(rawH2('127.0.0.9', rapidReset(5000), true));
+  // THEN the session closes it (ENHANCE_YOUR_CALM, or nghttp2's own reset limit first) after some streams
+  expect(attack.goaway.length).toBeGreaterThan(0);
+  expect(attack.goaway.every((code) => code === 0xb || code === 0x2)).toBe(true);
+  expect(statuses.every((s) => s === 200)).toBe(true);
+  expect(await closedFor('abuse')).toBeGreaterThan(before);
 });
 
 test.each([
