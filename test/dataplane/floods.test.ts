@@ -49,13 +49,13 @@ function frame(type: number, flags: number, streamId: number, payload: Buffer = 
 /** :method GET, :scheme http, :path /, :authority a */
 const HEADER_BLOCK = Buffer.from([0x82, 0x86, 0x84, 0x01, 0x01, 0x61]);
 
-/** What a raw HTTP/2 client from `localAddress` saw after writing `frames` (then only reading): GOAWAY codes, and whether it was refused. */
 interface RawH2Result {
   goaway: number[];
   goawayLastStream: number[];
   refusedAtOnce: boolean;
 }
 
+/** What a raw HTTP/2 client from `localAddress` saw after writing `frames` (then only reading): GOAWAY codes, and whether it was refused. */
 function rawH2(localAddress: string, frames: Buffer, split = false): Promise<RawH2Result> {
   return new Promise((resolve) => {
     const goaway: number[] = [];
