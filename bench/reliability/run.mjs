@@ -176,6 +176,12 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 function fdCount(pid) {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
@@ -360,8 +366,11 @@ async function floodsSection(backends) {
   const gw = await startGateway(backends);
   const port = String(gw.ports.http);
   const out = {};
+  const cpu0 = cpuSeconds(gw.proc.pid);
   const base = await runScript('prober.mjs', ['--port', port, '--seconds', '10'], -5);
-  console.log(`  unloaded                 p50 ${base.p50} ms, p99 ${base.p99} ms, max ${base.max} ms, failed ${JSON.stringify(base.failures)}`);
+  base.gatewayCpuSeconds = round(cpuSeconds(gw.proc.pid) - cpu0, 2);
+  console.log(`  unloaded                 p50 ${base.p50} ms, p99 ${base.p99} ms, max ${base.max} ms, failed ${JSON.stringify(base.failures)}; ` +
+    `gateway CPU ${base.gatewayCpuSeconds} s in 10 s`);
   out.unloaded = base;
   // each kind floods from addresses of its own: an address penalized by one flood would be refused at accept in the next
   const kinds = [
@@ -374,16 +383,19 @@ async function floodsSection(backends) {
   const chosen = new Set(opt('flood-kinds', kinds.map(([k]) => k).join(',')).split(','));
   for (const [kind, extra] of kinds.filter(([k]) => chosen.has(k))) {
     const before = await metrics(gw);
+    const cpuBefore = cpuSeconds(gw.proc.pid);
     const [probe, attack] = await Promise.all([
       runScript('prober.mjs', ['--port', port, '--seconds', String(seconds)], -5),
       runScript('attacker.mjs', ['--kind', kind, '--port', port, '--seconds', String(seconds), ...extra], 5),
     ]);
+    const cpu = round(cpuSeconds(gw.proc.pid) - cpuBefore, 2);
     const after = await metrics(gw);
     const closed = (reason) => sum(after, 'cdk8s_gateway_connections_closed_total', { reason }) - sum(before, 'cdk8s_gateway_connections_closed_total', { reason });
     const ratio = round(probe.p99 / base.p99, 2);
     const failed = Object.values(probe.failures).reduce((a, b) => a + b, 0);
-    out[kind] = { probe, attack, p99Ratio: ratio, closedAbuse: closed('abuse'), closedPenalty: closed('client_penalty'), closedLimit: closed('client_limit') };
+    out[kind] = { probe, attack, p99Ratio: ratio, gatewayCpuSeconds: cpu, closedAbuse: closed('abuse'), closedPenalty: closed('client_penalty'), closedLimit: closed('client_limit') };
     console.log(`  ${kind.padEnd(24)} p50 ${probe.p50} ms, p99 ${probe.p99} ms (${ratio}x unloaded), max ${probe.max} ms, failed ${failed}; ` +
+      `gateway CPU ${cpu} s in ${seconds} s; ` +
       `attacker: ${attack.connections} connections, GOAWAY ${JSON.stringify(attack.goaway)}; closed: abuse ${closed('abuse')}, penalty ${closed('client_penalty')}, limit ${closed('client_limit')}`);
     check(failed === 0, `${kind}: no ordinary request failed`);
     if (kind === 'connections') check(closed('client_limit') > 0, `${kind}: the address was held to --max-connections-per-client`);
