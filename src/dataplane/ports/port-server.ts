@@ -169,9 +169,9 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
    * a read. So:
    * - a first read already seen here (h2c: the preface sniff) with more new streams than may be open at once is closed
    *   as abuse before any session exists (the same rule the stream scheduler applies per read);
-   * - new sessions are handed to nghttp2 one per turn of the event loop: the first reads of many connections that
-   *   arrive together (a flood from several addresses) are spread over several turns, with other clients' reads in
-   *   between, instead of one stall of all of them.
+   * - new sessions are handed to nghttp2 on later turns of the event loop, for at most H2_HANDOVER_BUDGET_MS per turn
+   *   (at least one): the first reads of many connections that arrive together (a flood from several addresses) are
+   *   spread over several turns, with other clients' reads in between, instead of one stall of all of them.
    */
   protected serveHttp2(socket: net.Socket, first?: Buffer): void {
     if (first && newStreamsIn(first, PREFACE_LENGTH) > this.limits.h2MaxConcurrentStreams) {
@@ -189,12 +189,16 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
 
   private readonly handOverH2 = (): void => {
     this.h2ArrivalScheduled = false;
-    let next = this.h2Arrivals.shift();
-    while (next && next.socket.destroyed) next = this.h2Arrivals.shift();
-    if (next) {
+    // at least one session per turn, more while they are cheap (an ordinary session's start is well under the budget;
+    // a flood's first read is tens of milliseconds)
+    const until = performance.now() + H2_HANDOVER_BUDGET_MS;
+    do {
+      const next = this.h2Arrivals.shift();
+      if (!next) break;
+      if (next.socket.destroyed) continue;
       if (next.first) next.socket.unshift(next.first);
       this.h2.emit('connection', next.socket);
-    }
+    } while (performance.now() < until);
     if (this.h2Arrivals.length > 0) {
       this.h2ArrivalScheduled = true;
       setImmediate(this.handOverH2);
@@ -255,6 +259,8 @@ const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 const CLIENT = Symbol('client-address');
 type SessionWithClient = http2.ServerHttp2Session & { [CLIENT]?: string };
 const PREFACE_LENGTH = 24;
+/** Time per event-loop turn spent starting new HTTP/2 sessions (their first reads) while more are waiting. */
+const H2_HANDOVER_BUDGET_MS = 1;
 /** An empty SETTINGS frame (the server's connection preface), then GOAWAY (last stream 0, ENHANCE_YOUR_CALM). */
 const CALM_GOAWAY = Buffer.from([
   0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS, length 0
