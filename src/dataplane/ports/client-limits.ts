@@ -47,7 +47,7 @@ export class ClientLimits {
    * address, so `sweep` builds a new one when a penalty ends.
    */
   private blocked: net.BlockList | undefined;
-  /** Address → end of its penalty, for the addresses in `blocked`. */
+  /** Address → end of its penalty, for the addresses serving one (in `blocked` unless it refused them). */
   private readonly blockedUntil = new Map<string, number>();
 
   constructor(private readonly settings: ClientLimitSettings) {}
@@ -115,9 +115,9 @@ export class ClientLimits {
     if (c.penaltyUntil > now) return;
     c.penaltyUntil = now + this.settings.abusePenaltyMs * 2 ** Math.min(c.strikes, MAX_DOUBLINGS);
     c.strikes++;
-    this.blockedUntil.set(address, c.penaltyUntil);
     if (!this.blocked) this.useBlockList(new net.BlockList());
-    this.blocked!.addAddress(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+    block(this.blocked!, address);
+    this.blockedUntil.set(address, c.penaltyUntil);
   }
 
   /** Forgets addresses with nothing open whose penalty is over (called by the data plane's timer). */
@@ -131,7 +131,7 @@ export class ClientLimits {
     }
     if (ended) {
       const next = this.blockedUntil.size > 0 ? new net.BlockList() : undefined;
-      for (const address of this.blockedUntil.keys()) next!.addAddress(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+      for (const address of this.blockedUntil.keys()) block(next!, address);
       this.useBlockList(next);
     }
     const quiet = this.settings.abusePenaltyMs * FORGET_AFTER;
@@ -156,6 +156,19 @@ export class ClientLimits {
 }
 
 function ignore(): void {}
+
+/**
+ * Adds `address` to `list`; false when the list refuses it (e.g. a link-local address with a zone), which `admit`
+ * then refuses instead, after accept.
+ */
+function block(list: net.BlockList, address: string): boolean {
+  try {
+    list.addAddress(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** net.Server reads its `blockList` option from this property at each accept (Node 22.13+, 23.4+). */
 type Blockable = net.Server & { blockList?: net.BlockList };
