@@ -6,6 +6,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { orderAfterNamespaces } from './apply-order';
 
 export interface TeamNamespace {
   readonly team: string;
@@ -46,7 +47,13 @@ export function appState(scope: IConstruct): AppState {
   if (!state) {
     state = { teamNamespaces: new Map(), backendGrants: new Map(), importedBackendGrants: [] };
     states.set(root, state);
-    root.node.addValidation({ validate: () => duplicateObjects(root) });
+    root.node.addValidation({
+      validate: () => {
+        // the Namespaces first (the Gateway's own is written here), then the app-wide checks see them too
+        orderAfterNamespaces(root);
+        return duplicateObjects(root);
+      },
+    });
   }
   return state;
 }
