@@ -96,7 +96,7 @@ test('the team\'s chart applies after the platform chart that creates its Namesp
   const { code, stdout, stderr, api } = await applyToEmptyCluster(dist);
 
   // THEN the files are numbered in dependency order, and each Namespace is applied before the objects in it
-  expect(fs.readdirSync(dist).sort()).toEqual(['0000-platform.k8s.yaml', '0001-blog.k8s.yaml']);
+  expect(fs.readdirSync(dist).filter((f) => f.endsWith('.yaml')).sort()).toEqual(['0000-platform.k8s.yaml', '0001-blog.k8s.yaml']);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   const lines = stdout.trim().split('\n');
