@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, App, Chart } from 'cdk8s';
 import { readManifests } from './kubelet';
+import { build as buildPlatform } from '../../examples/two-repos/platform/app';
+import { build as buildShop } from '../../examples/two-repos/shop/app';
 import { Gateway, GatewayClass, Listener } from '../../src';
 import { buildExample, exampleNames } from '../crd-validation/examples';
 import { gatewayApiCrds, KubeApiServer, kubectl, KubectlResult } from '../support/kube-apiserver';
@@ -103,6 +105,32 @@ test('the team\'s chart applies after the platform chart that creates its Namesp
   expect(lines[0]).toBe('namespace/gateway-system serverside-applied');
   expect(lines.indexOf('namespace/blog serverside-applied')).toBeLessThan(lines.indexOf('httproute.gateway.networking.k8s.io/posts serverside-applied'));
   expect(stored(api, dist).filter(([, ok]) => !ok)).toEqual([]);
+});
+
+test('two repositories: the platform applies its dist/, then the shop team applies its own with its RBAC', async () => {
+  // GIVEN examples/two-repos synthesized as each repository does
+  const platformApp = new App({ outdir: newDist() });
+  buildPlatform(platformApp);
+  platformApp.synth();
+  const shopApp = new App({ outdir: newDist() });
+  buildShop(shopApp);
+  shopApp.synth();
+  const api = await KubeApiServer.start({ namespaceLifecycle: true });
+  try {
+    api.apply(gatewayApiCrds());
+
+    // WHEN the platform applies its dist/ (an admin), then a shop developer applies the team's (the grant's Role)
+    const platform = await kubectl(api, ['apply', '--server-side', '-f', `${platformApp.outdir}${path.sep}`]);
+    const shop = await kubectl(api, ['apply', '--server-side', '-f', `${shopApp.outdir}${path.sep}`], api.issueToken('alice', ['shop-developers']));
+
+    // THEN both succeed and the cluster holds every object of both
+    expect([platform.code, platform.stderr]).toEqual([0, '']);
+    expect([shop.code, shop.stderr]).toEqual([0, '']);
+    expect(stored(api, shopApp.outdir)).toEqual([['HTTPRoute shop/storefront', true]]);
+    expect(stored(api, platformApp.outdir).filter(([, ok]) => !ok)).toEqual([]);
+  } finally {
+    await api.close();
+  }
 });
 
 test('createNamespace: false leaves the Gateway\'s namespace to the platform; an app\'s own Namespace is not written twice', () => {
