@@ -9,8 +9,15 @@ export { hostnameMatches, isWildcard, compareHostnameSpecificity } from './hostn
 export { isGrpcContentType, normalizeHost, normalizePath, routeRequest } from './request';
 export type { RouteRequestInput } from './request';
 export { compileFullMatch, parseQuery } from './predicates';
+export { normalizeTarget } from './request-target';
+export type { RequestTarget } from './request-target';
+export { answersGrpc, decideRequest, decidingFilters, decisionDetail, isCorsPreflight, sharesOf } from './decide';
+export type { DecidingFilters, RequestDecision, ShareChooser } from './decide';
+export { errorGrpcStatus, errorStatus, GRPC_STATUS_NAMES, isGatewayError, OUTCOMES, outcomeMessage } from './outcomes';
+export type { GatewayErrorCode, OutcomeCode, OutcomeInfo } from './outcomes';
 export type { RouteRequest, RouteDecision, SniDecision } from './types';
-export { describeFilter, explainRequest, formatExplanation, redirectLocation, rewritePath } from './explain';
+export { describeFilter, explainRequest, formatExplanation } from './explain';
+export { redirectLocation, rewritePath } from './rewrite';
 export type { Explanation, ExplainedBackend, ExplainedListener } from './explain';
 export { explainConnection, formatConnectionExplanation } from './explain-connection';
 export type { ConnectionExplanation, ConnectionInput, ExplainedL4Backend } from './explain-connection';

@@ -1,3 +1,4 @@
+import type { EntryOutcomes } from './decide';
 import type { RouteDecision, RouteRequest } from './types';
 import type { HttpRouteEntry, ValueMatchConfig } from '../config/dataplane-config';
 
@@ -26,6 +27,8 @@ export interface CompiledEntry extends RouteDecision {
   readonly pathRegex?: RegExp | null;
   /** No method, header or query predicate: the path decides alone. */
   readonly plain: boolean;
+  /** What requests matched to this entry get (decide.ts), built on the first one. */
+  outcomes: EntryOutcomes | undefined;
 }
 
 export const PATH_EXACT = 0;
@@ -83,6 +86,7 @@ export function compileEntry(entry: HttpRouteEntry, decision: RouteDecision): Co
     headers: firstByName(entry.headers.map(compileValueMatch), (n) => n.toLowerCase()),
     queryParams: firstByName(entry.queryParams.map(compileValueMatch), (n) => n),
     pathRegex: entry.path.type === 'RegularExpression' ? compileFullMatch(entry.path.value) : undefined,
+    outcomes: undefined,
   };
 }
 

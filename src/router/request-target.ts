@@ -1,4 +1,4 @@
-import { normalizePath } from '../../router';
+import { normalizePath } from './request';
 
 /**
  * Request-target parsing and path normalisation, done once before routing. The normalised path (the
