@@ -170,7 +170,13 @@ export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput
   const port = config.ports.find((p) => p.port === c.port && p.transport === 'TCP');
   if (!port) {
     const ports = config.ports.map((p) => `${p.port}/${p.kind}`).join(', ') || 'none';
-    return { ...empty, code: 'GW_NO_LISTENER', refused: true, notes: [`nothing listens on port ${c.port} (ports: ${ports}): the connection is refused`] };
+    const notes = [`nothing listens on port ${c.port} (ports: ${ports}): the connection is refused`];
+    // `serve --port-map 80=8080` and a URL with the local port: the Host keeps its port, the listener port is another
+    if (opts.port === undefined) {
+      notes.push('the URL\'s port is taken as the listener port; to ask about a request arriving on another (a --port-map), ' +
+        'give that listener port with --port (the Host header stays the URL\'s authority)');
+    }
+    return { ...empty, code: 'GW_NO_LISTENER', refused: true, notes };
   }
   if (port.kind === 'TCP') {
     const e = explainConnection(config, { port: c.port });
