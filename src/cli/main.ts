@@ -6,11 +6,12 @@
 type Command = { readonly summary: string; readonly load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const commands: Record<string, Command> = {
-  // subcommands register here: serve, compile, explain, bundle, echo
+  // subcommands register here: serve, compile, explain, bundle, migrate, echo
   compile: { summary: 'compile manifests into the data-plane config and status conditions', load: () => import('./compile.js') },
   explain: { summary: 'show where a request goes (listener, route, rule, filters, backends) and why', load: () => import('./explain.js') },
   serve: { summary: 'run a Gateway from manifests on this machine with the real data plane', load: () => import('./serve.js') },
   bundle: { summary: 'write the data-plane objects (Deployment, Service, ConfigMaps...) for Gateway API YAML', load: () => import('./bundle.js') },
+  migrate: { summary: 'translate Ingresses (and ingress-nginx annotations) into Gateway API objects or a cdk8s program', load: () => import('./migrate.js') },
   echo: { summary: 'a backend that answers with JSON describing each request (HTTP/1.1, h2c, TLS, WebSocket)', load: () => import('./echo.js') },
 };
 
