@@ -347,12 +347,12 @@ export function buildModel(input: ModelInput): NginxModel {
       const seen = new Map<string, Location>();
       for (const l of out) {
         const key = `${l.exact ? '=' : ''}${l.path}`;
-        const first = seen.get(key);
-        if (!first) {
+        const earlier = seen.get(key);
+        if (!earlier) {
           seen.set(key, l);
-        } else if (l.source && first.source && !l.splitFrom) {
+        } else if (l.source && earlier.source && !l.splitFrom) {
           fate(l.source.ingress, `spec.rules[${l.source.rule}].http.paths[${l.source.path}] (${s.hostname} ${l.ingressPath})`, 'untranslatable',
-            `ingress-nginx would write "location ${key}" twice (also from ${first.source.ingress} ${first.ingressPath}), a configuration nginx refuses; ` +
+            `ingress-nginx would write "location ${key}" twice (also from ${earlier.source.ingress} ${earlier.ingressPath}), a configuration nginx refuses; ` +
             'the first one is kept here: remove one of the two paths');
         }
       }
