@@ -171,16 +171,20 @@ export interface TestFilter {
 /** What the gateway does with a request. */
 export interface TestResponse {
   /**
-   * The HTTP status the gateway answers itself, as on the wire: 404 (no listener for the host, no route), 421 (a host
-   * the TLS connection's listener does not serve), 500 (no usable backend), 3xx (redirect), 200 (a CORS preflight;
-   * and any gateway error of a gRPC call, which is a trailers-only response carrying `grpcStatus`).
+   * The HTTP status the gateway answers with itself, as on the wire.
+   *
+   * 404 (no listener for the host, no route), 421 (a host the TLS connection's listener does not serve), 500 (no
+   * usable backend), 3xx (redirect), 200 (a CORS preflight, and any gateway error of a gRPC call: a trailers-only
+   * response carrying `grpcStatus`).
    * @default - none: the request is forwarded to a backend (or, with `refused`, no answer comes back)
    */
   readonly statusCode?: number;
   /**
-   * A stable code, the same the gateway puts in its `x-gateway-error` header: GW_ROUTED (forwarded), GW_REDIRECT,
-   * GW_CORS_PREFLIGHT, GW_UNKNOWN_HOST, GW_MISDIRECTED_REQUEST, GW_NO_ROUTE, GW_NO_BACKEND, GW_INVALID_BACKEND,
-   * GW_UNSUPPORTED_FILTER, GW_BAD_REQUEST; GW_NO_LISTENER when nothing listens on the port.
+   * A stable code for the outcome, the one the gateway puts in its `x-gateway-error` header when it answers itself.
+   *
+   * GW_ROUTED (forwarded), GW_REDIRECT, GW_CORS_PREFLIGHT, GW_UNKNOWN_HOST, GW_MISDIRECTED_REQUEST, GW_NO_ROUTE,
+   * GW_NO_BACKEND, GW_INVALID_BACKEND, GW_UNSUPPORTED_FILTER, GW_BAD_REQUEST, or GW_NO_LISTENER when nothing listens on
+   * the port.
    */
   readonly outcome: string;
   /**
