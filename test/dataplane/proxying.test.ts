@@ -143,6 +143,28 @@ test('HEAD gets the headers (with Content-Length) and no body', async () => {
   expect(out).toMatch(/content-length: 1234/i);
 });
 
+test('after a HEAD, the next request on the same keep-alive connection is answered (the HEAD answer has no body to wait for)', async () => {
+  // GIVEN one client connection, and a backend that announces the length of the body a GET would get
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string) => new Promise<string>((resolve, reject) => {
+    const req = http.request(gw.url(80, '/head?size=1234'), { method, agent, timeout: 5000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve(`${res.statusCode} ${res.headers['content-length']} ${bytes}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} not answered within 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+
+  // WHEN a HEAD, then a GET, then a HEAD go over it
+  const answers = [await send('HEAD'), await send('GET'), await send('HEAD')];
+  agent.destroy();
+
+  // THEN each is answered (the gateway read no body after the backend's HEAD answer, and finished the exchange)
+  expect(answers).toEqual(['200 1234 0', '200 1234 1234', '200 1234 0']);
+});
+
 test('curl over HTTP/1.1 and over HTTP/2 with prior knowledge reach the backend', async () => {
   const h1 = JSON.parse(await curl(gw.url(80, '/curl')));
   expect(h1.path).toBe('/curl');

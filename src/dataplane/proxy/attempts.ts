@@ -56,7 +56,8 @@ export interface AttemptingExchange {
  * connection's sink; everything of the answer goes on to the exchange.
  */
 export class Attempts implements UpstreamSink {
-  public readonly upstreamHeadRequest = false;
+  /** A HEAD request: the backend's answer has no body, whatever its Content-Length says (RFC 9110 9.3.2). */
+  public readonly upstreamHeadRequest: boolean;
   /** The connection of the attempt in flight, once ready. */
   public conn: UpstreamConnection | null = null;
   /** Retries made so far (the policy's `attempts` bounds them). */
@@ -71,6 +72,7 @@ export class Attempts implements UpstreamSink {
   private retryTimer: NodeJS.Timeout | undefined = undefined;
 
   constructor(private readonly x: AttemptingExchange, private readonly plan: RulePlan, private choice: BackendChoice) {
+    this.upstreamHeadRequest = x.method === 'HEAD';
     this.head = x.upstreamHeadFor(choice);
   }
 

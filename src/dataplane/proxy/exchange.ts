@@ -340,7 +340,7 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
       if (m.fraction < 1 && Math.random() >= m.fraction) continue;
       m.series.inc();
       const mirror = new MirrorRequest(this.ctx, m.backend, this.clusterDomain, this.upstreamHeadFor(choice, speaksHttp2(m.backend)),
-        this.bodyChunked || this.contentLength < 0, this.hasBody);
+        this.bodyChunked || this.contentLength < 0, this.hasBody, this.method === 'HEAD');
       // body that arrived before the mirrors started (while an ExternalAuth check ran)
       if (this.body) for (const c of this.body.kept) mirror.body(c);
       if (this.requestEnded) mirror.end();
