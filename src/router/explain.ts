@@ -180,7 +180,7 @@ export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput
   }
   if (port.kind === 'TCP') {
     const e = explainConnection(config, { port: c.port });
-    return { ...empty, listener: e.listener, code: e.code as OutcomeCode, refused: true, notes: [`port ${c.port} is a TCP listener: the request's bytes are relayed as they are, HTTP routing does not apply`, ...e.notes] };
+    return { ...empty, listener: e.listener, code: e.code, refused: true, notes: [`port ${c.port} is a TCP listener: the request's bytes are relayed as they are, HTTP routing does not apply`, ...e.notes] };
   }
   const tls = port.kind === 'TLS';
   if (tls !== (c.scheme === 'https')) {
@@ -195,7 +195,7 @@ export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput
   if (tls) {
     const conn = explainConnection(config, { port: c.port, serverName: c.serverName });
     if (conn.mode !== 'HTTPS') {
-      return { ...empty, listener: conn.listener, code: conn.code as OutcomeCode, refused: true, notes: [...conn.notes, 'the TLS connection is not served over HTTP: HTTP routing does not apply'] };
+      return { ...empty, listener: conn.listener, code: conn.code, refused: true, notes: [...conn.notes, 'the TLS connection is not served over HTTP: HTTP routing does not apply'] };
     }
     sniListener = router.tlsListenerFor(c.serverName);
   }
