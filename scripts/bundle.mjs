@@ -28,7 +28,7 @@ const common = {
 const entries = [
   { entry: 'src/dataplane/main.ts', out: 'dataplane.js', minify: true, maxBytes: 512 * 1024, gzip: true },
   // what a data-plane pod starts: inflates the gzipped bundle (and a compressed config) and runs it
-  { entry: 'src/deploy/pod/boot-main.ts', out: 'boot.js', minify: false, maxBytes: 16 * 1024 },
+  { entry: 'src/dataplane/boot/main.ts', out: 'boot.js', minify: false, maxBytes: 16 * 1024 },
   // cdk8s and cdk8s-plus-28 are peer dependencies: `bundle` loads them from the user's node_modules
   { entry: 'src/cli/main.ts', out: 'cli.js', minify: false, external: ['cdk8s', 'cdk8s-plus-28', 'constructs'] },
 ];

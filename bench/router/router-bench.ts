@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compile } from '../../src/compiler';
 import type { DataPlaneConfig, HttpRouteEntry, ValueMatchConfig } from '../../src/config/dataplane-config';
-import { hostnameMatches, isWildcard, parseQuery, PortRouter, routeRequest, RouteRequest } from '../../src/router';
+import { parseQuery, PortRouter, routeRequest, RouteRequest } from '../../src/router';
+import { hostnameMatches, isWildcard } from '../../src/spec/hostname';
 
 const GROUP = 'gateway.networking.k8s.io';
 /** Measured windows per workload (after one warm-up window); the median is reported. */

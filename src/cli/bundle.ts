@@ -9,10 +9,9 @@ import { parseArgs, parseObjectKey, UsageError } from './args';
 import { diagnosticLines } from './compiled-gateways';
 import { loadManifests } from './manifests';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
+import type { DataPlaneLogLevel } from '../constructs/data-plane';
 import type { GatewayDataPlaneOptions } from '../deploy/gateway-data-plane';
-import type { DataPlaneLogLevel } from '../deploy/options';
-
-const DEFAULT_CLASS = 'cdk8s-gateway';
+import { NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
 
 const USAGE = `usage: cdk8s-gateway bundle --manifests <file|dir>... -o <file|-> [--gateway <ns>/<name>] [--gateway-class <name>]...
                             [--replicas <n>] [--image <image>] [--service-type LoadBalancer|NodePort|ClusterIP]
@@ -27,7 +26,7 @@ replica, a PodDisruptionBudget. Apply them next to the manifests.
   -o, --output       the YAML file to write, or - for stdout
   --gateway          only this Gateway
   --gateway-class    Gateways of this class are served by this data plane (repeatable; default:
-                     "${DEFAULT_CLASS}" and any GatewayClass in the manifests whose controllerName is this data plane's)
+                     "${NODE_DATA_PLANE_CLASS_NAME}" and any GatewayClass in the manifests whose controllerName is this data plane's)
   --replicas         pods per Gateway (default 2)
   --image            the Node.js image (default node:24-alpine)
   --service-type     type of the Service exposing the listeners (default LoadBalancer)
@@ -118,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     const result = compile(loaded.objects, {
-      gatewayClassNames: args.flags['gateway-class'] ?? [DEFAULT_CLASS],
+      gatewayClassNames: args.flags['gateway-class'] ?? [NODE_DATA_PLANE_CLASS_NAME],
       references: args.switches.has('strict') ? 'strict' : 'namespace',
     });
     const findings = synthReport({ status: result.status, diagnostics: [] });

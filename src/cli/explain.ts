@@ -2,6 +2,7 @@ import { canonicalJson } from '../compiler';
 import { ConnectionInput, explainConnection, explainRequest, formatConnectionExplanation, formatExplanation } from '../router';
 import { parseArgs, UsageError } from './args';
 import { COMPILE_FLAGS, compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
+import { isPort } from '../spec/limits';
 
 const USAGE = `usage: cdk8s-gateway explain --manifests <file|dir>... [--gateway <ns>/<name>] [--port <n>] [--server-name <sni>]
                              [-H 'name: value']... [--output text|json] [<METHOD>] <URL>
@@ -77,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
     const output = args.flags.output?.[0] ?? 'text';
     if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${output}"`);
     const port = args.flags.port ? Number(args.flags.port[0]) : undefined;
-    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`--port must be a port number, got "${args.flags.port![0]}"`);
+    if (port !== undefined && !isPort(port)) throw new UsageError(`--port must be a port number, got "${args.flags.port![0]}"`);
     const target = parseTarget(args.positionals, port);
     const headers: Record<string, string[]> = {};
     for (const h of args.flags.header ?? []) {

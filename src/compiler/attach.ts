@@ -1,10 +1,12 @@
 import { assumed, Context, note } from './context';
 import { GatewayState, ListenerSetState } from './gateways';
 import { ListenerState } from './listeners';
-import { describe, GATEWAY_GROUP } from './objects';
+import { describe } from './objects';
 import { Attachment, ParentState, RouteState } from './route-state';
 import { condition, Condition, ConditionType, ObjectStatus, ParentRefStatusKey, Reason } from './status';
-import { hostnameMatches, isWildcard } from '../router/hostname';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { hostnameIntersection } from '../spec/hostname';
+import { PORT_RANGE } from '../spec/limits';
 
 /**
  * The hostnames a route serves through a listener: the route's hostnames that the listener's hostname
@@ -18,18 +20,8 @@ export function intersectHostnames(route: readonly string[], listener: string | 
     if (!out.includes(h)) out.push(h);
   };
   for (const r of route) {
-    const wl = isWildcard(listener);
-    const wr = isWildcard(r);
-    if (r === listener) {
-      add(r);
-    } else if (wl && !wr && hostnameMatches(listener, r)) {
-      add(r);
-    } else if (!wl && wr && hostnameMatches(r, listener)) {
-      add(listener);
-    } else if (wl && wr) {
-      if (r.endsWith(listener.slice(1))) add(r);
-      else if (listener.endsWith(r.slice(1))) add(listener);
-    }
+    const both = hostnameIntersection(listener, r);
+    if (both !== undefined) add(both);
   }
   return out.length > 0 ? out : undefined;
 }
@@ -55,25 +47,25 @@ export function attachRoutes(ctx: Context, routes: RouteState[], gateways: Gatew
       .map((p) => ({
         field: p.path,
         key: {
-          group: p.at('group').str() ?? GATEWAY_GROUP,
+          group: p.at('group').str() ?? GATEWAY_API_GROUP,
           kind: p.at('kind').str() ?? 'Gateway',
           namespace: p.at('namespace').str() || route.obj.namespace,
           name: p.at('name').str({ required: true }) ?? '',
           sectionName: p.at('sectionName').str() || undefined,
-          port: p.at('port').int({ min: 1, max: 65535 }),
+          port: p.at('port').int(PORT_RANGE),
         },
       }));
     // experimental: routes asking for default Gateways attach to those with defaultScope All
     if (spec.at('useDefaultGateways').str() === 'All') {
       for (const g of defaults) {
         if (!refs.some((r) => r.key.kind === 'Gateway' && r.key.namespace === g.obj.namespace && r.key.name === g.obj.name)) {
-          refs.push({ field: 'spec.useDefaultGateways', key: { group: GATEWAY_GROUP, kind: 'Gateway', namespace: g.obj.namespace, name: g.obj.name } });
+          refs.push({ field: 'spec.useDefaultGateways', key: { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: g.obj.namespace, name: g.obj.name } });
         }
       }
     }
 
     for (const { key, field } of refs) {
-      if (key.group !== GATEWAY_GROUP || (key.kind !== 'Gateway' && key.kind !== 'ListenerSet')) continue; // not a parent this controller serves
+      if (key.group !== GATEWAY_API_GROUP || (key.kind !== 'Gateway' && key.kind !== 'ListenerSet')) continue; // not a parent this controller serves
       let gateway: GatewayState | undefined;
       let candidates: ListenerState[];
       let parentProblem: string | undefined;

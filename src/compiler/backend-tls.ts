@@ -1,10 +1,11 @@
 import { BackendDraft } from './backends';
 import { Context, note } from './context';
 import { resolveCaBundle } from './gateways';
-import { compareAge, describe, GATEWAY_GROUP, Obj } from './objects';
-import { DNS_SUBDOMAIN, HOSTNAME } from './reader';
+import { compareAge, describe, Obj } from './objects';
 import { condition, ConditionType, ObjectStatus, ParentRefStatusKey, Reason } from './status';
 import type { BackendTlsConfig, CaBundleRef } from '../config/dataplane-config';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { DNS_SUBDOMAIN, HOSTNAME } from '../spec/patterns';
 
 interface Verdict {
   readonly status: boolean;
@@ -153,7 +154,7 @@ export class BackendTlsPolicies {
       const ancestors = [...p.ancestors.entries()]
         .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
         .map(([, a]) => {
-          const ancestorRef: ParentRefStatusKey = { group: GATEWAY_GROUP, kind: 'Gateway', namespace: a.gateway.namespace, name: a.gateway.name };
+          const ancestorRef: ParentRefStatusKey = { group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: a.gateway.namespace, name: a.gateway.name };
           const accepted =
             !a.applied && p.lost.size > 0
               ? condition(

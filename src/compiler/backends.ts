@@ -1,9 +1,11 @@
 import { assumedExternal, Context } from './context';
 import { ServiceInfo } from './core-objects';
-import { describe, GATEWAY_GROUP, Obj, RouteKind } from './objects';
+import { describe, Obj } from './objects';
 import { own, Reader } from './reader';
 import { Reason } from './status';
 import type { BackendConfig, InvalidBackendConfig } from '../config/dataplane-config';
+import { GATEWAY_API_GROUP, RouteKind } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
 
 /** A resolved backendRef, before per-Gateway details (BackendTLSPolicy, client certificate) are added. */
 export interface BackendDraft {
@@ -58,7 +60,7 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   const kind = r.at('kind').str() ?? 'Service';
   const name = r.at('name').str({ required: true }) ?? '';
   const namespace = r.at('namespace').str() || route.namespace;
-  const port = r.at('port').int({ min: 1, max: 65535 });
+  const port = r.at('port').int(PORT_RANGE);
   const where = () => `${r.path} (${group ? `${group}/` : ''}${kind} ${namespace}/${name}${port ? `:${port}` : ''})`;
   const invalid = (reason: string, message: string): ResolvedRef => ({ invalid: { reason, message: `${describe(route)}: ${where()}: ${message}` } });
 
@@ -66,7 +68,7 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   if (!name) return invalid(Reason.BackendNotFound, 'name is required');
   if (port === undefined) return invalid(Reason.BackendNotFound, 'port is required for a Service backend (the Service port, not the target port)');
   const permitted = ctx.grants.permits({
-    fromGroup: GATEWAY_GROUP,
+    fromGroup: GATEWAY_API_GROUP,
     fromKind: route.kind,
     fromNamespace: route.namespace,
     from: describe(route),

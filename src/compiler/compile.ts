@@ -8,15 +8,14 @@ import { Diagnostic } from './diagnostics';
 import { buildGateways, gatewayStatus, listenerSetStatus } from './gateways';
 import { resolveRouteKindConflicts } from './kind-conflicts';
 import { Namespaces } from './namespaces';
-import { ingest, ROUTE_KINDS } from './objects';
+import { ingest } from './objects';
 import { ReferenceGrants } from './reference-grants';
 import { RouteState } from './route-state';
 import { compileRoute } from './routes';
 import { ObjectStatus } from './status';
 import type { DataPlaneConfig } from '../config/dataplane-config';
-
-/** This data plane's GatewayClass controllerName. */
-export const CONTROLLER_NAME = 'cdk8s-gateway.io/node-data-plane';
+import { ROUTE_KINDS } from '../spec/gateway-api';
+import { CONTROLLER_NAME } from '../spec/project';
 
 export interface CompileOptions {
   /** @default CONTROLLER_NAME */

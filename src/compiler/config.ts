@@ -3,7 +3,7 @@ import { BackendDraft } from './backends';
 import { compareStrings } from './canonical-json';
 import { GatewayState } from './gateways';
 import { compareListeners, ListenerState } from './listeners';
-import { compareAge, RouteKind } from './objects';
+import { compareAge } from './objects';
 import { compareMatches, RankedMatch } from './precedence';
 import { BackendShare, CompiledRule, RouteState } from './route-state';
 import {
@@ -21,6 +21,7 @@ import {
   TlsRouteEntry,
   WeightedBackendConfig,
 } from '../config/dataplane-config';
+import { RouteKind } from '../spec/gateway-api';
 
 /** Builds the DataPlaneConfig of one accepted Gateway from the routes attached to its usable listeners. */
 export function buildConfig(gw: GatewayState, routes: readonly RouteState[], policies: BackendTlsPolicies): DataPlaneConfig {

@@ -1,8 +1,6 @@
 import { Obj, Store } from './objects';
-
-/** The label value cdk8s-gateway puts on the objects it renders itself (`app.kubernetes.io/managed-by`). */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_US = 'cdk8s-gateway';
+import { PORT_RANGE } from '../spec/limits';
+import { MANAGED_BY, MANAGED_BY_LABEL } from '../spec/project';
 
 /**
  * True for an object cdk8s-gateway rendered (a data plane's ConfigMaps and Services, a Gateway's parameters
@@ -10,7 +8,7 @@ export const MANAGED_BY_US = 'cdk8s-gateway';
  * it says nothing about which of the user's objects the manifests hold.
  */
 export function isOwnObject(obj: Obj): boolean {
-  return obj.labels[MANAGED_BY_LABEL] === MANAGED_BY_US;
+  return obj.labels[MANAGED_BY_LABEL] === MANAGED_BY;
 }
 
 /** How to treat references to Services, Secrets and ConfigMaps that are not among the input objects. */
@@ -54,7 +52,7 @@ export class CoreObjects {
         .list()
         .map((p) => ({
           name: p.at('name').str() || undefined,
-          port: p.at('port').int({ required: true, min: 1, max: 65535 }) ?? 0,
+          port: p.at('port').int({ required: true, ...PORT_RANGE }) ?? 0,
           protocol: p.at('protocol').str() ?? 'TCP',
           appProtocol: p.at('appProtocol').str() || undefined,
         }))

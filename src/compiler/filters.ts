@@ -1,10 +1,13 @@
 import { BackendDraft, resolveBackendRef, Traffic } from './backends';
 import { Context } from './context';
-import { Checked, MatchDraft, METHODS } from './matches';
+import { Checked, MatchDraft } from './matches';
 import { Obj } from './objects';
-import { DNS_SUBDOMAIN, HEADER_NAME, HEADER_VALUE, PATH_CHARS, Reader } from './reader';
+import { Reader } from './reader';
 import { Reason } from './status';
 import type { HttpFilterConfig, NameValue, PathModifierConfig } from '../config/dataplane-config';
+import { HTTP_METHODS } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
+import { CORS_ORIGIN, DNS_SUBDOMAIN, HEADER_NAME, HEADER_VALUE, PATH_CHARS } from '../spec/patterns';
 
 /** A rule-level problem: the rule is dropped with this route-status reason. */
 export interface RuleError {
@@ -99,8 +102,8 @@ function compileFilter(
       if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') return { error: `${body.path}.scheme "${scheme}" is not http or https` };
       const hostname = body.at('hostname').str();
       if (hostname !== undefined && !DNS_SUBDOMAIN.test(hostname)) return { error: `${body.path}.hostname ${JSON.stringify(hostname)} is not a hostname` };
-      const port = body.at('port').int({ min: 1, max: 65535 });
-      if (!body.at('port').missing && port === undefined) return { error: `${body.path}.port must be an integer 1-65535` };
+      const port = body.at('port').int(PORT_RANGE);
+      if (!body.at('port').missing && port === undefined) return { error: `${body.path}.port must be an integer ${PORT_RANGE.min}-${PORT_RANGE.max}` };
       const statusCode = body.at('statusCode').int() ?? 302;
       if (![301, 302, 303, 307, 308].includes(statusCode)) return { error: `${body.path}.statusCode ${statusCode} is not 301, 302, 303, 307 or 308` };
       const path = readPathModifier(body.at('path'), opts.matches);
@@ -150,9 +153,9 @@ function compileFilter(
         if (out.includes('*') && out.length > 1) return { error: `${body.path}.${field} cannot list "*" with other values` };
         return { ok: out };
       };
-      const origins = list('allowOrigins', (v) => v === '*' || /^(https?):\/\/(\*|(\*\.)?[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(v));
+      const origins = list('allowOrigins', (v) => CORS_ORIGIN.test(v));
       if ('error' in origins) return origins;
-      const methods = list('allowMethods', (v) => v === '*' || METHODS.includes(v));
+      const methods = list('allowMethods', (v) => v === '*' || HTTP_METHODS.includes(v));
       if ('error' in methods) return methods;
       const headers = list('allowHeaders', (v) => v === '*' || HEADER_NAME.test(v));
       if ('error' in headers) return headers;

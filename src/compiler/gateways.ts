@@ -3,11 +3,14 @@ import { assumed, assumedExternal, Context, note } from './context';
 import { caBundleProblem, certificateProblem } from './core-objects';
 import { ListenerState, readListener, resolveConflicts } from './listeners';
 import { LabelSelector, readSelector } from './namespaces';
-import { compareAge, describe, GATEWAY_GROUP, Obj } from './objects';
+import { compareAge, describe, Obj } from './objects';
 import { DEFAULT_OPTIONS, readOptions } from './options';
-import { HOSTNAME, Reader } from './reader';
+import { Reader } from './reader';
 import { condition, Condition, ConditionType, ObjectStatus, Reason } from './status';
 import type { CaBundleRef, CertificateRef, DataPlaneOptions, FrontendValidationConfig } from '../config/dataplane-config';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { PORT_RANGE } from '../spec/limits';
+import { HOSTNAME } from '../spec/patterns';
 
 interface Verdict {
   readonly status: boolean;
@@ -87,11 +90,11 @@ export function buildGateways(ctx: Context, selection: GatewaySelection): Gatewa
   const listenerSets: ListenerSetState[] = [];
   for (const ls of [...ctx.store.all('ListenerSet')].sort(compareAge)) {
     const ref = ls.root.at('spec').at('parentRef');
-    const group = ref.at('group').str() ?? GATEWAY_GROUP;
+    const group = ref.at('group').str() ?? GATEWAY_API_GROUP;
     const kind = ref.at('kind').str() ?? 'Gateway';
     const name = ref.at('name').str({ required: true }) ?? '';
     const namespace = ref.at('namespace').str() || ls.namespace;
-    const gw = group === GATEWAY_GROUP && kind === 'Gateway' ? byKey.get(`${namespace}/${name}`) : undefined;
+    const gw = group === GATEWAY_API_GROUP && kind === 'Gateway' ? byKey.get(`${namespace}/${name}`) : undefined;
     if (!gw) {
       if (!ctx.store.get('Gateway', namespace, name)) {
         note(ctx, 'warning', ls, 'spec.parentRef', `parent ${group}/${kind} ${namespace}/${name} is not in the manifests; the ListenerSet's listeners are not served`);
@@ -218,7 +221,7 @@ function resolveClientCertificate(ctx: Context, gw: Obj, r: Reader): { ref: Cert
   const where = `${describe(gw)}: ${r.path}`;
   if (group !== '' || kind !== 'Secret') return { reason: Reason.InvalidClientCertificateRef, error: `${where} refers to ${kind}; use a core Secret with tls.crt and tls.key` };
   const ok = ctx.grants.permits({
-    fromGroup: GATEWAY_GROUP,
+    fromGroup: GATEWAY_API_GROUP,
     fromKind: 'Gateway',
     fromNamespace: gw.namespace,
     from: describe(gw),
@@ -262,7 +265,7 @@ function applyFrontendValidation(ctx: Context, gw: GatewayState): void {
   if (frontend.missing) return;
   const perPort = new Map<number, Reader>();
   for (const p of frontend.at('perPort').list()) {
-    const port = p.at('port').int({ required: true, min: 1, max: 65535 });
+    const port = p.at('port').int({ required: true, ...PORT_RANGE });
     if (port !== undefined) perPort.set(port, p.at('tls').at('validation'));
   }
   const def = frontend.at('default').at('validation');
@@ -309,7 +312,7 @@ export function resolveCaBundle(ctx: Context, owner: Obj, r: Reader, allowCrossN
   }
   if (
     !ctx.grants.permits({
-      fromGroup: GATEWAY_GROUP,
+      fromGroup: GATEWAY_API_GROUP,
       fromKind: owner.kind,
       fromNamespace: owner.namespace,
       from: describe(owner),

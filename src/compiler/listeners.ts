@@ -1,23 +1,14 @@
 import { assumedExternal, Context } from './context';
 import { certificateProblem } from './core-objects';
 import { LabelSelector, Namespaces, readSelector } from './namespaces';
-import { describe, GATEWAY_GROUP, Obj, RouteKind } from './objects';
-import { DNS_SUBDOMAIN, HOSTNAME, Reader } from './reader';
+import { describe, Obj } from './objects';
+import { Reader } from './reader';
 import { condition, Condition, ConditionType, GroupKind, ListenerStatus, Reason } from './status';
 import type { CertificateRef } from '../config/dataplane-config';
-import { compareHostnameSpecificity, hostnameMatches, isWildcard } from '../router/hostname';
-
-export type Protocol = 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
-const PROTOCOLS: readonly string[] = ['HTTP', 'HTTPS', 'TLS', 'TCP', 'UDP'];
-
-/** Route kinds each listener protocol can carry (TLS listeners: TLSRoute in both Passthrough and Terminate). */
-export const KINDS_BY_PROTOCOL: Record<Protocol, readonly RouteKind[]> = {
-  HTTP: ['HTTPRoute', 'GRPCRoute'],
-  HTTPS: ['HTTPRoute', 'GRPCRoute'],
-  TLS: ['TLSRoute'],
-  TCP: ['TCPRoute'],
-  UDP: ['UDPRoute'],
-};
+import { GATEWAY_API_GROUP, LISTENER_PROTOCOLS, ListenerProtocolName, ROUTE_KINDS_BY_PROTOCOL, RouteKind } from '../spec/gateway-api';
+import { compareHostnameSpecificity, hostnamesIntersect } from '../spec/hostname';
+import { PORT_RANGE } from '../spec/limits';
+import { DNS_SUBDOMAIN, HOSTNAME } from '../spec/patterns';
 
 interface Verdict {
   status: boolean;
@@ -81,7 +72,7 @@ export class ListenerState {
 
   /** True when a route of `kind` from `namespace` may attach (allowedRoutes). */
   public allowsKind(kind: RouteKind): boolean {
-    return this.supportedKinds.some((k) => k.group === GATEWAY_GROUP && k.kind === kind);
+    return this.supportedKinds.some((k) => k.group === GATEWAY_API_GROUP && k.kind === kind);
   }
 
   /** True when routes from `namespace` may attach; 'assumed' when that depends on labels of a namespace not in the input. */
@@ -141,7 +132,7 @@ export class ListenerState {
 /** Reads and validates one listener (spec.listeners[i] of a Gateway or ListenerSet). */
 export function readListener(ctx: Context, gateway: Obj, parent: Obj, r: Reader): ListenerState {
   const name = r.at('name').str({ required: true, pattern: DNS_SUBDOMAIN, patternName: 'a lower-case DNS subdomain' }) ?? `<listener ${r.path}>`;
-  const port = r.at('port').int({ required: true, min: 1, max: 65535 });
+  const port = r.at('port').int({ required: true, ...PORT_RANGE });
   const protocol = r.at('protocol').str({ required: true }) ?? '';
   const hostnameReader = r.at('hostname');
   const hostname = hostnameReader.str({ pattern: HOSTNAME, patternName: 'a hostname like foo.example.com or *.example.com' }) || undefined;
@@ -152,22 +143,22 @@ export function readListener(ctx: Context, gateway: Obj, parent: Obj, r: Reader)
   const from = allowed.at('namespaces').at('from').str() ?? 'Same';
   const selector = from === 'Selector' ? readSelector(allowed.at('namespaces').at('selector')) : undefined;
 
-  const known = PROTOCOLS.includes(protocol) ? (protocol as Protocol) : undefined;
-  const defaultKinds = known ? KINDS_BY_PROTOCOL[known] : [];
+  const known = (LISTENER_PROTOCOLS as readonly string[]).includes(protocol) ? (protocol as ListenerProtocolName) : undefined;
+  const defaultKinds = known ? ROUTE_KINDS_BY_PROTOCOL[known] : [];
   const kinds = allowed.at('kinds').list();
   const invalidKinds: string[] = [];
   let supportedKinds: GroupKind[];
   if (kinds.length === 0) {
-    supportedKinds = defaultKinds.map((kind) => ({ group: GATEWAY_GROUP, kind }));
+    supportedKinds = defaultKinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind }));
   } else {
     supportedKinds = [];
     for (const k of kinds) {
-      const group = k.at('group').str() ?? GATEWAY_GROUP;
+      const group = k.at('group').str() ?? GATEWAY_API_GROUP;
       const kind = k.at('kind').str({ required: true }) ?? '';
-      if (group === GATEWAY_GROUP && (defaultKinds as readonly string[]).includes(kind)) {
+      if (group === GATEWAY_API_GROUP && (defaultKinds as readonly string[]).includes(kind)) {
         if (!supportedKinds.some((s) => s.kind === kind)) supportedKinds.push({ group, kind });
       } else {
-        invalidKinds.push(group === GATEWAY_GROUP ? kind : `${group}/${kind}`);
+        invalidKinds.push(group === GATEWAY_API_GROUP ? kind : `${group}/${kind}`);
       }
     }
   }
@@ -235,7 +226,7 @@ function resolveCertificate(ctx: Context, l: ListenerState, r: Reader): Certific
   }
   if (!name) return undefined;
   const permitted = ctx.grants.permits({
-    fromGroup: GATEWAY_GROUP,
+    fromGroup: GATEWAY_API_GROUP,
     fromKind: l.parent.kind,
     fromNamespace: l.parent.namespace,
     from: describe(l.parent),
@@ -327,19 +318,9 @@ export function resolveConflicts(listeners: readonly ListenerState[]): void {
   for (const a of tlsListeners) {
     for (const b of tlsListeners) {
       if (a === b || a.port !== b.port || a.hostname === b.hostname) continue;
-      if (hostnamesOverlap(a.hostname!, b.hostname!)) a.overlappingWith.push(`${b.describe()} (${b.hostname})`);
+      if (hostnamesIntersect(a.hostname!, b.hostname!)) a.overlappingWith.push(`${b.describe()} (${b.hostname})`);
     }
   }
-}
-
-/** True when some host matches both hostnames (exact or wildcard). */
-export function hostnamesOverlap(a: string, b: string): boolean {
-  const wa = isWildcard(a);
-  const wb = isWildcard(b);
-  if (wa && wb) return a.endsWith(b.slice(1)) || b.endsWith(a.slice(1));
-  if (wa) return hostnameMatches(a, b);
-  if (wb) return hostnameMatches(b, a);
-  return a === b;
 }
 
 /** Listeners in the order a port lists them: most specific hostname first, then by id. */

@@ -1,5 +1,7 @@
-import { HEADER_NAME, HEADER_VALUE, PATH_CHARS, Reader } from './reader';
+import { Reader } from './reader';
 import type { PathMatchConfig, ValueMatchConfig } from '../config/dataplane-config';
+import { HTTP_METHODS } from '../spec/gateway-api';
+import { HEADER_NAME, HEADER_VALUE, pathValueProblem, regexProblem } from '../spec/patterns';
 
 /** One HTTP match, validated and normalized. */
 export interface MatchDraft {
@@ -10,27 +12,6 @@ export interface MatchDraft {
 }
 
 export type Checked<T> = { readonly ok: T } | { readonly error: string };
-
-export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH'];
-
-/** Why an ECMAScript regular expression does not compile, or undefined. */
-export function regexError(pattern: string): string | undefined {
-  try {
-    new RegExp(pattern);
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-/** Why an Exact or PathPrefix value is invalid (the CRD's rules), or undefined. */
-export function pathValueError(value: string): string | undefined {
-  if (!value.startsWith('/')) return 'must start with "/"';
-  for (const bad of ['//', '/./', '/../', '%2f', '%2F', '#']) if (value.includes(bad)) return `must not contain "${bad}"`;
-  if (value.endsWith('/..') || value.endsWith('/.')) return 'must not end with "/." or "/.."';
-  if (!PATH_CHARS.test(value)) return 'has characters that are not allowed in a path (escape them as %XX)';
-  return undefined;
-}
 
 /** PathPrefix values are compared by whole segments; a trailing slash is ignored (`/abc/` is `/abc`). */
 export function normalizePrefix(value: string): string {
@@ -43,11 +24,11 @@ export function readPath(r: Reader): Checked<PathMatchConfig> {
   const type = r.at('type').str() ?? 'PathPrefix';
   const value = r.at('value').str() ?? '/';
   if (type === 'RegularExpression') {
-    const err = regexError(value);
+    const err = regexProblem(value);
     return err ? { error: `${r.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` } : { ok: { type, value } };
   }
   if (type !== 'Exact' && type !== 'PathPrefix') return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression` };
-  const err = pathValueError(value);
+  const err = pathValueProblem(value);
   if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}` };
   return { ok: { type, value: type === 'PathPrefix' ? normalizePrefix(value) : value } };
 }
@@ -67,7 +48,7 @@ export function readValueMatches(list: Reader[], what: 'header' | 'query'): Chec
     if (value === undefined) return { error: `${m.path}.value is required` };
     if (type !== 'Exact' && type !== 'RegularExpression') return { error: `${m.path}.type "${type}" is not Exact or RegularExpression` };
     if (type === 'RegularExpression') {
-      const err = regexError(value);
+      const err = regexProblem(value);
       if (err) return { error: `${m.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` };
     } else if (what === 'header' && !HEADER_VALUE.test(value)) {
       return { error: `${m.path}.value ${JSON.stringify(value)} is not a valid header value (printable ASCII)` };
@@ -88,7 +69,7 @@ export function readHttpMatches(list: Reader[]): Checked<MatchDraft[]> {
     const path = readPath(m.at('path'));
     if ('error' in path) return path;
     const method = m.at('method').str();
-    if (method !== undefined && !METHODS.includes(method)) return { error: `${m.path}.method "${method}" is not one of ${METHODS.join(', ')}` };
+    if (method !== undefined && !HTTP_METHODS.includes(method)) return { error: `${m.path}.method "${method}" is not one of ${HTTP_METHODS.join(', ')}` };
     const headers = readValueMatches(m.at('headers').list(), 'header');
     if ('error' in headers) return headers;
     const queryParams = readValueMatches(m.at('queryParams').list(), 'query');
@@ -131,7 +112,7 @@ export function readGrpcMatches(list: Reader[]): Checked<MatchDraft[]> {
           ['service', service],
           ['method', method],
         ] as const) {
-          const err = v === undefined ? undefined : regexError(v);
+          const err = v === undefined ? undefined : regexProblem(v);
           if (err) return { error: `${mm.path}.${field} ${JSON.stringify(v)} is not a valid regular expression: ${err}` };
         }
         path = { type: 'RegularExpression', value: `/(?:${service ?? '[^/]+'})/(?:${method ?? '[^/]+'})` };

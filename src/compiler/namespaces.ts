@@ -1,5 +1,6 @@
 import { Store } from './objects';
 import { Reader } from './reader';
+import { NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
 
 /** A Kubernetes label selector, read once. */
 export interface LabelSelector {
@@ -60,7 +61,7 @@ export class Namespaces {
     store: Store,
     private readonly assumeUnknown: boolean,
   ) {
-    for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, 'kubernetes.io/metadata.name': ns.name });
+    for (const ns of store.all('Namespace')) this.labels.set(ns.name, { ...ns.labels, [NAMESPACE_NAME_LABEL]: ns.name });
   }
 
   /**
@@ -73,7 +74,7 @@ export class Namespaces {
   }
 
   public labelsOf(namespace: string): Record<string, string> {
-    return this.labels.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace };
+    return this.labels.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
   }
 
   /** True when the namespace appears as a Namespace object in the input. */

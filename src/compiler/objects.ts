@@ -1,33 +1,16 @@
 import { compareStrings } from './canonical-json';
 import { Diagnostic, preview } from './diagnostics';
-import { isRecord, own, Problems, Reader } from './reader';
+import { isRecord, own, Reader } from './reader';
+import { GATEWAY_API_EXPERIMENTAL_GROUP, GATEWAY_API_GROUP, GATEWAY_KINDS, GatewayKind } from '../spec/gateway-api';
+import { DNS_LABEL, isDnsSubdomain } from '../spec/patterns';
+import { Problems } from '../spec/where';
 
-export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
-
-/** The kinds the compiler reads, with the API versions v1.6.1 serves (deprecated ones still accepted). */
-export const GATEWAY_KINDS = {
-  GatewayClass: ['v1', 'v1beta1'],
-  Gateway: ['v1', 'v1beta1'],
-  ListenerSet: ['v1'],
-  HTTPRoute: ['v1', 'v1beta1'],
-  GRPCRoute: ['v1'],
-  TLSRoute: ['v1', 'v1alpha3', 'v1alpha2'],
-  TCPRoute: ['v1', 'v1alpha2'],
-  UDPRoute: ['v1', 'v1alpha2'],
-  ReferenceGrant: ['v1', 'v1beta1'],
-  BackendTLSPolicy: ['v1', 'v1alpha3'],
-} as const;
 const CORE_KINDS = ['Service', 'Secret', 'ConfigMap', 'Namespace'] as const;
 
-export type GatewayKind = keyof typeof GATEWAY_KINDS;
 export type CoreKind = (typeof CORE_KINDS)[number];
 export type KnownKind = GatewayKind | CoreKind;
-export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
-export const ROUTE_KINDS: readonly RouteKind[] = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 
 const CLUSTER_SCOPED = new Set<string>(['GatewayClass', 'Namespace']);
-/** Kubernetes object names: a DNS subdomain of at most 253 characters. */
-const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** One input object the compiler understood, with its metadata read and its body behind a Reader. */
 export interface Obj {
@@ -153,12 +136,12 @@ function readObject(value: unknown, index: number, diagnostics: Diagnostic[]): O
   const ns = isRecord(meta) && typeof meta.namespace === 'string' ? meta.namespace : undefined;
 
   let known: KnownKind | undefined;
-  if (group === GATEWAY_GROUP || group === 'gateway.networking.x-k8s.io') {
+  if (group === GATEWAY_API_GROUP || group === GATEWAY_API_EXPERIMENTAL_GROUP) {
     const versions = own<readonly string[]>(GATEWAY_KINDS, kind);
-    if (!versions || group !== GATEWAY_GROUP) {
+    if (!versions || group !== GATEWAY_API_GROUP) {
       const suggestion = Object.keys(GATEWAY_KINDS).find((k) => k.toLowerCase() === kind.toLowerCase());
       return fail(
-        `unknown kind "${kind}" in ${group}${suggestion ? `: did you mean "${suggestion}" (group ${GATEWAY_GROUP})?` : ` (known: ${Object.keys(GATEWAY_KINDS).join(', ')})`}`,
+        `unknown kind "${kind}" in ${group}${suggestion ? `: did you mean "${suggestion}" (group ${GATEWAY_API_GROUP})?` : ` (known: ${Object.keys(GATEWAY_KINDS).join(', ')})`}`,
         'kind',
         kind,
         kind,
@@ -168,7 +151,7 @@ function readObject(value: unknown, index: number, diagnostics: Diagnostic[]): O
       );
     }
     if (!versions.includes(version)) {
-      return fail(`${kind} is not served at ${apiVersion}: use ${GATEWAY_GROUP}/${versions[0]}`, 'apiVersion', apiVersion, kind, apiVersion, name, ns);
+      return fail(`${kind} is not served at ${apiVersion}: use ${GATEWAY_API_GROUP}/${versions[0]}`, 'apiVersion', apiVersion, kind, apiVersion, name, ns);
     }
     known = kind as GatewayKind;
   } else if (group === '' && (CORE_KINDS as readonly string[]).includes(kind)) {
@@ -190,10 +173,10 @@ function readObject(value: unknown, index: number, diagnostics: Diagnostic[]): O
 
   if (!isRecord(meta)) return fail('has no metadata: add metadata.name', 'metadata', meta, kind, apiVersion);
   if (name === undefined || name === '') return fail('has no metadata.name', 'metadata.name', meta.name, kind, apiVersion, undefined, ns);
-  if (!OBJECT_NAME.test(name) || name.length > 253) {
+  if (!isDnsSubdomain(name)) {
     return fail('metadata.name must be a lower-case DNS subdomain (a-z, 0-9, "-", "."; at most 253 characters)', 'metadata.name', name, kind, apiVersion, name, ns);
   }
-  if (meta.namespace !== undefined && (typeof meta.namespace !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(meta.namespace))) {
+  if (meta.namespace !== undefined && (typeof meta.namespace !== 'string' || !DNS_LABEL.test(meta.namespace))) {
     return fail('metadata.namespace must be a DNS label (a-z, 0-9, "-")', 'metadata.namespace', meta.namespace, kind, apiVersion, name);
   }
   const problems = new Problems();

@@ -1,7 +1,8 @@
 import { assumedExternal, Context, note } from './context';
 import { describe, Obj } from './objects';
-import { DNS_SUBDOMAIN, HEADER_NAME, isRecord, own, Reader } from './reader';
+import { isRecord, own, Reader } from './reader';
 import type { DataPlaneOptions } from '../config/dataplane-config';
+import { DNS_SUBDOMAIN, HEADER_NAME } from '../spec/patterns';
 
 export const DEFAULT_OPTIONS: DataPlaneOptions = { clusterDomain: 'cluster.local' };
 

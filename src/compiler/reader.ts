@@ -2,24 +2,7 @@
  * Typed, forgiving access to raw JSON objects. A field of the wrong type is reported once (as a problem with
  * its dotted path and value) and read as absent, so the compiler never throws on input it did not expect.
  */
-
-export interface Problem {
-  readonly field: string;
-  readonly message: string;
-  readonly value?: unknown;
-}
-
-export class Problems {
-  public readonly list: Problem[] = [];
-  public add(field: string, message: string, value?: unknown): void {
-    this.list.push({ field, message, value });
-  }
-  /** Problems at or under a field path (e.g. everything under `spec.rules[2]`). */
-  public under(prefix: string): Problem[] {
-    if (this.list.length === 0) return [];
-    return this.list.filter((p) => p.field === prefix || p.field.startsWith(`${prefix}.`) || p.field.startsWith(`${prefix}[`));
-  }
-}
+import { Problems } from '../spec/where';
 
 export interface StrOptions {
   readonly required?: boolean;
@@ -167,14 +150,3 @@ export function own<T>(table: Readonly<Record<string, T>>, key: string): T | und
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
-
-/** RFC 1123 subdomain, as Gateway API names and hostnames use (lower-case). */
-export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** A Gateway API Hostname: an optional `*.` wildcard label then a subdomain. */
-export const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** RFC 7230 token (header and query parameter names). */
-export const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
-/** Header values the spec allows: printable ASCII, single spaces or tabs between. */
-export const HEADER_VALUE = /^[!-~]+([\t ]?[!-~]+)*$/;
-/** Characters allowed in Exact and PathPrefix path values. */
-export const PATH_CHARS = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;

@@ -1,6 +1,7 @@
-import { describe, GATEWAY_GROUP, Obj, Store } from './objects';
-import { DNS_SUBDOMAIN } from './reader';
+import { describe, Obj, Store } from './objects';
 import { Reason, condition, ObjectStatus } from './status';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { DNS_SUBDOMAIN } from '../spec/patterns';
 
 /** One reference a grant may allow: from an object kind in a namespace, to an object in the grant's namespace. */
 export interface Reference {
@@ -81,7 +82,7 @@ export class ReferenceGrants {
       for (const g of grants) {
         const problems = g.obj.problems.under('spec');
         const uses = [...(this.used.get(g.obj) ?? [])].sort();
-        const unknownKinds = g.from.filter((f) => f.group === GATEWAY_GROUP && !KNOWN_FROM.has(f.kind)).map((f) => f.kind);
+        const unknownKinds = g.from.filter((f) => f.group === GATEWAY_API_GROUP && !KNOWN_FROM.has(f.kind)).map((f) => f.kind);
         const cond =
           problems.length > 0
             ? condition('Accepted', false, Reason.Invalid, `${describe(g.obj)}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}`, g.obj.generation)

@@ -3,9 +3,10 @@ import { RefProblem } from './filters';
 import { GatewayState } from './gateways';
 import { ListenerState } from './listeners';
 import { MatchDraft } from './matches';
-import { Obj, RouteKind } from './objects';
+import { Obj } from './objects';
 import { ParentRefStatusKey } from './status';
 import type { HttpFilterConfig, InvalidBackendConfig, RetryConfig, SessionPersistenceConfig, TimeoutsConfig } from '../config/dataplane-config';
+import { RouteKind } from '../spec/gateway-api';
 
 /** A share of a rule's traffic: a resolved backend, or why the ref is invalid (that share answers 500). */
 export interface BackendShare {

@@ -1,13 +1,15 @@
 import { readWeight, resolveBackendRef, trafficOf } from './backends';
 import { Context } from './context';
-import { parseDuration } from './duration';
 import { compileFilters, RefProblem } from './filters';
 import { Checked, readGrpcMatches, readHttpMatches } from './matches';
-import { describe, Obj, RouteKind } from './objects';
-import { HOSTNAME, Reader } from './reader';
+import { describe, Obj } from './objects';
+import { Reader } from './reader';
 import { BackendShare, CompiledRule, RouteProblem, RouteState } from './route-state';
 import { Reason } from './status';
 import type { RetryConfig, SessionPersistenceConfig, TimeoutsConfig } from '../config/dataplane-config';
+import { parseDuration } from '../spec/duration';
+import { RouteKind } from '../spec/gateway-api';
+import { HOSTNAME } from '../spec/patterns';
 
 /**
  * Compiles a route's rules once, independent of the Gateways it attaches to: validates hostnames, matches,

@@ -3,10 +3,10 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CaCertificate } from './certificates';
 import { GatewayApiResource, resolveObjectName } from './resource';
-import {
-  checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLength, checkMaxItems, checkQualifiedName, fail, failObject, show, Where,
-} from './validation';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLength, checkMaxItems, checkQualifiedName } from '../spec/checks';
+import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
+import { fail, failObject, show, Where } from '../spec/where';
 
 /** Trust stores a BackendTLSPolicy can name instead of CA references. */
 export enum WellKnownCaCertificates {
@@ -111,7 +111,7 @@ export class BackendTlsPolicy extends GatewayApiResource {
   }
 
   private renderSpec(where: Where, props: BackendTlsPolicyProps): k8s.BackendTlsPolicySpec {
-    checkMaxItems(where.at('targetRefs'), props.targets, 16, 1);
+    checkMaxItems(where.at('targetRefs'), props.targets, MAX_ITEMS.policyTargetRefs, 1);
     const keys: string[] = [];
     const targetRefs = props.targets.map((t, i) => {
       const w = where.at('targetRefs').at(i);
@@ -139,7 +139,7 @@ export class BackendTlsPolicy extends GatewayApiResource {
     if (cas.length === 0 && !props.wellKnownCaCertificates) {
       failObject(v, 'needs caCertificates or wellKnownCaCertificates (WellKnownCaCertificates.SYSTEM for public CAs)');
     }
-    checkMaxItems(v.at('caCertificateRefs'), cas, 8);
+    checkMaxItems(v.at('caCertificateRefs'), cas, MAX_ITEMS.backendCaCertificateRefs);
     const caCertificateRefs = cas.map((c, i) => {
       const ref = c._toRef(v.at('caCertificateRefs').at(i));
       if (ref.namespace !== undefined) {
@@ -148,14 +148,14 @@ export class BackendTlsPolicy extends GatewayApiResource {
       return { group: ref.group, kind: ref.kind, name: ref.name };
     });
     const sans = props.subjectAltNames ?? [];
-    checkMaxItems(v.at('subjectAltNames'), sans, 5);
+    checkMaxItems(v.at('subjectAltNames'), sans, MAX_ITEMS.subjectAltNames);
     const subjectAltNames = sans.map((s, i) => {
       const w = v.at('subjectAltNames').at(i);
       if (s.type === 'Hostname') {
         checkHostname(w.at('hostname'), s.value);
         return { type: 'Hostname', hostname: s.value };
       }
-      checkLength(w.at('uri'), s.value, 1, 253);
+      checkLength(w.at('uri'), s.value, 1, MAX_LENGTH.hostname);
       if (!SAN_URI.test(s.value)) fail(w.at('uri'), s.value, 'must be an absolute URI such as "spiffe://cluster.local/ns/shop/sa/api"');
       return { type: 'URI', uri: s.value };
     });
@@ -163,7 +163,7 @@ export class BackendTlsPolicy extends GatewayApiResource {
     if (options.length > 16) failObject(where.at('options'), `has ${options.length} entries; at most 16 are allowed`);
     for (const [k, val] of options) {
       checkQualifiedName(where.at('options'), k);
-      checkLength(where.at(`options.${k}`), val, 0, 4096);
+      checkLength(where.at(`options.${k}`), val, 0, MAX_LENGTH.optionValue);
     }
     return {
       targetRefs,

@@ -1,8 +1,7 @@
 import * as kplus from 'cdk8s-plus-28';
 import type { FilterContext, FilterJson, HttpFilter } from './filters';
-import {
-  checkDnsLabel, checkDnsSubdomain, checkGroup, checkInteger, checkKind, checkPort, failObject, fail, Where,
-} from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkInteger, checkKind, checkPort } from '../spec/checks';
+import { fail, failObject, Where } from '../spec/where';
 
 /** @internal */
 export interface BackendRefJson {

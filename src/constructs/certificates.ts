@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
-import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, Where } from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind } from '../spec/checks';
+import { Where } from '../spec/where';
 
 /** A reference to an object by group, kind, name and (optionally) namespace. @internal */
 export interface ObjectRefJson {

@@ -1,5 +1,152 @@
-import { checkDnsSubdomain, checkHeaderName, Where } from './validation';
-import { checkDeploymentOptions, DataPlaneDeploymentOptions } from '../deploy/options';
+import { Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { checkDnsSubdomain, checkHeaderName, checkInteger, checkLength, checkQualifiedName } from '../spec/checks';
+import { MAX_LENGTH } from '../spec/limits';
+import { fail, failObject, Where } from '../spec/where';
+
+/** How much the data plane logs. */
+export enum DataPlaneLogLevel {
+  /** Everything, including per-decision details. */
+  DEBUG = 'debug',
+  /** Start, reloads and one access-log line per request. */
+  INFO = 'info',
+  /** Problems only. */
+  WARN = 'warn',
+  /** Failures only. */
+  ERROR = 'error',
+}
+
+/** How the data plane's Service routes external traffic to pods. */
+export enum ExternalTrafficPolicy {
+  /** Any node forwards to any pod (even spread, client IP lost). */
+  CLUSTER = 'Cluster',
+  /** Only nodes with a pod answer (client IP kept). */
+  LOCAL = 'Local',
+}
+
+/** Horizontal autoscaling of the data plane. */
+export interface DataPlaneAutoscaling {
+  /** Fewest replicas (at least 1). */
+  readonly minReplicas: number;
+  /** Most replicas (at least `minReplicas`). */
+  readonly maxReplicas: number;
+  /**
+   * Average CPU utilization to aim for, in percent of the CPU request.
+   * @default 70
+   */
+  readonly targetCpuUtilizationPercent?: number;
+}
+
+/**
+ * How the data plane of a Gateway is sized, exposed and run, and who may reach it: everything the synth
+ * step (and `cdk8s-gateway bundle`) renders the Deployment, Service, NetworkPolicy, PDB and HPA from.
+ * A Gateway takes these in its `dataPlane` prop.
+ */
+export interface DataPlaneDeploymentOptions {
+  /**
+   * Number of pods (ignored when `autoscaling` is set).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Autoscale between a minimum and a maximum instead of a fixed `replicas`.
+   * @default - fixed replicas
+   */
+  readonly autoscaling?: DataPlaneAutoscaling;
+  /**
+   * Container image that runs the bundled data plane (any image with Node.js 20 or later).
+   * @default "node:24-alpine"
+   */
+  readonly image?: string;
+  /**
+   * Image pull policy.
+   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   */
+  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  /**
+   * CPU and memory of each pod.
+   * @default - requests 100m CPU and 128Mi memory, limit 512Mi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Type of the Service that exposes the listeners.
+   * @default kplus.ServiceType.LOAD_BALANCER
+   */
+  readonly serviceType?: kplus.ServiceType;
+  /**
+   * Annotations of that Service (cloud load balancer settings).
+   * @default - none
+   */
+  readonly serviceAnnotations?: { [key: string]: string };
+  /**
+   * `spec.loadBalancerClass` of that Service (LoadBalancer only).
+   * @default - the cluster's default load balancer
+   */
+  readonly loadBalancerClass?: string;
+  /**
+   * `spec.externalTrafficPolicy` of that Service.
+   * @default ExternalTrafficPolicy.CLUSTER
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /**
+   * Port of the admin server (`/healthz`, `/readyz`, `/metrics`). Probes use it; the Service does not
+   * expose it. Moved to the next free port when a listener uses it.
+   * @default 9901
+   */
+  readonly adminPort?: number;
+  /**
+   * Also render a ClusterIP Service `<gateway>-dataplane-metrics` that exposes `/metrics` on the admin
+   * port, annotated for Prometheus scraping. Allow the scraper in with `adminPeers`.
+   * @default false
+   */
+  readonly metricsService?: boolean;
+  /**
+   * Render a NetworkPolicy for the data-plane pods: listener ports admit `listenerPeers`, the admin port
+   * admits `adminPeers` (and the kubelet, whose probes come from the node), nothing else gets in.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+  /**
+   * Who may connect to the listener ports. With `externalTrafficPolicy: Cluster` the client address is
+   * replaced by a node address before the policy sees it; use `Local` to filter on client addresses.
+   * @default - anyone
+   */
+  readonly listenerPeers?: kplus.INetworkPolicyPeer[];
+  /**
+   * Who may connect to the admin port (for example the Prometheus pods).
+   * @default - nobody but the kubelet
+   */
+  readonly adminPeers?: kplus.INetworkPolicyPeer[];
+  /**
+   * Ship the compiled config gzip-compressed (binaryData). Needed when the config is over the 1 MiB a
+   * ConfigMap can hold; the pod inflates it and hot reload works the same. Makes the config unreadable in
+   * `kubectl get configmap` and in diffs of `dist/`.
+   * @default false
+   */
+  readonly compressConfig?: boolean;
+  /**
+   * How long a terminating pod keeps serving before it stops accepting connections, so that the
+   * Service's endpoints and the load balancer stop sending it new ones first.
+   * @default Duration.seconds(5)
+   */
+  readonly preStopDelay?: Duration;
+  /**
+   * How long in-flight requests may take to finish after the pod stopped accepting connections.
+   * The pod's termination grace period is `preStopDelay + drainTimeout + 5s`.
+   * @default Duration.seconds(25)
+   */
+  readonly drainTimeout?: Duration;
+  /**
+   * Log level of the data plane.
+   * @default DataPlaneLogLevel.INFO
+   */
+  readonly logLevel?: DataPlaneLogLevel;
+  /**
+   * Spread pods across zones and nodes (`topologySpreadConstraints`, best effort).
+   * @default true
+   */
+  readonly topologySpread?: boolean;
+}
 
 /**
  * This project's Node.js data plane for one Gateway: how it is sized, exposed and run (the deployment
@@ -32,4 +179,33 @@ export function dataPlaneParameters(dp: DataPlaneProps): Record<string, string> 
   if (dp.clientCertificateHeader !== undefined) data.clientCertificateHeader = dp.clientCertificateHeader.toLowerCase();
   if (dp.clusterDomain !== undefined) data.clusterDomain = dp.clusterDomain;
   return data;
+}
+
+/**
+ * Checks deployment options where they are given: a Gateway's `dataPlane` (at construction) or a
+ * GatewayDataPlane's props. @internal
+ */
+export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptions): void {
+  if (o.replicas !== undefined) checkInteger(where.at('replicas'), o.replicas, 0);
+  const a = o.autoscaling;
+  if (a) {
+    checkInteger(where.at('autoscaling.minReplicas'), a.minReplicas, 1);
+    checkInteger(where.at('autoscaling.maxReplicas'), a.maxReplicas, a.minReplicas);
+    if (a.targetCpuUtilizationPercent !== undefined) checkInteger(where.at('autoscaling.targetCpuUtilizationPercent'), a.targetCpuUtilizationPercent, 1, 100);
+  }
+  if (o.image !== undefined) checkLength(where.at('image'), o.image, 1, 4096);
+  for (const key of Object.keys(o.serviceAnnotations ?? {})) checkQualifiedName(where.at('serviceAnnotations'), key);
+  if (o.loadBalancerClass !== undefined) {
+    checkLength(where.at('loadBalancerClass'), o.loadBalancerClass, 1, MAX_LENGTH.dnsSubdomain);
+    if (o.serviceType !== undefined && o.serviceType !== kplus.ServiceType.LOAD_BALANCER) {
+      failObject(where.at('loadBalancerClass'), `only applies to a LoadBalancer Service (serviceType is ${o.serviceType})`);
+    }
+  }
+  if (o.externalTrafficPolicy !== undefined && o.serviceType === kplus.ServiceType.CLUSTER_IP) {
+    failObject(where.at('externalTrafficPolicy'), 'only applies to NodePort and LoadBalancer Services (serviceType is ClusterIP)');
+  }
+  const admin = o.adminPort;
+  if (admin !== undefined && (!Number.isInteger(admin) || admin < 1024 || admin > 65535)) {
+    fail(where.at('adminPort'), admin, 'must be an integer between 1024 and 65535 (the pod runs without root, so it cannot bind a lower port)');
+  }
 }

@@ -1,9 +1,10 @@
 import { Duration } from 'cdk8s';
 import type { Backend, BackendRefJson } from './backends';
-import {
-  checkDnsSubdomain, checkGroup, checkHeaderName, checkHeaderValue, checkHostname, checkInteger, checkKind, checkLength,
-  checkMaxItems, checkPort, checkUnique, fail, failObject, show, Where,
-} from './validation';
+import { checkDnsSubdomain, checkGroup, checkHeaderName, checkHeaderValue, checkHostname, checkInteger, checkKind, checkLength, checkMaxItems, checkPort, checkUnique } from '../spec/checks';
+import { HTTP_METHODS } from '../spec/gateway-api';
+import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
+import { CORS_ORIGIN, PATH_CHARS, PATH_CHARS_PROBLEM } from '../spec/patterns';
+import { fail, failObject, show, Where } from '../spec/where';
 
 /** @internal */
 export interface FilterJson {
@@ -108,7 +109,7 @@ export class PathModifier {
 
   /** @internal */
   public _render(where: Where): Record<string, string> {
-    checkLength(where.at(this.type === 'ReplaceFullPath' ? 'replaceFullPath' : 'replacePrefixMatch'), this.value, 0, 1024);
+    checkLength(where.at(this.type === 'ReplaceFullPath' ? 'replaceFullPath' : 'replacePrefixMatch'), this.value, 0, MAX_LENGTH.path);
     return this.type === 'ReplaceFullPath'
       ? { type: this.type, replaceFullPath: this.value }
       : { type: this.type, replacePrefixMatch: this.value };
@@ -275,9 +276,7 @@ export interface ExtensionRef {
   readonly name: string;
 }
 
-const CORS_ORIGIN = /(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)/;
-const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*'];
-const AUTH_PATH = /^(?:[-A-Za-z0-9/._~!$&'()*+,;=:@]|[%][0-9a-fA-F]{2})+$/;
+const CORS_METHODS = [...HTTP_METHODS, '*'];
 
 type Renderer = (where: Where, ctx: FilterContext) => FilterJson;
 
@@ -367,8 +366,8 @@ export class HttpFilter {
   public static externalAuthHttp(backend: Backend, options: HttpExternalAuthOptions = {}): HttpFilter {
     return externalAuth('HTTP', backend, options.forwardBodyMaxSize, (where) => {
       if (options.path !== undefined) {
-        checkLength(where.at('http.path'), options.path, 1, 1024);
-        if (!AUTH_PATH.test(options.path)) fail(where.at('http.path'), options.path, 'may only contain URL path characters');
+        checkLength(where.at('http.path'), options.path, 1, MAX_LENGTH.path);
+        if (!PATH_CHARS.test(options.path)) fail(where.at('http.path'), options.path, PATH_CHARS_PROBLEM);
       }
       checkHeaderList(where.at('http.allowedHeaders'), options.allowedHeaders);
       checkHeaderList(where.at('http.allowedResponseHeaders'), options.allowedResponseHeaders);
@@ -472,7 +471,7 @@ const GRPC_TYPES = [FilterType.REQUEST_HEADER_MODIFIER, FilterType.RESPONSE_HEAD
  * rewrite. @internal
  */
 export function checkFilterList(where: Where, filters: readonly HttpFilter[], routeKind: string): void {
-  checkMaxItems(where, filters, 16);
+  checkMaxItems(where, filters, MAX_ITEMS.filters);
   if (routeKind === 'GRPCRoute') {
     filters.forEach((f, i) => {
       if (!GRPC_TYPES.includes(f.type)) failObject(where.at(i), `${f.type} is not a GRPCRoute filter (allowed: ${GRPC_TYPES.join(', ')})`);
@@ -492,14 +491,14 @@ function renderHeaders(where: Where, m: HeaderModifications): Record<string, unk
   const add = Object.entries(m.add ?? {});
   const remove = m.remove ?? [];
   for (const [field, list] of [['set', set], ['add', add]] as const) {
-    checkMaxItems(where.at(field), list, 16);
+    checkMaxItems(where.at(field), list, MAX_ITEMS.headerModifications);
     checkUnique(where.at(field), list.map(([n]) => n), 'header', true);
     for (const [name, value] of list) {
       checkHeaderName(where.at(field), name);
       checkHeaderValue(where.at(`${field}.${name}`), value);
     }
   }
-  checkMaxItems(where.at('remove'), remove, 16);
+  checkMaxItems(where.at('remove'), remove, MAX_ITEMS.headerModifications);
   checkUnique(where.at('remove'), remove, 'header', true);
   remove.forEach((n, i) => checkHeaderName(where.at('remove').at(i), n));
   return {
@@ -533,14 +532,14 @@ function renderCors(where: Where, o: CorsOptions): Record<string, unknown> {
   const star = (field: string, list: readonly string[] | undefined): void => {
     if (list && list.includes('*') && list.length > 1) failObject(where.at(field), `${show(list)}: "*" must be the only entry`);
   };
-  checkMaxItems(where.at('allowOrigins'), o.allowOrigins, 64);
+  checkMaxItems(where.at('allowOrigins'), o.allowOrigins, MAX_ITEMS.corsAndAuthHeaders);
   checkUnique(where.at('allowOrigins'), o.allowOrigins ?? [], 'origin', false);
   (o.allowOrigins ?? []).forEach((origin, i) => {
-    checkLength(where.at('allowOrigins').at(i), origin, 1, 253);
+    checkLength(where.at('allowOrigins').at(i), origin, 1, MAX_LENGTH.hostname);
     if (!CORS_ORIGIN.test(origin)) fail(where.at('allowOrigins').at(i), origin, 'must be "*" or scheme://host[:port], e.g. "https://shop.example.com" or "https://*.example.com"');
   });
   star('allowOrigins', o.allowOrigins);
-  checkMaxItems(where.at('allowMethods'), o.allowMethods, 9);
+  checkMaxItems(where.at('allowMethods'), o.allowMethods, MAX_ITEMS.corsMethods);
   checkUnique(where.at('allowMethods'), o.allowMethods ?? [], 'method', false);
   (o.allowMethods ?? []).forEach((m, i) => {
     if (!CORS_METHODS.includes(m)) fail(where.at('allowMethods').at(i), m, `must be one of ${CORS_METHODS.join(', ')}`);
@@ -565,7 +564,7 @@ function renderCors(where: Where, o: CorsOptions): Record<string, unknown> {
 }
 
 function checkHeaderList(where: Where, list: readonly string[] | undefined): void {
-  checkMaxItems(where, list, 64);
+  checkMaxItems(where, list, MAX_ITEMS.corsAndAuthHeaders);
   checkUnique(where, list ?? [], 'header', true);
   (list ?? []).forEach((h, i) => checkHeaderName(where.at(i), h));
 }

@@ -2,10 +2,11 @@ import { ApiObject, ApiObjectMetadata, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { appState } from './app-state';
 import { GatewayApiResource, resolveObjectName, stripNamespace } from './resource';
-import {
-  checkControllerName, checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, checkLength, fail, Where,
-} from './validation';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkControllerName, checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, checkLength } from '../spec/checks';
+import { MAX_LENGTH } from '../spec/limits';
+import { CONTROLLER_NAME, NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
+import { fail, Where } from '../spec/where';
 
 /** A GatewayClass: defined in this app, or referenced by name. */
 export interface IGatewayClass {
@@ -68,10 +69,10 @@ export interface NodeDataPlaneClassOptions {
  */
 export class GatewayClass extends GatewayApiResource implements IGatewayClass {
   /** The controllerName of this project's Node.js data plane. */
-  public static readonly NODE_DATA_PLANE_CONTROLLER = 'cdk8s-gateway.io/node-data-plane';
+  public static readonly NODE_DATA_PLANE_CONTROLLER = CONTROLLER_NAME;
 
   /** The default name of the node data plane GatewayClass. */
-  public static readonly NODE_DATA_PLANE_CLASS_NAME = 'cdk8s-gateway';
+  public static readonly NODE_DATA_PLANE_CLASS_NAME = NODE_DATA_PLANE_CLASS_NAME;
 
   /**
    * The GatewayClass of this project's data plane. One per app: the first call defines it in `scope`'s
@@ -117,12 +118,12 @@ export class GatewayClass extends GatewayApiResource implements IGatewayClass {
     const name = resolveObjectName('GatewayClass', scope, id, props.metadata);
     const where = new Where(`GatewayClass ${this.node.path}`);
     checkControllerName(where.at('controllerName'), props.controllerName);
-    if (props.description !== undefined) checkLength(where.at('description'), props.description, 0, 64);
+    if (props.description !== undefined) checkLength(where.at('description'), props.description, 0, MAX_LENGTH.description);
     const p = props.parametersRef;
     if (p) {
       checkGroup(where.at('parametersRef.group'), p.group);
       checkKind(where.at('parametersRef.kind'), p.kind);
-      checkLength(where.at('parametersRef.name'), p.name, 1, 253);
+      checkLength(where.at('parametersRef.name'), p.name, 1, MAX_LENGTH.dnsSubdomain);
       if (p.namespace !== undefined) checkDnsLabel(where.at('parametersRef.namespace'), p.namespace);
     }
     this.controllerName = props.controllerName;

@@ -5,19 +5,20 @@ import { CaCertificate, TlsCertificate } from './certificates';
 import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
 import { Listener, RouteKind, TeamSelector, TlsMode } from './listener';
-import { checkListenerConflicts } from './listener-conflicts';
+import { checkNextListener } from './listener-conflicts';
 import { ReferenceGrant } from './reference-grant';
-import { effectiveNamespace, GatewayApiResource, GATEWAY_API_GROUP, resolveObjectName } from './resource';
+import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { AttachmentTarget, IRouteParent } from './route-base';
+import { nodeDataPlaneGatewayCreated } from './synth-hooks';
 import { TeamGrant, TeamGrantProps } from './team';
-import {
-  checkDnsLabel, checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLabelValue, checkLength, checkMaxItems,
-  checkPort, checkQualifiedName, fail, failObject, show, Where,
-} from './validation';
 import { addWarning } from './warnings';
-import { parametersConfigMapName, parametersLabels } from '../deploy/names';
-import { DataPlaneSynthStep } from '../deploy/synth-step';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLabelValue, checkLength, checkMaxItems, checkPort, checkQualifiedName } from '../spec/checks';
+import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
+import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
+import { DOMAIN_PREFIXED_PATH } from '../spec/patterns';
+import { parametersConfigMapName, parametersLabels } from '../spec/project';
+import { fail, failObject, show, Where } from '../spec/where';
 
 /** A Gateway: defined in this app, or referenced by name (for routes of another app). */
 export interface IGateway extends IRouteParent {}
@@ -251,7 +252,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     this.renderTls(where.at('tls'));
     this.node.addValidation({ validate: () => this.validateGateway() });
     // `cdk8s synth` of an app with a Gateway of ours writes its running data plane too: no extra call
-    if (this.isNodeDataPlane) DataPlaneSynthStep.enable(this);
+    if (this.isNodeDataPlane) nodeDataPlaneGatewayCreated(this);
   }
 
   /** The listeners, in order. */
@@ -288,11 +289,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
 
   /** Adds a listener; name, port/protocol/hostname and TLS settings are checked now. */
   public addListener(listener: Listener): void {
-    const where = this._where.at('listeners').at(this._listeners.length);
-    checkMaxItems(this._where.at('listeners'), [...this._listeners, listener], 64);
-    listener._validate(where);
-    checkListenerConflicts(this._where.at('listeners'), [...this._listeners, listener]);
-    listener._render(where); // certificate refs and selectors
+    checkNextListener(this._where.at('listeners'), this._listeners, listener);
     this._listeners.push(listener);
   }
 
@@ -333,7 +330,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     if (from === 'Same') {
       return namespace === effectiveNamespace(this.namespace) ? undefined : `admits routes from its Gateway's namespace "${effectiveNamespace(this.namespace)}" only`;
     }
-    const names = ar?._selector?.matchExpressions?.find((e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'In')?.values;
+    const names = ar?._selector?.matchExpressions?.find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In')?.values;
     if (names && !names.includes(namespace)) return `admits routes from namespaces ${names.join(', ')} only`;
     return undefined; // a label selector: the namespace's labels decide in the cluster
   }
@@ -381,13 +378,13 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   private renderTls(where: Where): Record<string, unknown> | undefined {
     const { clientCertificateValidation: dflt, clientCertificateValidationPerPort: perPort = [], backendClientCertificate } = this.props;
     const validation = (w: Where, v: ClientCertificateValidation) => {
-      checkMaxItems(w.at('caCertificateRefs'), v.caCertificates, 16, 1);
+      checkMaxItems(w.at('caCertificateRefs'), v.caCertificates, MAX_ITEMS.frontendCaCertificateRefs, 1);
       return {
         caCertificateRefs: v.caCertificates.map((c, i) => c._toRef(w.at('caCertificateRefs').at(i))),
         ...(v.mode ? { mode: v.mode } : {}),
       };
     };
-    checkMaxItems(where.at('frontend.perPort'), perPort, 64);
+    checkMaxItems(where.at('frontend.perPort'), perPort, MAX_ITEMS.frontendPerPort);
     const ports = new Set<number>();
     perPort.forEach((p, i) => {
       checkPort(where.at('frontend.perPort').at(i).at('port'), p.port);
@@ -431,18 +428,18 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   }
 
   private checkAddresses(where: Where, addresses: GatewayAddress[]): void {
-    checkMaxItems(where, addresses, 16);
+    checkMaxItems(where, addresses, MAX_ITEMS.addresses);
     const seen = new Set<string>();
     addresses.forEach((a, i) => {
       const w = where.at(i);
       if (!['IPAddress', 'Hostname', 'NamedAddress'].includes(a.type)) {
-        checkLength(w.at('type'), a.type, 1, 253);
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$/.test(a.type)) {
+        checkLength(w.at('type'), a.type, 1, MAX_LENGTH.controllerName);
+        if (!DOMAIN_PREFIXED_PATH.test(a.type)) {
           fail(w.at('type'), a.type, 'must be IPAddress, Hostname, NamedAddress or a domain-prefixed type such as "example.com/pool"');
         }
       }
       if (a.value === undefined) return;
-      checkLength(w.at('value'), a.value, 1, 253);
+      checkLength(w.at('value'), a.value, 1, MAX_LENGTH.hostname);
       if (a.type === 'IPAddress' && isIP(a.value) === 0) fail(w.at('value'), a.value, 'must be an IPv4 or IPv6 address');
       if (a.type === 'Hostname') checkHostname(w.at('value'), a.value);
       const key = `${a.type}|${a.value}`;
@@ -463,13 +460,13 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     if (annotations.length > 16) failObject(where.at('annotations'), `has ${annotations.length} entries; at most 16 are allowed`);
     for (const [k, v] of annotations) {
       checkQualifiedName(where.at('annotations'), k);
-      checkLength(where.at(`annotations.${k}`), v, 0, 4096);
+      checkLength(where.at(`annotations.${k}`), v, 0, MAX_LENGTH.optionValue);
     }
     const p = infra.parametersRef;
     if (p) {
       checkGroup(where.at('parametersRef.group'), p.group);
       checkKind(where.at('parametersRef.kind'), p.kind);
-      checkLength(where.at('parametersRef.name'), p.name, 1, 253);
+      checkLength(where.at('parametersRef.name'), p.name, 1, MAX_LENGTH.dnsSubdomain);
     }
   }
 

@@ -7,9 +7,10 @@ import { GrpcMatch } from './matches';
 import { resolveObjectName } from './resource';
 import { backendsOf, BackendUse, checkRuleLimits, RouteBase, RouteParentRef } from './route-base';
 import { renderSessionPersistence, SessionPersistence } from './session-persistence';
-import { checkMaxItems } from './validation';
 import { addWarning } from './warnings';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkMaxItems } from '../spec/checks';
+import { MAX_ITEMS } from '../spec/limits';
 
 /** One rule of a GRPCRoute. */
 export interface GrpcRouteRule {
@@ -98,7 +99,7 @@ export class GrpcRoute extends RouteBase {
 
   /** Adds a hostname (exact or `*.` wildcard). */
   public addHostname(hostname: string): void {
-    this._addHostname(hostname, 16);
+    this._addHostname(hostname, MAX_ITEMS.routeHostnames);
   }
 
   /** Adds a rule; it is checked now, against the CRD's rules and the team grant. */
@@ -129,9 +130,9 @@ export class GrpcRoute extends RouteBase {
   private renderRule(rule: GrpcRouteRule, index: number): k8s.GrpcRouteSpecRules {
     const where = this._where.at('rules').at(index);
     const matches = rule.matches ?? [];
-    checkMaxItems(where.at('matches'), matches, 64);
+    checkMaxItems(where.at('matches'), matches, MAX_ITEMS.matches);
     const backends = rule.backends ?? [];
-    checkMaxItems(where.at('backends'), backends, 16);
+    checkMaxItems(where.at('backends'), backends, MAX_ITEMS.backendRefs);
     const ctx: FilterContext = {
       routeKind: 'GRPCRoute',
       routeNamespace: this._namespace,

@@ -1,17 +1,18 @@
 import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Backend } from './backends';
+import { gatewayDuration } from './duration';
 import { checkFilterList, FilterContext, FilterJson, FilterType, HttpFilter } from './filters';
 import { RouteKind } from './listener';
 import { HttpMatch } from './matches';
 import { resolveObjectName } from './resource';
 import { backendsOf, BackendUse, checkRuleLimits, RouteBase, RouteParentRef } from './route-base';
 import { renderSessionPersistence, SessionPersistence } from './session-persistence';
-import {
-  checkInteger, checkMaxItems, checkUnique, failObject, gatewayDuration, show, Where,
-} from './validation';
 import { addWarning } from './warnings';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkInteger, checkMaxItems, checkUnique } from '../spec/checks';
+import { MAX_ITEMS } from '../spec/limits';
+import { failObject, show, Where } from '../spec/where';
 
 /**
  * Retries of failed requests. Experimental channel: needs the experimental Gateway API CRDs.
@@ -136,7 +137,7 @@ export class HttpRoute extends RouteBase {
 
   /** Adds a hostname (exact or `*.` wildcard). */
   public addHostname(hostname: string): void {
-    this._addHostname(hostname, 16);
+    this._addHostname(hostname, MAX_ITEMS.routeHostnames);
   }
 
   /** Adds a rule; it is checked now, against the CRD's rules and the team grant. */
@@ -167,10 +168,10 @@ export class HttpRoute extends RouteBase {
   private renderRule(rule: HttpRouteRule, index: number): k8s.HttpRouteSpecRules {
     const where = this._where.at('rules').at(index);
     const matches = rule.matches ?? [];
-    checkMaxItems(where.at('matches'), matches, 64);
+    checkMaxItems(where.at('matches'), matches, MAX_ITEMS.matches);
     const filters = rule.filters ?? [];
     const backends = rule.backends ?? [];
-    checkMaxItems(where.at('backends'), backends, 16);
+    checkMaxItems(where.at('backends'), backends, MAX_ITEMS.backendRefs);
     const ctx: FilterContext = {
       routeKind: 'HTTPRoute',
       routeNamespace: this._namespace,

@@ -14,7 +14,8 @@ export type {
   GatewayProps, IGateway, GatewayInfrastructure, GatewayInfrastructureParametersRef, ClientCertificateValidation,
   PortClientCertificateValidation,
 } from './gateway';
-export type { DataPlaneProps } from './data-plane';
+export { DataPlaneLogLevel, ExternalTrafficPolicy } from './data-plane';
+export type { DataPlaneProps, DataPlaneDeploymentOptions, DataPlaneAutoscaling } from './data-plane';
 export { ListenerSet } from './listener-set';
 export type { ListenerSetProps } from './listener-set';
 export { RouteBase } from './route-base';

@@ -5,9 +5,11 @@ import { FilterContext } from './filters';
 import { RouteKind } from './listener';
 import { resolveObjectName } from './resource';
 import { BackendUse, RouteBase, routeClassName, routeResource, RouteParentRef } from './route-base';
-import { checkDnsSubdomain, checkMaxItems, failObject } from './validation';
 import { addWarning } from './warnings';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkDnsSubdomain, checkMaxItems } from '../spec/checks';
+import { MAX_ITEMS } from '../spec/limits';
+import { failObject } from '../spec/where';
 
 /** What a team factory accepts for a TCPRoute or UDPRoute. */
 export interface L4RouteOptions {
@@ -76,7 +78,7 @@ export abstract class L4RouteBase extends RouteBase {
   /** Adds a backend (at most 16). */
   public addBackend(backend: Backend): void {
     const where = this._where.at('rules[0].backendRefs').at(this._backends.length);
-    checkMaxItems(this._where.at('rules[0].backendRefs'), [...this._backends, backend], 16);
+    checkMaxItems(this._where.at('rules[0].backendRefs'), [...this._backends, backend], MAX_ITEMS.backendRefs);
     backend._render(where, this.filterContext(), 'backend', false);
     this._guardBackend(where, backend);
     this._backends.push(backend);

@@ -1,5 +1,7 @@
 import { Listener, ListenerProtocol } from './listener';
-import { failObject, Where } from './validation';
+import { checkMaxItems } from '../spec/checks';
+import { MAX_ITEMS } from '../spec/limits';
+import { failObject, Where } from '../spec/where';
 
 /** A port serves one family: cleartext HTTP, TLS (HTTPS and TLS share SNI), TCP, or UDP. */
 function family(p: ListenerProtocol): string {
@@ -49,8 +51,16 @@ export function listenerConflicts(listeners: readonly Listener[], label: (l: Lis
   return problems;
 }
 
-/** Throws the first conflict among `listeners`. @internal */
-export function checkListenerConflicts(where: Where, listeners: readonly Listener[]): void {
-  const [first] = listenerConflicts(listeners);
-  if (first) failObject(where, first);
+/**
+ * Checks `listener` as the next entry of a Gateway's or a ListenerSet's `listeners` (`where`): the count, its
+ * own fields, conflicts with the listeners before it, its certificate refs and selectors. @internal
+ */
+export function checkNextListener(where: Where, listeners: readonly Listener[], listener: Listener): void {
+  const all = [...listeners, listener];
+  const at = where.at(listeners.length);
+  checkMaxItems(where, all, MAX_ITEMS.listeners);
+  listener._validate(at);
+  const [conflict] = listenerConflicts(all);
+  if (conflict) failObject(where, conflict);
+  listener._render(at);
 }

@@ -2,11 +2,12 @@ import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Gateway, IGateway } from './gateway';
 import { Listener, RouteKind } from './listener';
-import { checkListenerConflicts, listenerConflicts } from './listener-conflicts';
-import { effectiveNamespace, GatewayApiResource, GATEWAY_API_GROUP, resolveObjectName } from './resource';
+import { checkNextListener, listenerConflicts } from './listener-conflicts';
+import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { AttachmentTarget, IRouteParent } from './route-base';
-import { checkDnsLabel, checkDnsSubdomain, checkMaxItems } from './validation';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkDnsLabel, checkDnsSubdomain } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 
 export interface ListenerSetProps {
   /** The Gateway the listeners are added to; it must allow ListenerSets from this namespace. */
@@ -57,11 +58,7 @@ export class ListenerSet extends GatewayApiResource implements IRouteParent, Att
 
   /** Adds a listener. */
   public addListener(listener: Listener): void {
-    const where = this._where.at('listeners').at(this._listeners.length);
-    checkMaxItems(this._where.at('listeners'), [...this._listeners, listener], 64);
-    listener._validate(where);
-    checkListenerConflicts(this._where.at('listeners'), [...this._listeners, listener]);
-    listener._render(where);
+    checkNextListener(this._where.at('listeners'), this._listeners, listener);
     this._listeners.push(listener);
   }
 

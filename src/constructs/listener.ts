@@ -1,8 +1,8 @@
 import { TlsCertificate, ObjectRefJson } from './certificates';
-import {
-  checkDnsLabel, checkDnsSubdomain, checkHostname, checkLabelValue, checkLength, checkMaxItems, checkPort,
-  checkQualifiedName, failObject, Where,
-} from './validation';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLabelValue, checkLength, checkMaxItems, checkPort, checkQualifiedName } from '../spec/checks';
+import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL, ROUTE_KINDS_BY_PROTOCOL } from '../spec/gateway-api';
+import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
+import { failObject, Where } from '../spec/where';
 
 /** The protocol a listener speaks. */
 export enum ListenerProtocol {
@@ -42,17 +42,8 @@ export enum RouteKind {
 
 /** Route kinds a listener of each protocol can carry (and accepts when `allowedRoutes.kinds` is unset). */
 export function supportedRouteKinds(protocol: ListenerProtocol): RouteKind[] {
-  switch (protocol) {
-    case ListenerProtocol.HTTP:
-    case ListenerProtocol.HTTPS:
-      return [RouteKind.HTTP_ROUTE, RouteKind.GRPC_ROUTE];
-    case ListenerProtocol.TLS:
-      return [RouteKind.TLS_ROUTE];
-    case ListenerProtocol.TCP:
-      return [RouteKind.TCP_ROUTE];
-    case ListenerProtocol.UDP:
-      return [RouteKind.UDP_ROUTE];
-  }
+  const kinds: readonly string[] = ROUTE_KINDS_BY_PROTOCOL[protocol];
+  return Object.values(RouteKind).filter((k) => kinds.includes(k));
 }
 
 /** @internal */
@@ -98,7 +89,7 @@ export class AllowedRoutes {
   /** Routes in the named namespaces (selected by their `kubernetes.io/metadata.name` label). */
   public static fromNamespaces(namespaces: string[], options: AllowedRoutesOptions = {}): AllowedRoutes {
     return new AllowedRoutes('Selector', {
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: [...namespaces] }],
+      matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...namespaces] }],
     }, options.kinds);
   }
 
@@ -119,10 +110,10 @@ export class AllowedRoutes {
       checkMaxItems(where.at('namespaces.selector.matchExpressions[0].values'), e.values, Infinity, 1);
       e.values.forEach((n, i) => checkDnsLabel(where.at('namespaces.selector.matchExpressions[0].values').at(i), n));
     }
-    if (this.kinds) checkMaxItems(where.at('kinds'), this.kinds, 8, 1);
+    if (this.kinds) checkMaxItems(where.at('kinds'), this.kinds, MAX_ITEMS.allowedKinds, 1);
     return {
       namespaces: { from: this._from, ...(this._selector ? { selector: this._selector } : {}) },
-      ...(this.kinds ? { kinds: this.kinds.map((kind) => ({ group: 'gateway.networking.k8s.io', kind })) } : {}),
+      ...(this.kinds ? { kinds: this.kinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind })) } : {}),
     };
   }
 }
@@ -262,7 +253,7 @@ export class Listener {
     checkPort(where.at('port'), this.port);
     if (this.hostname !== undefined) checkHostname(where.at('hostname'), this.hostname);
     if (this.tlsMode === TlsMode.TERMINATE) {
-      checkMaxItems(where.at('tls.certificateRefs'), this._certificates, 64);
+      checkMaxItems(where.at('tls.certificateRefs'), this._certificates, MAX_ITEMS.certificateRefs);
       if (this._certificates.length === 0 && Object.keys(this.tlsOptions ?? {}).length === 0) {
         failObject(where.at('tls.certificateRefs'), `must name at least one certificate: a ${this.protocol} listener terminates TLS`);
       }
@@ -271,7 +262,7 @@ export class Listener {
     if (options.length > 16) failObject(where.at('tls.options'), `has ${options.length} entries; at most 16 are allowed`);
     for (const [k, v] of options) {
       checkQualifiedName(where.at('tls.options'), k);
-      checkLength(where.at(`tls.options.${k}`), v, 0, 4096);
+      checkLength(where.at(`tls.options.${k}`), v, 0, MAX_LENGTH.optionValue);
     }
     if (this.allowedRoutes?.kinds) {
       const supported = supportedRouteKinds(this.protocol);
@@ -300,11 +291,11 @@ export class Listener {
           selector: {
             matchExpressions: [
               { key: team.label, operator: 'In', values: [...team.teams].sort() },
-              { key: 'kubernetes.io/metadata.name', operator: 'In', values: [...team.namespaces].sort() },
+              { key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...team.namespaces].sort() },
             ],
           },
         },
-        kinds: team.kinds.map((kind) => ({ group: 'gateway.networking.k8s.io', kind })),
+        kinds: team.kinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind })),
       };
     }
     return {

@@ -1,6 +1,6 @@
-import {
-  checkHeaderName, checkHeaderValue, checkLength, checkMaxItems, checkPath, checkRegex, checkUnique, fail, failObject, Where,
-} from './validation';
+import { checkHeaderName, checkHeaderValue, checkLength, checkMaxItems, checkPath, checkRegex, checkUnique } from '../spec/checks';
+import { MAX_ITEMS, MAX_LENGTH } from '../spec/limits';
+import { fail, failObject, Where } from '../spec/where';
 
 /** HTTP methods an HTTPRoute can match. */
 export enum HttpMethod {
@@ -158,22 +158,22 @@ export class HttpMatch {
   public _render(where: Where): HttpMatchJson {
     const { path, method, headers, queryParams } = this.data;
     if (path) {
-      if (path.type === 'RegularExpression') checkRegex(where.at('path.value'), path.value, 1024);
+      if (path.type === 'RegularExpression') checkRegex(where.at('path.value'), path.value, MAX_LENGTH.path);
       else checkPath(where.at('path'), path.value);
     }
-    checkMaxItems(where.at('headers'), headers, 16);
+    checkMaxItems(where.at('headers'), headers, MAX_ITEMS.headerMatches);
     checkUnique(where.at('headers'), headers.map((h) => h.name), 'header', true);
     headers.forEach((h, i) => {
       checkHeaderName(where.at('headers').at(i).at('name'), h.name);
-      if (h.type === 'RegularExpression') checkRegex(where.at('headers').at(i).at('value'), h.value, 4096);
+      if (h.type === 'RegularExpression') checkRegex(where.at('headers').at(i).at('value'), h.value, MAX_LENGTH.headerValue);
       checkHeaderValue(where.at('headers').at(i).at('value'), h.value);
     });
-    checkMaxItems(where.at('queryParams'), queryParams, 16);
+    checkMaxItems(where.at('queryParams'), queryParams, MAX_ITEMS.queryParamMatches);
     checkUnique(where.at('queryParams'), queryParams.map((q) => q.name), 'query parameter', false);
     queryParams.forEach((q, i) => {
       checkHeaderName(where.at('queryParams').at(i).at('name'), q.name);
-      if (q.type === 'RegularExpression') checkRegex(where.at('queryParams').at(i).at('value'), q.value, 1024);
-      checkLength(where.at('queryParams').at(i).at('value'), q.value, 1, 1024);
+      if (q.type === 'RegularExpression') checkRegex(where.at('queryParams').at(i).at('value'), q.value, MAX_LENGTH.path);
+      checkLength(where.at('queryParams').at(i).at('value'), q.value, 1, MAX_LENGTH.path);
     });
     return {
       ...(path ? { path: { ...path } } : {}),
@@ -259,23 +259,23 @@ export class GrpcMatch {
       }
       if (method.service !== undefined) {
         const w = where.at('method.service');
-        checkLength(w, method.service, 1, 1024);
-        if (method.type === 'RegularExpression') checkRegex(w, method.service, 1024);
+        checkLength(w, method.service, 1, MAX_LENGTH.path);
+        if (method.type === 'RegularExpression') checkRegex(w, method.service, MAX_LENGTH.path);
         else if (!GRPC_SERVICE.test(method.service)) fail(w, method.service, 'must be a fully qualified service name such as "shop.v1.Cart"');
       }
       if (method.method !== undefined) {
         const w = where.at('method.method');
-        checkLength(w, method.method, 1, 1024);
-        if (method.type === 'RegularExpression') checkRegex(w, method.method, 1024);
+        checkLength(w, method.method, 1, MAX_LENGTH.path);
+        if (method.type === 'RegularExpression') checkRegex(w, method.method, MAX_LENGTH.path);
         else if (!GRPC_METHOD.test(method.method)) fail(w, method.method, 'must be a method name such as "AddItem" (letters, digits, "_")');
       }
     }
-    checkMaxItems(where.at('headers'), headers, 16);
+    checkMaxItems(where.at('headers'), headers, MAX_ITEMS.headerMatches);
     checkUnique(where.at('headers'), headers.map((h) => h.name), 'header', true);
     headers.forEach((h, i) => {
       checkHeaderName(where.at('headers').at(i).at('name'), h.name);
-      if (h.type === 'RegularExpression') checkRegex(where.at('headers').at(i).at('value'), h.value, 4096);
-      else checkLength(where.at('headers').at(i).at('value'), h.value, 1, 4096);
+      if (h.type === 'RegularExpression') checkRegex(where.at('headers').at(i).at('value'), h.value, MAX_LENGTH.headerValue);
+      else checkLength(where.at('headers').at(i).at('value'), h.value, 1, MAX_LENGTH.headerValue);
     });
     return {
       ...(method ? {

@@ -1,8 +1,10 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { effectiveNamespace, GatewayApiResource, GATEWAY_API_GROUP, resolveObjectName } from './resource';
-import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, checkMaxItems } from './validation';
+import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import * as k8s from '../imports/gateway.networking.k8s.io';
+import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, checkMaxItems } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { MAX_ITEMS } from '../spec/limits';
 
 /** Objects allowed to refer into the grant's namespace. */
 export interface ReferenceGrantFrom {
@@ -90,7 +92,7 @@ export class ReferenceGrant extends GatewayApiResource {
   /** Allows another kind and namespace to refer here. */
   public addFrom(from: ReferenceGrantFrom): void {
     const where = this._where.at('from').at(this._from.length);
-    checkMaxItems(this._where.at('from'), [...this._from, from], 16);
+    checkMaxItems(this._where.at('from'), [...this._from, from], MAX_ITEMS.referenceGrantPeers);
     checkGroup(where.at('group'), from.group ?? GATEWAY_API_GROUP);
     checkKind(where.at('kind'), from.kind);
     checkDnsLabel(where.at('namespace'), from.namespace);
@@ -100,7 +102,7 @@ export class ReferenceGrant extends GatewayApiResource {
   /** Allows references to another kind (or object) here. */
   public addTo(to: ReferenceGrantTo): void {
     const where = this._where.at('to').at(this._to.length);
-    checkMaxItems(this._where.at('to'), [...this._to, to], 16);
+    checkMaxItems(this._where.at('to'), [...this._to, to], MAX_ITEMS.referenceGrantPeers);
     checkGroup(where.at('group'), to.group ?? '');
     checkKind(where.at('kind'), to.kind);
     if (to.name !== undefined) checkDnsSubdomain(where.at('name'), to.name);

@@ -2,10 +2,9 @@ import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch } 
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { appState } from './app-state';
-import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkQualifiedName, describeConstruct, Where } from './validation';
-
-/** The API group of every Gateway API kind. */
-export const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkQualifiedName } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { Where } from '../spec/where';
 
 /** The namespace an object lands in when none is set: what `kubectl apply` picks without `-n`. */
 export const DEFAULT_NAMESPACE = 'default';
@@ -56,7 +55,7 @@ export abstract class GatewayApiResource extends Construct implements kplus.IApi
 
   /** @internal the object as messages name it: `HttpRoute shop/storefront` */
   public get _where(): Where {
-    return new Where(describeConstruct(this.constructor.name, this.node.path));
+    return new Where(`${this.constructor.name} ${this.node.path}`);
   }
 }
 
@@ -68,7 +67,7 @@ export abstract class GatewayApiResource extends Construct implements kplus.IApi
 export function resolveObjectName(kind: string, scope: Construct, id: string, metadata?: ApiObjectMetadata): string {
   const name = metadata?.name ?? id.toLowerCase();
   const path = scope.node.path ? `${scope.node.path}/${id}` : id;
-  const object = new Where(describeConstruct(kind, path));
+  const object = new Where(`${kind} ${path}`);
   checkDnsSubdomain(object.at(metadata?.name ? 'metadata.name' : 'name (from the construct id)'), name);
   if (metadata?.namespace !== undefined) checkDnsLabel(object.at('metadata.namespace'), metadata.namespace);
   for (const [k, v] of Object.entries(metadata?.labels ?? {})) {

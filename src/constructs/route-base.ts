@@ -1,15 +1,16 @@
 import { Construct } from 'constructs';
 import type { Backend } from './backends';
 import type { HttpFilter } from './filters';
-import { hostnamesIntersect } from './hostnames';
 import type { Listener } from './listener';
 import { RouteKind } from './listener';
 import { referenceGrantHint, ReferenceGrant } from './reference-grant';
-import { effectiveNamespace, GatewayApiResource, GATEWAY_API_GROUP } from './resource';
-import {
-  checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, checkUnique, failObject, show, Where,
-} from './validation';
+import { effectiveNamespace, GatewayApiResource } from './resource';
 import { addWarning } from './warnings';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, checkUnique } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { hostnamesIntersect } from '../spec/hostname';
+import { MAX_ITEMS } from '../spec/limits';
+import { failObject, show, Where } from '../spec/where';
 
 /** Something routes attach to: a Gateway or a ListenerSet, defined in this app or referenced by name. */
 export interface IRouteParent {
@@ -101,7 +102,7 @@ export abstract class RouteBase extends GatewayApiResource {
   /** Attaches the route to a Gateway or ListenerSet (optionally one listener of it). */
   public addParentRef(ref: RouteParentRef): void {
     const where = this._where.at('parentRefs').at(this._parentRefs.length);
-    checkMaxItems(this._where.at('parentRefs'), [...this._parentRefs, ref], 32);
+    checkMaxItems(this._where.at('parentRefs'), [...this._parentRefs, ref], MAX_ITEMS.parentRefs);
     checkDnsSubdomain(where.at('name'), ref.parent.name);
     if (ref.parent.namespace !== undefined) checkDnsLabel(where.at('namespace'), ref.parent.namespace);
     if (ref.sectionName !== undefined) checkDnsSubdomain(where.at('sectionName'), ref.sectionName);
@@ -260,9 +261,9 @@ function describeParent(p: IRouteParent): string {
  */
 export function checkRuleLimits(where: Where, existing: readonly RuleShape[], rule: RuleShape, emptyMatches: number): void {
   const all = [...existing, rule];
-  checkMaxItems(where.at('rules'), all, 16);
+  checkMaxItems(where.at('rules'), all, MAX_ITEMS.rules);
   const matches = all.reduce((n, r) => n + (r.matches?.length || emptyMatches), 0);
-  if (matches > 128) failObject(where.at('rules'), `have ${matches} matches in total; at most 128 are allowed across all rules`);
+  if (matches > MAX_ITEMS.routeMatches) failObject(where.at('rules'), `have ${matches} matches in total; at most ${MAX_ITEMS.routeMatches} are allowed across all rules`);
   if (rule.name !== undefined) {
     checkDnsSubdomain(where.at('rules').at(existing.length).at('name'), rule.name);
     checkUnique(where.at('rules'), all.flatMap((r) => (r.name ? [r.name] : [])), 'rule name', false);

@@ -1,5 +1,8 @@
 import { Duration } from 'cdk8s';
-import { checkLength, failObject, gatewayDuration, Where } from './validation';
+import { gatewayDuration } from './duration';
+import { checkLength } from '../spec/checks';
+import { MAX_LENGTH } from '../spec/limits';
+import { failObject, Where } from '../spec/where';
 
 /** How a session is identified. */
 export enum SessionPersistenceType {
@@ -50,7 +53,7 @@ export function renderSessionPersistence(
 ): Record<string, unknown> {
   markExperimental(where, 'sessionPersistence');
   const type = sp.type ?? SessionPersistenceType.COOKIE;
-  if (sp.sessionName !== undefined) checkLength(where.at('sessionName'), sp.sessionName, 1, 128);
+  if (sp.sessionName !== undefined) checkLength(where.at('sessionName'), sp.sessionName, 1, MAX_LENGTH.sessionName);
   if (sp.cookieLifetime !== undefined && type !== SessionPersistenceType.COOKIE) {
     failObject(where.at('cookieConfig'), 'cookieLifetime only applies to type COOKIE');
   }

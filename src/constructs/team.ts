@@ -4,7 +4,6 @@ import { appState } from './app-state';
 import type { Backend } from './backends';
 import type { Gateway } from './gateway';
 import { GrpcRoute, GrpcRouteOptions } from './grpc-route';
-import { hostnameCovers, hostnamesIntersect } from './hostnames';
 import { HttpRoute, HttpRouteOptions } from './http-route';
 import { L4RouteOptions } from './l4-route-base';
 import { Listener, ListenerProtocol, RouteKind, supportedRouteKinds } from './listener';
@@ -14,8 +13,13 @@ import { RouteBase, routeClassName, RouteGuard, RouteParentRef, routeResource } 
 import { TcpRoute } from './tcp-route';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
-import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength, failObject, show, Where } from './validation';
 import { addWarning } from './warnings';
+import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength } from '../spec/checks';
+import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { hostnameCovers, hostnamesIntersect } from '../spec/hostname';
+import { MAX_LENGTH } from '../spec/limits';
+import { TEAM_LABEL } from '../spec/project';
+import { failObject, show, Where } from '../spec/where';
 
 /** Backends in another namespace a team may send traffic to. */
 export interface BackendGrant {
@@ -97,7 +101,7 @@ const ROUTE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delet
  */
 export class TeamGrant extends Construct implements RouteGuard {
   /** The namespace label the grants select on: `cdk8s-gateway.io/team: <team>`. */
-  public static readonly TEAM_LABEL = 'cdk8s-gateway.io/team';
+  public static readonly TEAM_LABEL = TEAM_LABEL;
 
   /** The team's name (the grant's id). */
   public readonly team: string;
@@ -266,7 +270,7 @@ export class TeamGrant extends Construct implements RouteGuard {
     // by default a route serves the granted hostnames its listeners can receive
     const names = hostnames ?? this._hostnames.filter((h) => chosen.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname)));
     names.forEach((h, i) => {
-      checkLength(where.at('hostnames').at(i), h, 1, 253);
+      checkLength(where.at('hostnames').at(i), h, 1, MAX_LENGTH.hostname);
       this._checkHostname(where.at('hostnames').at(i), h);
     });
     return {
@@ -302,7 +306,7 @@ export class TeamGrant extends Construct implements RouteGuard {
       kind: 'Role',
       metadata: { name, namespace: this.namespace, labels: { [TeamGrant.TEAM_LABEL]: this.team } },
       rules: [{
-        apiGroups: ['gateway.networking.k8s.io'],
+        apiGroups: [GATEWAY_API_GROUP],
         resources: this._routeKinds.map(routeResource),
         verbs: ROUTE_VERBS,
       }],
@@ -339,7 +343,7 @@ function resolveGrant(where: Where, gateway: Gateway, id: string, props: TeamGra
   checkDnsLabel(where.at('id'), id);
   if (gateway.node.tryFindChild(id)) failObject(where, `team "${id}" is already granted on this Gateway; grant it once with every listener it needs`);
   checkDnsLabel(where.at('namespace'), props.namespace);
-  if (props.rbac) checkLength(where.at('rbac.group'), props.rbac.group, 1, 253);
+  if (props.rbac) checkLength(where.at('rbac.group'), props.rbac.group, 1, MAX_LENGTH.dnsSubdomain);
 
   // listeners: granted ones must exist and leave allowedRoutes to the grant
   const open = gateway.listeners.filter((l) => !l.allowedRoutes);

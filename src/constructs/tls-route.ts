@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { L4RouteBase, L4RouteOptions } from './l4-route-base';
 import { RouteKind } from './listener';
 import { RouteParentRef } from './route-base';
+import { MAX_ITEMS } from '../spec/limits';
 
 /** What a team factory accepts for a TLSRoute. */
 export interface TlsRouteOptions extends L4RouteOptions {
@@ -40,6 +41,6 @@ export class TlsRoute extends L4RouteBase {
 
   /** Adds an SNI hostname (exact or `*.` wildcard). */
   public addHostname(hostname: string): void {
-    this._addHostname(hostname, 1024);
+    this._addHostname(hostname, MAX_ITEMS.tlsRouteHostnames);
   }
 }

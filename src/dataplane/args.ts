@@ -1,4 +1,5 @@
 import { LogLevel, parseLogLevel } from './ops/log';
+import { PORT_RANGE } from '../spec/limits';
 
 /** Where a `--backend ns/svc:port=host:port` mapping sends a backend. */
 export interface HostPort {
@@ -78,7 +79,7 @@ function intArg(flag: string, v: string | undefined, min: number, max: number): 
 export function parsePortMapping(v: string, into: Map<number, number>): void {
   const m = /^(\d+)=(\d+)$/.exec(v);
   if (!m) throw new UsageError(`--port-map "${v}" must look like 80=8080 (listener port = local port)`);
-  into.set(intArg('--port-map listener port', m[1], 1, 65535), intArg('--port-map local port', m[2], 0, 65535));
+  into.set(intArg('--port-map listener port', m[1], PORT_RANGE.min, PORT_RANGE.max), intArg('--port-map local port', m[2], 0, 65535));
 }
 
 /** Parses `<ns>/<service>:<port>=<host>:<port>`. */
@@ -87,9 +88,9 @@ export function parseBackendMapping(v: string, into: Map<string, HostPort>): voi
   if (!m) {
     throw new UsageError(`--backend "${v}" must look like shop/api:8080=127.0.0.1:3000 (namespace/service:port=host:port)`);
   }
-  const svcPort = intArg('--backend service port', m[5], 1, 65535);
+  const svcPort = intArg('--backend service port', m[5], PORT_RANGE.min, PORT_RANGE.max);
   const host = m[6].startsWith('[') ? m[6].slice(1, -1) : m[6];
-  into.set(`${m[1]}/${m[3]}:${svcPort}`, { host, port: intArg('--backend target port', m[7], 1, 65535) });
+  into.set(`${m[1]}/${m[3]}:${svcPort}`, { host, port: intArg('--backend target port', m[7], PORT_RANGE.min, PORT_RANGE.max) });
 }
 
 export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {

@@ -1,6 +1,8 @@
 import {
   DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig, HttpFilterConfig, PathMatchConfig, ValueMatchConfig,
 } from '../config/dataplane-config';
+import { isPort } from '../spec/limits';
+import { regexProblem } from '../spec/patterns';
 
 /**
  * Checks a DataPlaneConfig read from disk before it replaces the one being served. The compiler emits
@@ -174,17 +176,10 @@ function checkValueMatch(p: string, v: unknown, err: Err): void {
 }
 
 function checkRegex(p: string, value: string, err: Err): void {
-  try {
-    new RegExp(value);
-  } catch (e) {
-    err(p, `"${value}" is not a valid regular expression (${(e as Error).message})`);
-  }
+  const problem = regexProblem(value);
+  if (problem) err(p, `"${value}" is not a valid regular expression (${problem})`);
 }
 
 function isObject(v: unknown): v is Record<string, any> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function isPort(v: unknown): boolean {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
 }

@@ -7,13 +7,17 @@ import {
   bundleChecksum, bundleContent, CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, ConfigMapContent, configContent, formatBytes, gzipPinned,
 } from './config-map-data';
 import { ListenerNetworkPolicy } from './listener-network-policy';
-import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneLabels, dnsLabel, selectorLabels } from './names';
-import { checkDeploymentOptions, DataPlaneDeploymentOptions, resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
+import { dataPlaneLabels, selectorLabels } from './names';
+import { resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
-import { Where } from '../constructs/validation';
+import { checkDeploymentOptions, DataPlaneDeploymentOptions } from '../constructs/data-plane';
 import { addWarning } from '../constructs/warnings';
+import { checkDnsLabel, checkDnsSubdomain, checkPort } from '../spec/checks';
+import { PORT_NAME } from '../spec/patterns';
+import { BUNDLE_CHECKSUM_ANNOTATION, dnsLabel } from '../spec/project';
+import { fail, Where } from '../spec/where';
 
 /** The user and group the data plane runs as (the `node` user of the official Node.js images). */
 export const DATA_PLANE_UID = 1000;
@@ -440,36 +444,32 @@ export function propsFromConfig(json: string, objects: readonly unknown[] = []):
   };
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const PORT_NAME = /^(?=.{1,15}$)(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-
 function checkProps(who: string, p: GatewayDataPlaneProps): void {
-  const fail = (field: string, value: unknown, what: string) => {
-    throw new Error(`${who}: ${field} ${JSON.stringify(value)} ${what}`);
-  };
-  if (!DNS_LABEL.test(p.gatewayNamespace)) fail('gatewayNamespace', p.gatewayNamespace, 'must be a DNS label (lower-case letters, digits and "-", at most 63)');
-  if (!DNS_SUBDOMAIN.test(p.gatewayName)) fail('gatewayName', p.gatewayName, 'must be a DNS subdomain (lower-case letters, digits, "-" and ".")');
+  const where = new Where(who);
+  checkDnsLabel(where.at('gatewayNamespace'), p.gatewayNamespace);
+  checkDnsSubdomain(where.at('gatewayName'), p.gatewayName);
   const seen = new Set<string>();
   p.ports.forEach((port, i) => {
-    if (!Number.isInteger(port.port) || port.port < 1 || port.port > 65535) fail(`ports[${i}].port`, port.port, 'must be a whole number from 1 to 65535');
+    const w = where.at('ports').at(i);
+    checkPort(w.at('port'), port.port);
     if (port.protocol !== undefined && port.protocol !== kplus.Protocol.TCP && port.protocol !== kplus.Protocol.UDP) {
-      fail(`ports[${i}].protocol`, port.protocol, 'must be TCP or UDP');
+      fail(w.at('protocol'), port.protocol, 'must be TCP or UDP');
     }
     const key = `${port.port}/${port.protocol ?? 'TCP'}`;
-    if (seen.has(key)) fail(`ports[${i}]`, key, 'is listed twice');
+    if (seen.has(key)) fail(w, key, 'is listed twice');
     seen.add(key);
     if (port.name !== undefined && (!PORT_NAME.test(port.name) || port.name === 'admin')) {
-      fail(`ports[${i}].name`, port.name, 'must be at most 15 lower-case letters, digits and "-" with a letter, and not "admin"');
+      fail(w.at('name'), port.name, 'must be at most 15 lower-case letters, digits and "-" with a letter, and not "admin"');
     }
   });
   (p.mounts ?? []).forEach((m, i) => {
-    if (!DNS_SUBDOMAIN.test(m.name)) fail(`mounts[${i}].name`, m.name, `must be the name of a ${m.kind} (a DNS subdomain)`);
-    if (m.keys.length === 0) fail(`mounts[${i}].keys`, m.keys, 'must name at least one key');
+    const w = where.at('mounts').at(i);
+    checkDnsSubdomain(w.at('name'), m.name);
+    if (m.keys.length === 0) fail(w.at('keys'), m.keys, 'must name at least one key');
     if (m.namespace !== undefined && m.namespace !== p.gatewayNamespace && m.content === undefined) {
-      fail(`mounts[${i}].namespace`, m.namespace, `is not the Gateway's namespace "${p.gatewayNamespace}": a pod cannot mount a ${m.kind} ` +
+      fail(w.at('namespace'), m.namespace, `is not the Gateway's namespace "${p.gatewayNamespace}": a pod cannot mount a ${m.kind} ` +
         'of another namespace; give its content (public data such as CA certificates only) or create it in the Gateway\'s namespace');
     }
   });
-  checkDeploymentOptions(new Where(who), p);
+  checkDeploymentOptions(where, p);
 }

@@ -1,7 +1,5 @@
-// The synth step's public API (jsii). Pod-side code (pod/), layout and naming helpers stay internal.
+// The synth step's public API (jsii). Layout and naming helpers stay internal; the pod's boot code is in src/dataplane/boot/.
 export { GatewayDataPlane, DataPlaneMountKind } from './gateway-data-plane';
 export type { GatewayDataPlaneProps, GatewayDataPlaneOptions, DataPlanePort, DataPlaneMount, DataPlaneSizes } from './gateway-data-plane';
-export { DataPlaneLogLevel, ExternalTrafficPolicy } from './options';
-export type { DataPlaneDeploymentOptions, DataPlaneAutoscaling } from './options';
 export { DataPlaneSynthStep } from './synth-step';
 export type { IDataPlaneCustomizer } from './synth-step';

@@ -5,6 +5,7 @@ import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
+import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
 import { addWarning, Warnings } from '../constructs/warnings';
 
 /** Changes the objects of a Gateway's data plane right after the synth step rendered them. */
@@ -25,7 +26,7 @@ const customizers = new WeakMap<IConstruct, IDataPlaneCustomizer[]>();
  * as they finally are. A Gateway the compiler does not accept, or a reference a pod cannot mount, fails
  * the synth with the reason; route problems and size concerns are printed as warnings.
  *
- * Such a Gateway turns the step on itself when it is created: an app needs no call.
+ * Such a Gateway turns the step on itself when it is created: an app that imports this package needs no call.
  */
 export class DataPlaneSynthStep {
   /**
@@ -55,6 +56,9 @@ export class DataPlaneSynthStep {
 
   private constructor() {}
 }
+
+// every Gateway of GatewayClass.nodeDataPlane() turns the step on for its app when it is created
+onNodeDataPlaneGateway((gateway) => DataPlaneSynthStep.enable(gateway));
 
 interface GatewayLike extends IConstruct {
   readonly isNodeDataPlane: boolean;

@@ -13,8 +13,6 @@ export interface MigrateOptions {
 }
 
 export const DEFAULT_GATEWAY: ObjectKey = { namespace: 'gateway-system', name: 'ingress' };
-export const OUR_CLASS = 'cdk8s-gateway';
-export const OUR_CONTROLLER = 'cdk8s-gateway.io/node-data-plane';
 
 const RANK: Record<FindingStatus, number> = { ignored: 0, translated: 1, approximated: 2, untranslatable: 3 };
 

@@ -23,6 +23,7 @@ import { X509Certificate } from 'node:crypto';
 import { CanaryConfig, LocationConfig, ParsedAnnotations } from './annotations';
 import { Ingress, IngressBackend, keyOf, ObjectKey, Secret, Service } from './input';
 import { nginxLocationMatcher, pcreToEcma, searchRegex } from './pcre';
+import { hostnameMatches, isWildcard } from '../spec/hostname';
 
 export const DEFAULT_SERVER = '_';
 
@@ -486,7 +487,7 @@ export function serverFor(model: NginxModel, host: string): { server: Server; re
   if (redirect) return { server: redirect.server, redirectTo: redirect.to };
   let best: { name: string; server: Server } | undefined;
   for (const [name, s] of model.byName) {
-    if (!name.startsWith('*.') || !h.endsWith(name.slice(1)) || h.length <= name.length - 1) continue;
+    if (!isWildcard(name) || !hostnameMatches(name, h)) continue;
     if (!best || name.length > best.name.length) best = { name, server: s };
   }
   if (best) return { server: best.server };

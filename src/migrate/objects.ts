@@ -4,8 +4,7 @@
 import { Context } from './context';
 import { RouteDraft, RuleDraft } from './drafts';
 import { Translation } from './translate';
-
-const GATEWAY_API = 'gateway.networking.k8s.io/v1';
+import { GATEWAY_API_GROUP, GATEWAY_API_VERSION } from '../spec/gateway-api';
 
 /** Every object of a translation, in the order to apply them. */
 export function manifests(ctx: Context, t: Translation): Array<Record<string, unknown>> {
@@ -21,16 +20,16 @@ export function manifests(ctx: Context, t: Translation): Array<Record<string, un
 
 export function routeObject(ctx: Context, r: RouteDraft): Record<string, unknown> {
   const parentRefs = r.listeners.map((sectionName) => ({
-    group: 'gateway.networking.k8s.io', kind: 'Gateway', name: ctx.gateway.name, namespace: ctx.gateway.namespace, sectionName,
+    group: GATEWAY_API_GROUP, kind: 'Gateway', name: ctx.gateway.name, namespace: ctx.gateway.namespace, sectionName,
   }));
   const metadata = { name: r.name, namespace: r.namespace };
   const hostnames = r.hostnames.length ? { hostnames: r.hostnames } : {};
   if (r.kind === 'TLSRoute') {
-    return { apiVersion: GATEWAY_API, kind: 'TLSRoute', metadata, spec: { parentRefs, ...hostnames, rules: [{ backendRefs: r.tlsBackends }] } };
+    return { apiVersion: GATEWAY_API_VERSION, kind: 'TLSRoute', metadata, spec: { parentRefs, ...hostnames, rules: [{ backendRefs: r.tlsBackends }] } };
   }
   if (r.kind === 'GRPCRoute') {
     return {
-      apiVersion: GATEWAY_API,
+      apiVersion: GATEWAY_API_VERSION,
       kind: 'GRPCRoute',
       metadata,
       spec: {
@@ -51,7 +50,7 @@ export function routeObject(ctx: Context, r: RouteDraft): Record<string, unknown
       },
     };
   }
-  return { apiVersion: GATEWAY_API, kind: 'HTTPRoute', metadata, spec: { parentRefs, ...hostnames, rules: r.rules.map(ruleObject) } };
+  return { apiVersion: GATEWAY_API_VERSION, kind: 'HTTPRoute', metadata, spec: { parentRefs, ...hostnames, rules: r.rules.map(ruleObject) } };
 }
 
 export function ruleObject(rule: RuleDraft): Record<string, unknown> {

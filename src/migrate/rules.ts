@@ -10,6 +10,9 @@ import { Context } from './context';
 import { BackendRefJson, FilterJson, MatchJson, RuleDraft, sameJson, Trace } from './drafts';
 import { certificateFor, Location, needsRewrite, Server, Upstream } from './nginx-model';
 import { escapeRegex, excludeLocation, isLiteral, locationRegex, searchRegex } from './pcre';
+import { HTTP_METHODS } from '../spec/gateway-api';
+import { MAX_ITEMS } from '../spec/limits';
+import { CORS_ORIGIN, DNS_SUBDOMAIN, HEADER_NAME } from '../spec/patterns';
 
 export type Role = 'http' | 'https';
 
@@ -17,7 +20,6 @@ const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
 /** ingress-nginx's defaults for the timeouts an annotation leaves out (seconds). */
 const NGINX_CONNECT_TIMEOUT = 5;
 const NGINX_READ_TIMEOUT = 60;
-const MAX_MATCHES_PER_RULE = 64;
 
 /** The rules of one server for one role, in nginx's location order. */
 export function serverRules(ctx: Context, server: Server, role: Role): RuleDraft[] {
@@ -361,7 +363,7 @@ export function redirectFromUrl(url: string, code: number): { filter: FilterJson
   const m = /^(https?):\/\/([^/:?#$]+)(?::(\d+))?(.*)$/i.exec(url);
   if (!m) return { error: `"${url}" is not an absolute http(s) URL` };
   const [, scheme, hostname, port, rest] = m;
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/i.test(hostname)) return { error: `the host of "${url}" is not a DNS name a RequestRedirect accepts` };
+  if (!DNS_SUBDOMAIN.test(hostname.toLowerCase())) return { error: `the host of "${url}" is not a DNS name a RequestRedirect accepts` };
   const redirect: Record<string, unknown> = { scheme: scheme.toLowerCase(), hostname, statusCode: code };
   if (port) redirect.port = Number(port);
   if (rest === '$request_uri') return { filter: { type: 'RequestRedirect', requestRedirect: redirect } };
@@ -395,9 +397,7 @@ function backendRef(u: Upstream | { namespace: string; name: string; port: numbe
   return { name, ...(routeNamespace === undefined || u.namespace !== routeNamespace ? { namespace: u.namespace } : {}), port: u.port };
 }
 
-const CORS_ORIGIN = /(^\*$)|(^(http(s)?):\/\/(((\*\.)?([a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+|\*)(:([0-9]{1,5}))?)$)/;
-const CORS_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'CONNECT', 'OPTIONS', 'TRACE', 'PATCH', '*']);
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/;
+const CORS_METHODS = new Set([...HTTP_METHODS, '*']);
 
 function corsFilter(ctx: Context, ingress: string, c: CorsConfig): FilterJson | undefined {
   const badOrigins = c.allowOrigins.filter((o) => !CORS_ORIGIN.test(o));
@@ -539,7 +539,7 @@ function mergeAdjacent(rules: RuleDraft[]): RuleDraft[] {
     const p = out[out.length - 1];
     // a ReplacePrefixMatch needs its rule's one PathPrefix match
     const prefixRewrite = (x: RuleDraft) => x.filters.some((f) => f.type === 'URLRewrite' && (f.urlRewrite as { path?: { type: string } }).path?.type === 'ReplacePrefixMatch');
-    if (p && !prefixRewrite(p) && p.matches.length + r.matches.length <= MAX_MATCHES_PER_RULE &&
+    if (p && !prefixRewrite(p) && p.matches.length + r.matches.length <= MAX_ITEMS.matches &&
       sameJson(outcome(p), outcome(r))) {
       p.matches = [...p.matches, ...r.matches];
       p.trace = [...p.trace, ...r.trace];

@@ -9,18 +9,16 @@
  * falls back to less specific hostnames where nginx stays in the host's server. Port 443 has one HTTPS
  * listener per host with a certificate (same Secret), one TLS passthrough listener per ssl-passthrough host.
  */
-import { Context, OUR_CLASS, OUR_CONTROLLER } from './context';
+import { Context } from './context';
 import { BackendRefJson, FilterJson, ListenerDraft, RouteDraft, RuleDraft, sameJson } from './drafts';
 import { ObjectKey } from './input';
 import { certificateFor, DEFAULT_SERVER, Server } from './nginx-model';
 import { featureOf, serverRules } from './rules';
-import { hostnameMatches } from '../router/hostname';
+import { GATEWAY_API_GROUP, GATEWAY_API_VERSION, NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
+import { hostnameMatches, isWildcard } from '../spec/hostname';
+import { MAX_ITEMS } from '../spec/limits';
+import { CONTROLLER_NAME, NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
 
-const GATEWAY_API = 'gateway.networking.k8s.io/v1';
-const GROUP = 'gateway.networking.k8s.io';
-const MAX_RULES = 16;
-const MAX_MATCHES = 128;
-const MAX_LISTENERS = 64;
 
 export interface Translation {
   readonly gatewayClass?: Record<string, unknown>;
@@ -121,7 +119,7 @@ export function translate(ctx: Context): Translation {
 
   // --- listeners ----------------------------------------------------------------------------------------------
   const catchAll = plans.some((p) => p.server.hostname === DEFAULT_SERVER && p.http.length > 0);
-  const wildcards = plans.filter((p) => p.http.length > 0).flatMap((p) => p.names.filter((n) => n.startsWith('*.')));
+  const wildcards = plans.filter((p) => p.http.length > 0).flatMap((p) => p.names.filter(isWildcard));
   const isolated = (n: string) => catchAll || wildcards.some((w) => w !== n && hostnameMatches(w, n));
   const listeners: ListenerDraft[] = [{ name: 'http', port: 80, protocol: 'HTTP' }];
   const gatewaySecrets: ObjectKey[] = [];
@@ -162,8 +160,8 @@ export function translate(ctx: Context): Translation {
     }
     if (p.passthrough) routes.push(p.passthrough);
   }
-  if (listeners.length > MAX_LISTENERS) {
-    ctx.fate('', 'listeners', 'untranslatable', `the hosts need ${listeners.length} listeners; a Gateway has at most ${MAX_LISTENERS}: split the Ingresses over several Gateways (--ingress-class) or use ListenerSets`);
+  if (listeners.length > MAX_ITEMS.listeners) {
+    ctx.fate('', 'listeners', 'untranslatable', `the hosts need ${listeners.length} listeners; a Gateway has at most ${MAX_ITEMS.listeners}: split the Ingresses over several Gateways (--ingress-class) or use ListenerSets`);
   }
 
   // --- backend protocols: appProtocol, GRPCRoute, BackendTLSPolicy -------------------------------------------
@@ -227,10 +225,10 @@ export function translate(ctx: Context): Translation {
   const referenceGrants: Array<Record<string, unknown>> = [];
   for (const g of [...routeGrants.values()].sort((a, b) => (a.ns + a.from < b.ns + b.from ? -1 : 1))) {
     referenceGrants.push({
-      apiVersion: GATEWAY_API,
+      apiVersion: GATEWAY_API_VERSION,
       kind: 'ReferenceGrant',
       metadata: { name: `routes-from-${g.from}`, namespace: g.ns },
-      spec: { from: [...g.kinds].sort().map((kind) => ({ group: GROUP, kind, namespace: g.from })), to: [...g.names].sort().map((name) => ({ group: '', kind: 'Service', name })) },
+      spec: { from: [...g.kinds].sort().map((kind) => ({ group: GATEWAY_API_GROUP, kind, namespace: g.from })), to: [...g.names].sort().map((name) => ({ group: '', kind: 'Service', name })) },
     });
   }
   const foreign = [...new Set(gatewaySecrets.filter((x) => x.namespace !== ctx.gateway.namespace).map((x) => `${x.namespace}/${x.name}`))].sort();
@@ -246,19 +244,19 @@ export function translate(ctx: Context): Translation {
   }
   for (const [ns, names] of [...secretGrants].sort(([a], [b]) => (a < b ? -1 : 1))) {
     referenceGrants.push({
-      apiVersion: GATEWAY_API,
+      apiVersion: GATEWAY_API_VERSION,
       kind: 'ReferenceGrant',
       metadata: { name: `gateway-${ctx.gateway.namespace}-${ctx.gateway.name}`, namespace: ns },
-      spec: { from: [{ group: GROUP, kind: 'Gateway', namespace: ctx.gateway.namespace }], to: [...names].sort().map((name) => ({ group: '', kind: 'Secret', name })) },
+      spec: { from: [{ group: GATEWAY_API_GROUP, kind: 'Gateway', namespace: ctx.gateway.namespace }], to: [...names].sort().map((name) => ({ group: '', kind: 'Secret', name })) },
     });
   }
 
   // --- the Gateway -------------------------------------------------------------------------------------------
   const attached = new Map<string, Set<string>>();
   for (const r of finalRoutes) for (const l of r.listeners) attached.set(l, (attached.get(l) ?? new Set()).add(r.namespace));
-  const gatewayClassName = ctx.options.gatewayClass ?? OUR_CLASS;
+  const gatewayClassName = ctx.options.gatewayClass ?? NODE_DATA_PLANE_CLASS_NAME;
   const gateway = {
-    apiVersion: GATEWAY_API,
+    apiVersion: GATEWAY_API_VERSION,
     kind: 'Gateway',
     metadata: { name: ctx.gateway.name, namespace: ctx.gateway.namespace },
     spec: {
@@ -268,7 +266,7 @@ export function translate(ctx: Context): Translation {
     },
   };
   const gatewayClass = ctx.options.gatewayClass ? undefined : {
-    apiVersion: GATEWAY_API, kind: 'GatewayClass', metadata: { name: OUR_CLASS }, spec: { controllerName: OUR_CONTROLLER },
+    apiVersion: GATEWAY_API_VERSION, kind: 'GatewayClass', metadata: { name: NODE_DATA_PLANE_CLASS_NAME }, spec: { controllerName: CONTROLLER_NAME },
   };
 
   // --- the report: where each traced feature and annotation landed ------------------------------------------
@@ -304,7 +302,7 @@ export function translate(ctx: Context): Translation {
 
 function allowedRoutes(namespaces: string[], gatewayNamespace: string): Record<string, unknown> {
   if (namespaces.length === 0 || (namespaces.length === 1 && namespaces[0] === gatewayNamespace)) return { namespaces: { from: 'Same' } };
-  return { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] } } };
+  return { namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: namespaces }] } } };
 }
 
 /** Splits a route's rules over as many routes as the CRD limits need (16 rules, 128 matches), names in order. */
@@ -313,7 +311,7 @@ function chunk(route: RouteDraft): RouteDraft[] {
   let matches = 0;
   for (const r of route.rules) {
     const g = groups[groups.length - 1];
-    if (g.length === MAX_RULES || matches + r.matches.length > MAX_MATCHES) {
+    if (g.length === MAX_ITEMS.rules || matches + r.matches.length > MAX_ITEMS.routeMatches) {
       groups.push([r]);
       matches = r.matches.length;
     } else {
@@ -371,7 +369,7 @@ function backendTlsPolicy(ctx: Context, bp: ReturnType<Context['protocols']['get
     if (svc && svc.ports.length > 1) ctx.mark(bp.ingress, 'backend-protocol', 'approximated', `port ${u.port} of Service ${u.namespace}/${u.service} has no name, so the policy covers every port of the Service`);
   }
   return [{
-    apiVersion: GATEWAY_API,
+    apiVersion: GATEWAY_API_VERSION,
     kind: 'BackendTLSPolicy',
     metadata: { name, namespace: u.namespace },
     spec: { targetRefs: [{ group: '', kind: 'Service', name: u.service, ...(u.portName ? { sectionName: u.portName } : {}) }], validation },

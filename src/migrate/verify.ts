@@ -16,6 +16,7 @@ import { explainConnection, explainRequest, rewritePath } from '../router';
 import type { Explanation } from '../router';
 import { Migration } from './migrate';
 import { canaryDecision, certificateFor, DEFAULT_SERVER, decide, ModelOutcome, ModelRequest, NginxModel, Server } from './nginx-model';
+import { isWildcard } from '../spec/hostname';
 
 /** One request both sides decided differently. */
 export interface VerifyDisagreement {
@@ -156,7 +157,7 @@ export function deriveProbes(model: NginxModel): Probe[] {
 
 function hostsOf(s: Server): string[] {
   if (s.hostname === DEFAULT_SERVER) return ['no-such-host.invalid'];
-  return [s.hostname, ...s.aliases].flatMap((h) => (h.startsWith('*.') ? [`a${h.slice(1)}`, `a.b${h.slice(1)}`] : [h]));
+  return [s.hostname, ...s.aliases].flatMap((h) => (isWildcard(h) ? [`a${h.slice(1)}`, `a.b${h.slice(1)}`] : [h]));
 }
 
 /** Paths that match each location and paths just beside them. */

@@ -1,6 +1,5 @@
 import { answersGrpc, decideRequest, decisionDetail, RequestDecision, ShareChooser, sharesOf } from './decide';
 import { explainConnection } from './explain-connection';
-import { hostnameMatches } from './hostname';
 import { GRPC_STATUS_NAMES, OutcomeCode } from './outcomes';
 import { PortRouter } from './port-router';
 import { compileFullMatch, parseQuery } from './predicates';
@@ -20,6 +19,7 @@ import type {
   SourceRef,
   ValueMatchConfig,
 } from '../config/dataplane-config';
+import { hostnameMatches } from '../spec/hostname';
 
 /** What the gateway does with a request, as a client sees it: the outcome code and, when the gateway answers, its statuses. */
 export interface ExplainedOutcome {

@@ -1,5 +1,5 @@
-import { isWildcard } from './hostname';
 import type { ListenerConfig, PortConfig } from '../config/dataplane-config';
+import { isWildcard } from '../spec/hostname';
 
 /**
  * Values indexed by hostname: exact names in a map, wildcards in a map keyed by their suffix (`.example.com`),

@@ -5,7 +5,6 @@
 export { PortRouter } from './port-router';
 export { SniRouter } from './sni-router';
 export { HostTable } from './host-table';
-export { hostnameMatches, isWildcard, compareHostnameSpecificity } from './hostname';
 export { isGrpcContentType, normalizeHost, normalizePath, routeRequest } from './request';
 export type { RouteRequestInput } from './request';
 export { compileFullMatch, parseQuery } from './predicates';

@@ -1,8 +1,8 @@
 /* eslint-disable no-bitwise -- packed slots and records in typed arrays */
-import { isWildcard } from './hostname';
 import { comparePaths, firstSegmentHash, PathIndex } from './path-index';
 import { CompiledEntry, PATH_EXACT, PATH_PREFIX, PATH_ROOT, predicatesMatch } from './predicates';
 import type { RouteRequest } from './types';
+import { isWildcard } from '../spec/hostname';
 
 /** A (hostname, first path segment) group with more entries than this gets a PathIndex instead of a scan. */
 const SMALL = 12;

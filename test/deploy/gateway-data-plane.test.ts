@@ -5,8 +5,8 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import { baseProps, kinds, mainContainer, one, podSpec, render, withoutBundleBytes } from './render';
+import { ExternalTrafficPolicy } from '../../src';
 import { DataPlaneMountKind, GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
-import { ExternalTrafficPolicy } from '../../src/deploy/options';
 
 const certMount = { kind: DataPlaneMountKind.SECRET, name: 'example-com-tls', keys: ['tls.crt', 'tls.key'] };
 

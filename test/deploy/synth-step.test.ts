@@ -3,11 +3,11 @@ import * as path from 'node:path';
 import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant, TlsCertificate,
+  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, DataPlaneLogLevel, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant,
+  TlsCertificate,
 } from '../../src';
 import { compile, serializeConfig } from '../../src/compiler';
 import { GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
-import { DataPlaneLogLevel } from '../../src/deploy/options';
 import { DataPlaneSynthStep, IDataPlaneCustomizer } from '../../src/deploy/synth-step';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';

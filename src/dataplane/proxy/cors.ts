@@ -1,4 +1,6 @@
 import type { CorsFilterConfig } from '../../config/dataplane-config';
+import { isWildcard, matchesWildcardSuffix } from '../../spec/hostname';
+import { isPort } from '../../spec/limits';
 
 /** `<scheme>://<host>[:<port>]`, as an Origin header or an allowOrigins entry writes it. */
 const ORIGIN = /^(https?):\/\/([^/:?#]+)(?::(\d{1,5}))?$/i;
@@ -53,7 +55,7 @@ export class CorsPlan {
       const p = parseOrigin(o);
       if (!p) continue; // the compiler checked the pattern; nothing else can match
       const anyHost = p.host === '*';
-      this.origins.push({ ...p, anyHost, suffix: !anyHost && p.host.startsWith('*.') ? p.host.slice(1) : undefined });
+      this.origins.push({ ...p, anyHost, suffix: !anyHost && isWildcard(p.host) ? p.host.slice(1) : undefined });
     }
     this.anyMethod = f.allowMethods.includes('*');
     this.methods = f.allowMethods.join(', ');
@@ -73,7 +75,7 @@ export class CorsPlan {
     for (const o of this.origins) {
       if (o.scheme !== p.scheme || o.port !== p.port) continue;
       if (o.anyHost || o.host === p.host) return true;
-      if (o.suffix !== undefined && p.host.length > o.suffix.length && p.host.endsWith(o.suffix)) return true;
+      if (o.suffix !== undefined && matchesWildcardSuffix(o.suffix, p.host)) return true;
     }
     return false;
   }
@@ -138,6 +140,6 @@ function parseOrigin(s: string): OriginParts | undefined {
   if (!m) return undefined;
   const scheme = m[1].toLowerCase();
   const port = m[3] === undefined ? (scheme === 'https' ? 443 : 80) : Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
+  if (!isPort(port)) return undefined;
   return { scheme, host: m[2].toLowerCase(), port };
 }

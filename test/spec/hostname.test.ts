@@ -1,5 +1,5 @@
 /** Gateway API hostname semantics: a wildcard matches one or more labels in front of its suffix, never the suffix itself. */
-import { hostnameCovers, hostnamesIntersect } from '../../src/constructs/hostnames';
+import { hostnameCovers, hostnameIntersection, hostnameMatches, hostnamesIntersect } from '../../src/spec/hostname';
 
 test.each([
   ['shop.example.com', 'shop.example.com', true],
@@ -25,4 +25,28 @@ test.each([
 ])('listener %s and route %s intersect: %s', (a, b, expected) => {
   expect(hostnamesIntersect(a, b)).toBe(expected);
   expect(hostnamesIntersect(b, a)).toBe(expected);
+});
+
+test.each([
+  ['*.example.com', 'shop.example.com', true],
+  ['*.example.com', 'a.b.example.com', true],
+  ['*.example.com', 'example.com', false],
+  ['*.example.com', '.example.com', false],
+  ['shop.example.com', 'shop.example.com', true],
+  ['shop.example.com', 'shop.example.com.', false],
+])('pattern %s matches host %s: %s', (pattern, host, expected) => {
+  expect(hostnameMatches(pattern, host)).toBe(expected);
+});
+
+test.each([
+  ['*.example.com', 'shop.example.com', 'shop.example.com'],
+  ['*.example.com', '*.shop.example.com', '*.shop.example.com'],
+  ['*.example.com', '*.example.com', '*.example.com'],
+  ['shop.example.com', 'shop.example.com', 'shop.example.com'],
+  ['*.example.com', 'example.com', undefined],
+  ['a.example.com', 'b.example.com', undefined],
+  ['*.a.example.com', '*.b.example.com', undefined],
+])('the hosts both %s and %s match: %s', (a, b, expected) => {
+  expect(hostnameIntersection(a, b)).toBe(expected);
+  expect(hostnameIntersection(b, a)).toBe(expected);
 });

@@ -17,7 +17,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import * as zlib from 'node:zlib';
-import { FileWatcher } from '../../dataplane/ops/file-watcher';
+import { FileWatcher } from '../ops/file-watcher';
 
 export interface BootArgs {
   readonly inflate: ReadonlyArray<{ readonly from: string; readonly to: string }>;
