@@ -13,71 +13,49 @@ import { compile } from '../../src/compiler';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { explainRequest, OUTCOMES } from '../../src/router';
 import { GatewayTester } from '../../src/testing/gateway-tester';
-import { gatewayClass, service, tlsSecret } from '../compiler/fixtures';
+import { gateway, gatewayClass, listener, route, service, tlsSecret } from '../compiler/fixtures';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { cartPackage, GrpcBackend, startGrpcBackend, unaryCall } from '../support/grpc';
 import { rawRequest } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
 
-const GW = 'gateway.networking.k8s.io/v1';
 const rule = (path: string, extra: Record<string, unknown>) => ({ matches: [{ path: { type: 'PathPrefix', value: path } }], ...extra });
 const site = { name: 'site', port: 8080 };
+const cartRef = { name: 'cart', port: 9090 };
 const hidden = { name: 'hidden', namespace: 'other', port: 80 };
+const cors = { type: 'CORS', cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'] } };
+const extensionRef = { type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Thing', name: 'x' } };
 const manifests = [
-  gatewayClass('node'),
-  {
-    apiVersion: GW,
-    kind: 'Gateway',
-    metadata: { name: 'edge', namespace: 'shop' },
-    spec: {
-      gatewayClassName: 'node',
-      listeners: [
-        { name: 'web', port: 80, protocol: 'HTTP', hostname: '*.example.com' },
-        { name: 'shop-tls', port: 443, protocol: 'HTTPS', hostname: 'shop.example.com', tls: { certificateRefs: [{ name: 'certs' }] } },
-        { name: 'admin-tls', port: 443, protocol: 'HTTPS', hostname: 'admin.example.com', tls: { certificateRefs: [{ name: 'certs' }] } },
-      ],
-    },
-  },
-  {
-    apiVersion: GW,
-    kind: 'HTTPRoute',
-    metadata: { name: 'site', namespace: 'shop', creationTimestamp: '2025-01-01T00:00:00Z' },
-    spec: {
-      parentRefs: [{ name: 'edge' }],
-      hostnames: ['shop.example.com', 'admin.example.com'],
-      rules: [
-        rule('/api', { backendRefs: [site] }),
-        rule('/cors', { filters: [{ type: 'CORS', cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'] } }], backendRefs: [site] }),
-        // the ExternalAuth filter's backendRef is not permitted: every request it would check answers 500
-        rule('/guarded', {
-          filters: [
-            { type: 'CORS', cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'] } },
-            { type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', http: {}, backendRef: hidden } },
-          ],
-          backendRefs: [site],
-        }),
-        rule('/broken', { backendRefs: [{ ...hidden, weight: 1 }, { name: 'missing-kind', kind: 'Bucket', group: 'example.com', weight: 1 }] }),
-        rule('/extension', { backendRefs: [{ ...site, filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Thing', name: 'x' } }] }] }),
-      ],
-    },
-  },
-  {
-    apiVersion: GW,
-    kind: 'GRPCRoute',
-    metadata: { name: 'cart', namespace: 'shop', creationTimestamp: '2025-01-02T00:00:00Z' },
-    spec: {
-      parentRefs: [{ name: 'edge', sectionName: 'web' }],
-      hostnames: ['grpc.example.com'],
-      rules: [
-        { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'AddItem' } }], backendRefs: [{ name: 'cart', port: 9090 }] },
-        { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'RemoveItem' } }], filters: [{ type: 'ExtensionRef', extensionRef: { group: 'example.com', kind: 'Thing', name: 'x' } }], backendRefs: [{ name: 'cart', port: 9090 }] },
-        { matches: [{ method: { service: 'shop.cart.v1.Stock' } }], backendRefs: [hidden] },
-        // the same Service port as the HTTPRoute's: one backend per protocol (h2c here, HTTP/1.1 there)
-        { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'Get' } }], backendRefs: [site] },
-      ],
-    },
-  },
+  gatewayClass(),
+  gateway('edge', [
+    listener('web', 80, 'HTTP', { hostname: '*.example.com' }),
+    listener('shop-tls', 443, 'HTTPS', { hostname: 'shop.example.com', tls: { certificateRefs: [{ name: 'certs' }] } }),
+    listener('admin-tls', 443, 'HTTPS', { hostname: 'admin.example.com', tls: { certificateRefs: [{ name: 'certs' }] } }),
+  ], { namespace: 'shop' }),
+  route('HTTPRoute', 'site', {
+    parentRefs: [{ name: 'edge' }],
+    hostnames: ['shop.example.com', 'admin.example.com'],
+    rules: [
+      rule('/api', { backendRefs: [site] }),
+      rule('/cors', { filters: [cors], backendRefs: [site] }),
+      // the ExternalAuth filter's backendRef is not permitted: every request it would check answers 500
+      rule('/guarded', { filters: [cors, { type: 'ExternalAuth', externalAuth: { protocol: 'HTTP', http: {}, backendRef: hidden } }], backendRefs: [site] }),
+      rule('/broken', { backendRefs: [{ ...hidden, weight: 1 }, { name: 'missing-kind', kind: 'Bucket', group: 'example.com', weight: 1 }] }),
+      rule('/extension', { backendRefs: [{ ...site, filters: [extensionRef] }] }),
+    ],
+  }, { namespace: 'shop', creationTimestamp: '2025-01-01T00:00:00Z' }),
+  route('GRPCRoute', 'cart', {
+    parentRefs: [{ name: 'edge', sectionName: 'web' }],
+    hostnames: ['grpc.example.com'],
+    rules: [
+      { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'AddItem' } }], backendRefs: [cartRef] },
+      { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'RemoveItem' } }], filters: [extensionRef], backendRefs: [cartRef] },
+      { matches: [{ method: { service: 'shop.cart.v1.Stock' } }], backendRefs: [hidden] },
+      // the same Service port as the HTTPRoute's: one backend per protocol (h2c here, HTTP/1.1 there)
+      { matches: [{ method: { service: 'shop.cart.v1.Cart', method: 'Get' } }], backendRefs: [site] },
+    ],
+  }, { namespace: 'shop', creationTimestamp: '2025-01-02T00:00:00Z' }),
   service('site', 'shop', [{ port: 8080 }]),
   service('cart', 'shop', [{ port: 9090, appProtocol: 'kubernetes.io/h2c' }]),
   service('hidden', 'other'),

@@ -21,7 +21,7 @@ import { compile } from '../../src/compiler';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 import { explainRequest, formatExplanation } from '../../src/router';
 import type { Explanation } from '../../src/router';
-import { gatewayClass, service, tlsSecret } from '../compiler/fixtures';
+import { gateway, gatewayClass, route, service, tlsSecret } from '../compiler/fixtures';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
@@ -134,22 +134,17 @@ function manifests(spec: GatewaySpec): Obj[] {
     })),
   ];
   let age = 0;
-  const route = (kind: string, name: string, hostnames: string[], rules: unknown[], section?: number) => ({
-    apiVersion: 'gateway.networking.k8s.io/v1',
-    kind,
+  const attached = (kind: string, name: string, hostnames: string[], rules: unknown[], section?: number) => route(kind, name, {
+    parentRefs: [{ name: 'gw', ...(section !== undefined && section < listeners.length ? { sectionName: listeners[section].name } : {}) }],
+    ...(hostnames.length ? { hostnames } : {}),
+    rules,
     // oldest first in the order generated (the compiler orders equal matches and kind conflicts by age)
-    metadata: { name, namespace: 'default', creationTimestamp: `2024-01-01T00:00:${String(age++).padStart(2, '0')}Z` },
-    spec: {
-      parentRefs: [{ name: 'gw', ...(section !== undefined && section < listeners.length ? { sectionName: listeners[section].name } : {}) }],
-      ...(hostnames.length ? { hostnames } : {}),
-      rules,
-    },
-  });
+  }, { creationTimestamp: `2024-01-01T00:00:${String(age++).padStart(2, '0')}Z` });
   return [
-    gatewayClass('node'),
-    { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'gw', namespace: 'default' }, spec: { gatewayClassName: 'node', listeners } },
-    ...spec.httpRoutes.map((r, i) => route('HTTPRoute', `web-${i}`, r.hostnames, r.rules, r.section)),
-    ...spec.grpcRoutes.map((r, i) => route('GRPCRoute', `rpc-${i}`, r.hostnames, r.rules)),
+    gatewayClass(),
+    gateway('gw', listeners, { namespace: 'default' }),
+    ...spec.httpRoutes.map((r, i) => attached('HTTPRoute', `web-${i}`, r.hostnames, r.rules, r.section)),
+    ...spec.grpcRoutes.map((r, i) => attached('GRPCRoute', `rpc-${i}`, r.hostnames, r.rules)),
     ...SERVICES.map((s) => service(s)),
     service('svc-x', 'other'),
     tlsSecret('wild', 'default'),
