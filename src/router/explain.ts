@@ -4,7 +4,7 @@ import { GRPC_STATUS_NAMES, OutcomeCode } from './outcomes';
 import { PortRouter } from './port-router';
 import { compileFullMatch, parseQuery } from './predicates';
 import { normalizeHost, RouteRequestInput } from './request';
-import { normalizeTarget } from './request-target';
+import { clientRequest, normalizeTarget } from './request-target';
 import { redirectLocation } from './rewrite';
 import type { RouteDecision, RouteRequest } from './types';
 import type {
@@ -115,41 +115,6 @@ function routerFor(config: DataPlaneConfig, port: PortConfig): PortRouter {
     routers.set(port, r);
   }
   return r;
-}
-
-/** A request as a client puts it on the wire: what explain reads from a method, a URL and headers. */
-interface ClientRequest {
-  readonly method: string;
-  readonly scheme: string;
-  readonly port: number;
-  /** The Host header as sent (the URL's authority unless a Host header is given), port included. */
-  readonly hostHeader: string;
-  /** The request target as sent: the URL's path and query as written (no fragment). */
-  readonly target: string;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly serverName: string;
-}
-
-function clientRequest(input: RouteRequestInput, opts: ExplainOptions): ClientRequest {
-  const headers: Record<string, string | string[] | undefined> = {};
-  for (const [k, v] of Object.entries(input.headers ?? {})) {
-    if (v === undefined) continue;
-    headers[k.toLowerCase()] = typeof v === 'string' ? v : [...v];
-  }
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)([^#]*)/.exec(input.url);
-  const scheme = m ? m[1].toLowerCase() : 'http';
-  let target = m ? m[3] : input.url.split('#')[0];
-  if (target === '' || target.startsWith('?')) target = `/${target}`;
-  const url = m ? new URL(`http://${m[2]}`) : undefined;
-  const authority = url?.host ?? '';
-  const urlPort = m && /:(\d+)$/.exec(m[2].replace(/^.*@/, ''));
-  const port = opts.port ?? (urlPort ? Number(urlPort[1]) : scheme === 'https' ? 443 : 80);
-  const hostHeader = typeof headers.host === 'string' ? headers.host : authority;
-  if (headers.host === undefined && hostHeader) headers.host = hostHeader;
-  const name = url?.hostname ?? '';
-  // clients send no SNI for an IP address
-  const serverName = opts.serverName ?? (/^[\d.]+$|^\[/.test(name) ? '' : name);
-  return { method: (input.method ?? 'GET').toUpperCase(), scheme, port, hostHeader, target, headers, serverName: serverName.toLowerCase() };
 }
 
 /**

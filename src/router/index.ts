@@ -5,11 +5,11 @@
 export { PortRouter } from './port-router';
 export { SniRouter } from './sni-router';
 export { HostTable } from './host-table';
-export { isGrpcContentType, normalizeHost, normalizePath, routeRequest } from './request';
+export { isGrpcContentType, normalizeHost, routeRequest } from './request';
 export type { RouteRequestInput } from './request';
 export { compileFullMatch, parseQuery } from './predicates';
-export { normalizeTarget } from './request-target';
-export type { RequestTarget } from './request-target';
+export { clientRequest, normalizePath, normalizeTarget } from './request-target';
+export type { ClientRequest, RequestTarget } from './request-target';
 export { answersGrpc, decideRequest, decidingFilters, decisionDetail, isCorsPreflight, sharesOf } from './decide';
 export type { DecidingFilters, RequestDecision, ShareChooser } from './decide';
 export { errorGrpcStatus, errorStatus, GRPC_STATUS_NAMES, isGatewayError, OUTCOMES, outcomeMessage } from './outcomes';
