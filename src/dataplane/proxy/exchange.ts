@@ -13,7 +13,7 @@ import { corsPlanOf } from './cors';
 import type { ExtAuthPlan } from './ext-auth';
 import { grpcMessage, grpcStatusOf, grpcTimeoutMs } from './grpc';
 import type { HeaderOps } from './header-ops';
-import { corsAnswer, errorHead, grpcErrorHead, preflightHead, redirectHead } from './local-answers';
+import { corsAnswer, CorsAnswer, errorHead, grpcErrorHead, preflightHead, redirectHead } from './local-answers';
 import { MirrorRequest } from './mirror';
 import { BodyChunk, MAX_PENDING_BYTES, RequestBody } from './request-body';
 import { responseHeaders, responseLength, ResponseShaping, upgradeOf } from './response-headers';
@@ -181,7 +181,7 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
     }
   }
 
-  private addCors(a: { readonly headers: string[]; readonly allowed: boolean; readonly exposeAll: boolean }): void {
+  private addCors(a: CorsAnswer): void {
     this.extraResponseHeaders = a.headers;
     this.corsAllowed = a.allowed;
     this.corsExposeAll = a.exposeAll;
