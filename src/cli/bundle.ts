@@ -9,8 +9,7 @@ import { parseArgs, parseObjectKey, UsageError } from './args';
 import { diagnosticLines } from './compiled-gateways';
 import { loadManifests } from './manifests';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
-import type { DataPlaneLogLevel } from '../constructs/data-plane';
-import type { GatewayDataPlaneOptions } from '../deploy/gateway-data-plane';
+import type { DataPlaneLogLevel, DataPlaneProps } from '../constructs/data-plane';
 import { NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
 
 const USAGE = `usage: cdk8s-gateway bundle --manifests <file|dir>... -o <file|-> [--gateway <ns>/<name>] [--gateway-class <name>]...
@@ -61,7 +60,7 @@ async function loadRenderer() {
   }
 }
 
-function options(flags: Record<string, string[]>, switches: Set<string>): GatewayDataPlaneOptions {
+function options(flags: Record<string, string[]>, switches: Set<string>): DataPlaneProps {
   const one = (name: string) => flags[name]?.[0];
   const replicasText = one('replicas');
   const replicas = replicasText === undefined ? undefined : Number(replicasText);

@@ -20,11 +20,13 @@ export interface BackendDraft {
   readonly service?: ServiceInfo;
 }
 
+/** A backendRef (HTTPRoute/GRPCRoute/L4 route `spec.rules[].backendRefs[]`) resolved: a backend to send to, or why it is invalid (ResolvedRefs=False). */
 export type ResolvedRef = { readonly backend: BackendDraft } | { readonly invalid: InvalidBackendConfig };
 
 /** The kind of traffic a backendRef carries, which decides the protocol the backend is spoken to with. */
 export type Traffic = 'http' | 'grpc' | 'tcp' | 'udp';
 
+/** The traffic a route of `kind` carries to its backends: HTTPRoute `http`, GRPCRoute `grpc`, UDPRoute `udp`, TLSRoute and TCPRoute `tcp`. */
 export function trafficOf(kind: RouteKind): Traffic {
   return kind === 'HTTPRoute' ? 'http' : kind === 'GRPCRoute' ? 'grpc' : kind === 'UDPRoute' ? 'udp' : 'tcp';
 }
@@ -111,6 +113,7 @@ export function resolveBackendRef(ctx: Context, route: Obj, r: Reader, traffic: 
   return { backend: { id: backendId(namespace, name, port), namespace, name, port, protocol, portName: sp.name, service: svc } };
 }
 
+/** The key of a backend (a Service port) in DataPlaneConfig `backends`: `<namespace>/<name>:<port>`. */
 export function backendId(namespace: string, name: string, port: number): string {
   return `${namespace}/${name}:${port}`;
 }

@@ -17,6 +17,7 @@ import type { DataPlaneConfig } from '../config/dataplane-config';
 import { ROUTE_KINDS } from '../spec/gateway-api';
 import { CONTROLLER_NAME } from '../spec/project';
 
+/** What `compile` is told besides the objects: whose Gateways it compiles (GatewayClass `spec.controllerName`) and how it treats references. */
 export interface CompileOptions {
   /** @default CONTROLLER_NAME */
   readonly controllerName?: string;
@@ -31,6 +32,7 @@ export interface CompileOptions {
   readonly references?: ReferenceMode;
 }
 
+/** What `compile` returns: a DataPlaneConfig per accepted Gateway, the status the spec asks a controller to write, and input problems. */
 export interface CompileResult {
   /** One config per compiled, Accepted Gateway, sorted by namespace/name. */
   readonly configs: DataPlaneConfig[];

@@ -23,6 +23,7 @@ export type ReferenceMode =
   /** Every missing Service, Secret or ConfigMap is an error, as a controller in the cluster would see it. */
   | 'strict';
 
+/** One port of a core Service (`spec.ports[]`): what a backendRef's `port` is matched against, with its `appProtocol`. */
 export interface ServicePort {
   readonly name?: string;
   readonly port: number;
@@ -30,14 +31,20 @@ export interface ServicePort {
   readonly appProtocol?: string;
 }
 
+/** A core Service of the input: its object, `spec.type` and ports, as backendRefs resolve against it. */
 export interface ServiceInfo {
   readonly obj: Obj;
   readonly type: string;
   readonly ports: readonly ServicePort[];
 }
 
+/** The answer to a lookup of a referenced object: found, missing (ResolvedRefs=False, BackendNotFound), or assumed to exist in the cluster (reference mode `namespace`). */
 export type Lookup<T> = { readonly found: T } | { readonly missing: true } | { readonly external: true };
 
+/**
+ * The core objects (Service, Secret, ConfigMap, Namespace) that Gateway API objects refer to, looked up by
+ * namespace and name; the reference mode decides whether one missing from the input is an error or assumed to exist.
+ */
 export class CoreObjects {
   private readonly services = new Map<string, ServiceInfo>();
 

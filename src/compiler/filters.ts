@@ -21,6 +21,7 @@ export interface RefProblem {
   readonly message: string;
 }
 
+/** What reading a rule's `filters[]` (HTTPRoute/GRPCRoute `spec.rules[].filters`) gives: the compiled filters, the backends they send to (RequestMirror, ExternalAuth) and unresolved references. */
 export interface FiltersResult {
   readonly filters: HttpFilterConfig[];
   readonly backends: BackendDraft[];

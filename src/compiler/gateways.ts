@@ -18,6 +18,7 @@ interface Verdict {
   readonly message: string;
 }
 
+/** A Gateway being compiled: its object, GatewayClass name, merged listeners (Gateway `spec.listeners` then attached ListenerSets), Accepted verdict and data-plane options. */
 export interface GatewayState {
   readonly obj: Obj;
   readonly className: string;
@@ -33,6 +34,7 @@ export interface GatewayState {
   readonly insecureFallback: string[];
 }
 
+/** A ListenerSet (GEP-1713) being compiled: its parent Gateway, whether the Gateway's `spec.allowedListeners` admits it, and its listeners. */
 export interface ListenerSetState {
   readonly obj: Obj;
   readonly gateway: GatewayState;
@@ -40,6 +42,7 @@ export interface ListenerSetState {
   readonly listeners: ListenerState[];
 }
 
+/** Which Gateways `buildGateways` compiles: those of this controller's GatewayClasses (`spec.controllerName`), extra class names, or all. */
 export interface GatewaySelection {
   /** Compile every Gateway whatever its gatewayClassName (what `serve` does). */
   readonly allGateways?: boolean;
@@ -47,6 +50,7 @@ export interface GatewaySelection {
   readonly gatewayClassNames?: readonly string[];
 }
 
+/** What `buildGateways` returns: the Gateways and ListenerSets to attach routes to, and the status of this controller's GatewayClasses. */
 export interface GatewaysResult {
   readonly gateways: GatewayState[];
   readonly listenerSets: ListenerSetState[];
@@ -56,6 +60,19 @@ export interface GatewaysResult {
 const OK = (reason: string, message: string): Verdict => ({ status: true, reason, message });
 const FAIL = (reason: string, message: string): Verdict => ({ status: false, reason, message });
 
+/**
+ * Reads the GatewayClasses, Gateways and ListenerSets of the input and decides what the spec's controller would:
+ * - GatewayClass: this controller's classes (`spec.controllerName`) are Accepted unless their `spec.parametersRef`
+ *   is invalid (InvalidParameters); their options are the defaults of their Gateways.
+ * - Gateway: selected by `spec.gatewayClassName` (see `selection`); `spec.listeners` are read and checked
+ *   (protocol, hostname, port, TLS certificateRefs, allowedRoutes), `spec.infrastructure.parametersRef` gives the
+ *   data-plane options.
+ * - ListenerSet (GEP-1713): attached to its `spec.parentRef` Gateway when the Gateway's `spec.allowedListeners`
+ *   admits its namespace; its listeners follow the Gateway's own, oldest ListenerSet first (the spec's merge order).
+ * - Listener conflicts across the merged list (`resolveConflicts`: the later parent loses, Conflicted), then
+ *   frontend TLS validation (`spec.tls.frontend`).
+ * Takes the compile context (objects, status, diagnostics) and returns the states routes attach to next.
+ */
 export function buildGateways(ctx: Context, selection: GatewaySelection): GatewaysResult {
   const classStatuses: ObjectStatus[] = [];
   const classes = new Map<string, { verdict: Verdict; defaults: Partial<DataPlaneOptions> }>();
@@ -149,6 +166,11 @@ interface ClassInfo {
   readonly defaults: Partial<DataPlaneOptions>;
 }
 
+/**
+ * One Gateway: Accepted unless its class or its `spec.infrastructure.parametersRef` is invalid (InvalidParameters);
+ * options are the defaults, then the class's, then the Gateway's own; `spec.addresses` (IPAddress or Hostname
+ * values) and `spec.listeners` are read, and `spec.tls.backend.clientCertificateRef` resolved.
+ */
 function buildGateway(ctx: Context, gw: Obj, className: string, cls: ClassInfo | undefined): GatewayState {
   const spec = gw.root.at('spec');
   let accepted: Verdict = OK(Reason.Accepted, 'accepted');
@@ -205,6 +227,7 @@ function whyInvalid(l: ListenerState): string {
   return l.resolvedRefs.status ? `${l.describe()} has no usable certificate` : l.resolvedRefs.message;
 }
 
+/** Listener names are unique within one Gateway or ListenerSet (`spec.listeners[].name`, a CRD list-map key). */
 function markDuplicateNames(listeners: ListenerState[]): void {
   const seen = new Set<string>();
   for (const l of listeners) {
@@ -213,6 +236,11 @@ function markDuplicateNames(listeners: ListenerState[]): void {
   }
 }
 
+/**
+ * Gateway `spec.tls.backend.clientCertificateRef` (the certificate presented to backends for mTLS): a core Secret,
+ * across namespaces only with a ReferenceGrant; returns the ref or why it is invalid (InvalidClientCertificateRef,
+ * RefNotPermitted).
+ */
 function resolveClientCertificate(ctx: Context, gw: Obj, r: Reader): { ref: CertificateRef } | { error: string; reason: string } {
   const group = r.at('group').str() ?? '';
   const kind = r.at('kind').str() ?? 'Secret';
@@ -242,6 +270,10 @@ function resolveClientCertificate(ctx: Context, gw: Obj, r: Reader): { ref: Cert
   return { ref: { namespace, name } };
 }
 
+/**
+ * Whether a Gateway admits a ListenerSet: Gateway `spec.allowedListeners.namespaces.from` (None by default, Same,
+ * Selector, All). Returns the NotAllowed verdict, or undefined when it is admitted.
+ */
 function listenerSetDenied(ctx: Context, gw: GatewayState, ls: Obj): Verdict | undefined {
   const ns = gw.obj.root.at('spec').at('allowedListeners').at('namespaces');
   const from = ns.at('from').str() ?? 'None';
@@ -298,6 +330,7 @@ function applyFrontendValidation(ctx: Context, gw: GatewayState): void {
   }
 }
 
+/** A CA certificate reference resolved (a ConfigMap or Secret with `ca.crt`), or why not with its condition reason. */
 export type CaBundleResult = { readonly ref: CaBundleRef } | { readonly error: string; readonly reason: string };
 
 /** Resolves a CA certificate ref (frontend validation, BackendTLSPolicy): a core ConfigMap or Secret with `ca.crt`. */
@@ -373,6 +406,7 @@ export function gatewayStatus(gw: GatewayState): ObjectStatus {
   };
 }
 
+/** The status of a ListenerSet as the spec writes it: Accepted and Programmed, and per listener `status.listeners[]` like a Gateway's. */
 export function listenerSetStatus(ls: ListenerSetState): ObjectStatus {
   const g = ls.obj.generation;
   const v = ls.verdict;

@@ -11,6 +11,7 @@ export interface MatchDraft {
   readonly queryParams: ValueMatchConfig[];
 }
 
+/** A value read from a match, or the problem that makes the rule invalid (Accepted=False, UnsupportedValue). */
 export type Checked<T> = { readonly ok: T } | { readonly error: string };
 
 /** PathPrefix values are compared by whole segments; a trailing slash is ignored (`/abc/` is `/abc`). */
@@ -19,6 +20,10 @@ export function normalizePrefix(value: string): string {
   return trimmed === '' ? '/' : trimmed;
 }
 
+/**
+ * Reads an HTTPRoute match's `path` (`spec.rules[].matches[].path`): type Exact, PathPrefix (the default, with
+ * value `/`) or RegularExpression; returns the path match, or why its value is refused.
+ */
 export function readPath(r: Reader): Checked<PathMatchConfig> {
   if (r.missing) return { ok: { type: 'PathPrefix', value: '/' } };
   const type = r.at('type').str() ?? 'PathPrefix';

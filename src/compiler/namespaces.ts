@@ -8,6 +8,7 @@ export interface LabelSelector {
   readonly matchExpressions: ReadonlyArray<{ readonly key: string; readonly operator: string; readonly values: readonly string[] }>;
 }
 
+/** Reads a Kubernetes LabelSelector (`matchLabels`, `matchExpressions`), as in a listener's `allowedRoutes.namespaces.selector`; undefined when absent. */
 export function readSelector(r: Reader): LabelSelector | undefined {
   if (!r.isObject()) return undefined;
   const matchExpressions = r
@@ -24,6 +25,7 @@ export function readSelector(r: Reader): LabelSelector | undefined {
   return { matchLabels: r.at('matchLabels').stringMap(), matchExpressions };
 }
 
+/** Whether `labels` satisfy a LabelSelector: every matchLabels pair and every matchExpression (In, NotIn, Exists, DoesNotExist). */
 export function selectorMatches(sel: LabelSelector, labels: Record<string, string>): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels)) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions) {

@@ -7,7 +7,9 @@ import { Problems } from '../spec/where';
 
 const CORE_KINDS = ['Service', 'Secret', 'ConfigMap', 'Namespace'] as const;
 
+/** The core Kubernetes kinds Gateway API objects refer to (backendRefs, certificateRefs, CA bundles, namespace selectors). */
 export type CoreKind = (typeof CORE_KINDS)[number];
+/** Every kind the compiler reads: the Gateway API kinds and the core kinds they refer to. */
 export type KnownKind = GatewayKind | CoreKind;
 
 const CLUSTER_SCOPED = new Set<string>(['GatewayClass', 'Namespace']);

@@ -4,6 +4,7 @@ import { isRecord, own, Reader } from './reader';
 import type { DataPlaneOptions } from '../config/dataplane-config';
 import { DNS_SUBDOMAIN, HEADER_NAME } from '../spec/patterns';
 
+/** The data-plane options when no parametersRef (GatewayClass or Gateway `spec.infrastructure`) sets them. */
 export const DEFAULT_OPTIONS: DataPlaneOptions = { clusterDomain: 'cluster.local' };
 
 /** The option keys a parameters ConfigMap may set, with their validation. */
@@ -12,6 +13,7 @@ const KEYS: Record<keyof DataPlaneOptions, { readonly pattern: RegExp; readonly 
   clientCertificateHeader: { pattern: HEADER_NAME, what: 'an HTTP header name such as x-client-cert' },
 };
 
+/** Options read from a parametersRef, or why the referent is invalid (GatewayClass InvalidParameters). */
 export type OptionsResult = { readonly options: Partial<DataPlaneOptions> } | { readonly error: string };
 
 /**

@@ -4,6 +4,7 @@
  */
 import { Problems } from '../spec/where';
 
+/** How `Reader.str` checks a string field: required, one of a set of values, or matching a CRD pattern. */
 export interface StrOptions {
   readonly required?: boolean;
   /** Allowed values; others are reported (use `enumOf` when unknown values need a status condition instead). */
@@ -12,6 +13,11 @@ export interface StrOptions {
   readonly patternName?: string;
 }
 
+/**
+ * A cursor into one input object that reads fields by path (`spec.rules[0].matches`), checks them against the
+ * CRD's types, patterns and limits, and records each problem with its path instead of throwing, so one bad field
+ * never hides the rest of the object.
+ */
 export class Reader {
   public static root(problems: Problems, value: unknown): Reader {
     return new Reader(problems, undefined, '', value);
@@ -147,6 +153,7 @@ export function own<T>(table: Readonly<Record<string, T>>, key: string): T | und
   return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }
 
+/** Whether `v` is a JSON object (not null, not an array). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }

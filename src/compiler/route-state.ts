@@ -30,6 +30,7 @@ export interface CompiledRule {
   readonly sessionPersistence?: SessionPersistenceConfig;
 }
 
+/** Why a route (or one of its rules) is not accepted: the condition reason the spec names and a message. */
 export interface RouteProblem {
   readonly reason: string;
   readonly message: string;

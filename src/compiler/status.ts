@@ -5,6 +5,7 @@
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
+/** A status condition as in the Gateway API CRDs (`metav1.Condition`: type, status, reason, message, observedGeneration). */
 export interface Condition {
   readonly type: string;
   readonly status: ConditionStatus;
@@ -14,11 +15,13 @@ export interface Condition {
   readonly observedGeneration?: number;
 }
 
+/** A group and kind, as in a listener's `status.supportedKinds[]`. */
 export interface GroupKind {
   readonly group: string;
   readonly kind: string;
 }
 
+/** One entry of Gateway (or ListenerSet) `status.listeners[]`: supported route kinds, attached routes, conditions. */
 export interface ListenerStatus {
   readonly name: string;
   readonly supportedKinds: GroupKind[];
@@ -36,12 +39,14 @@ export interface ParentRefStatusKey {
   readonly port?: number;
 }
 
+/** One entry of a route's `status.parents[]`: the parentRef, this controller's name and its conditions. */
 export interface RouteParentStatus {
   readonly parentRef: ParentRefStatusKey;
   readonly controllerName: string;
   readonly conditions: Condition[];
 }
 
+/** One entry of a policy's `status.ancestors[]` (GEP-713), as BackendTLSPolicy writes it. */
 export interface PolicyAncestorStatus {
   readonly ancestorRef: ParentRefStatusKey;
   readonly controllerName: string;
@@ -126,6 +131,7 @@ export const Reason = {
   TargetNotFound: 'TargetNotFound',
 } as const;
 
+/** The condition types the spec defines for Gateways, listeners, routes and policies. */
 export const ConditionType = {
   Accepted: 'Accepted',
   Programmed: 'Programmed',
@@ -137,6 +143,7 @@ export const ConditionType = {
   InsecureFrontendValidationMode: 'InsecureFrontendValidationMode',
 } as const;
 
+/** Builds a Condition from its type, status (a boolean is True/False), reason, message and the object's generation. */
 export function condition(type: string, status: boolean | ConditionStatus, reason: string, message: string, generation?: number): Condition {
   return {
     type,

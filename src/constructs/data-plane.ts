@@ -38,11 +38,12 @@ export interface DataPlaneAutoscaling {
 }
 
 /**
- * How the data plane of a Gateway is sized, exposed and run, and who may reach it: everything the synth
- * step (and `cdk8s-gateway bundle`) renders the Deployment, Service, NetworkPolicy, PDB and HPA from.
- * A Gateway takes these in its `dataPlane` prop.
+ * This project's Node.js data plane for one Gateway (the Gateway's `dataPlane` prop, only used with
+ * `GatewayClass.nodeDataPlane()`): how it is sized, exposed and run, who may reach it (everything the
+ * synth step and `cdk8s-gateway bundle` render the Deployment, Service, NetworkPolicy, PDB and HPA from),
+ * and the settings the running data plane reads with its config.
  */
-export interface DataPlaneDeploymentOptions {
+export interface DataPlaneProps {
   /**
    * Number of pods (ignored when `autoscaling` is set).
    * @default 2
@@ -146,14 +147,6 @@ export interface DataPlaneDeploymentOptions {
    * @default true
    */
   readonly topologySpread?: boolean;
-}
-
-/**
- * This project's Node.js data plane for one Gateway: how it is sized, exposed and run (the deployment
- * options the synth step renders the Deployment, Service, NetworkPolicy, PDB and HPA from) and the
- * settings the running data plane reads with its config. Only used with `GatewayClass.nodeDataPlane()`.
- */
-export interface DataPlaneProps extends DataPlaneDeploymentOptions {
   /**
    * When a client presents a verified certificate, forward its subject and SANs to backends in this header.
    * @default - not forwarded
@@ -166,13 +159,6 @@ export interface DataPlaneProps extends DataPlaneDeploymentOptions {
   readonly clusterDomain?: string;
 }
 
-/** Checks the data-plane settings of a Gateway. @internal */
-export function checkDataPlane(where: Where, dp: DataPlaneProps): void {
-  checkDeploymentOptions(where, dp);
-  if (dp.clientCertificateHeader !== undefined) checkHeaderName(where.at('clientCertificateHeader'), dp.clientCertificateHeader);
-  if (dp.clusterDomain !== undefined) checkDnsSubdomain(where.at('clusterDomain'), dp.clusterDomain);
-}
-
 /** The `dataPlane` options the running data plane reads, as the data of its parameters ConfigMap. @internal */
 export function dataPlaneParameters(dp: DataPlaneProps): Record<string, string> {
   const data: Record<string, string> = {};
@@ -182,10 +168,10 @@ export function dataPlaneParameters(dp: DataPlaneProps): Record<string, string> 
 }
 
 /**
- * Checks deployment options where they are given: a Gateway's `dataPlane` (at construction) or a
+ * Checks data-plane settings where they are given: a Gateway's `dataPlane` (at construction) or a
  * GatewayDataPlane's props. @internal
  */
-export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptions): void {
+export function checkDataPlane(where: Where, o: DataPlaneProps): void {
   if (o.replicas !== undefined) checkInteger(where.at('replicas'), o.replicas, 0);
   const a = o.autoscaling;
   if (a) {
@@ -208,4 +194,6 @@ export function checkDeploymentOptions(where: Where, o: DataPlaneDeploymentOptio
   if (admin !== undefined && (!Number.isInteger(admin) || admin < 1024 || admin > 65535)) {
     fail(where.at('adminPort'), admin, 'must be an integer between 1024 and 65535 (the pod runs without root, so it cannot bind a lower port)');
   }
+  if (o.clientCertificateHeader !== undefined) checkHeaderName(where.at('clientCertificateHeader'), o.clientCertificateHeader);
+  if (o.clusterDomain !== undefined) checkDnsSubdomain(where.at('clusterDomain'), o.clusterDomain);
 }

@@ -1,17 +1,14 @@
-import { ApiObject, ApiObjectMetadata, Duration, Lazy } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Backend } from './backends';
 import { gatewayDuration } from './duration';
-import { checkFilterList, FilterContext, FilterJson, FilterType, HttpFilter } from './filters';
+import { FilterType, HttpFilter } from './filters';
+import { L7RouteBase, L7RouteOptions, L7RouteProps } from './l7-route-base';
 import { RouteKind } from './listener';
 import { HttpMatch } from './matches';
-import { resolveObjectName } from './resource';
-import { backendsOf, BackendUse, checkRuleLimits, RouteBase, RouteParentRef } from './route-base';
-import { renderSessionPersistence, SessionPersistence } from './session-persistence';
+import { SessionPersistence } from './session-persistence';
 import { addWarning } from './warnings';
-import * as k8s from '../imports/gateway.networking.k8s.io';
-import { checkInteger, checkMaxItems, checkUnique } from '../spec/checks';
-import { MAX_ITEMS } from '../spec/limits';
+import { checkInteger, checkUnique } from '../spec/checks';
 import { failObject, show, Where } from '../spec/where';
 
 /**
@@ -80,116 +77,54 @@ export interface HttpRouteRule {
 }
 
 /** What a team factory accepts for an HTTPRoute (everything but the parents, which the grant decides). */
-export interface HttpRouteOptions {
-  /**
-   * Hostnames the route serves (at most 16), exact or `*.` wildcards.
-   * @default - every hostname of the listeners (a team grant defaults to the granted hostnames)
-   */
-  readonly hostnames?: string[];
+export interface HttpRouteOptions extends L7RouteOptions {
   /**
    * Rules (at most 16); more can be added with `addRule()`.
    * @default - none
    */
   readonly rules?: HttpRouteRule[];
-  /**
-   * Metadata; `name` defaults to the construct id.
-   * @default - name from the construct id, the chart's namespace
-   */
-  readonly metadata?: ApiObjectMetadata;
 }
 
-export interface HttpRouteProps extends HttpRouteOptions {
-  /**
-   * Gateways (or listeners) the route attaches to (at most 32).
-   * @default - none; add with `addParentRef()`
-   */
-  readonly parentRefs?: RouteParentRef[];
-}
+export interface HttpRouteProps extends HttpRouteOptions, L7RouteProps {}
 
 /** Routes HTTP requests by host, path, method, headers and query to Services. */
-export class HttpRoute extends RouteBase {
-  public readonly apiObject: ApiObject;
-  public readonly resourceType = 'httproutes';
-  public readonly routeKind = RouteKind.HTTP_ROUTE;
-  private readonly _rules: HttpRouteRule[] = [];
-
+export class HttpRoute extends L7RouteBase {
   public constructor(scope: Construct, id: string, props: HttpRouteProps = {}) {
-    super(scope, id);
-    const name = resolveObjectName('HttpRoute', scope, id, props.metadata);
-    this.apiObject = new k8s.HttpRoute(this, 'Resource', {
-      metadata: { ...props.metadata, name },
-      spec: Lazy.any({ produce: () => this.renderSpec() }) as unknown as k8s.HttpRouteSpec,
-    });
-    for (const p of props.parentRefs ?? []) this.addParentRef(p);
-    for (const h of props.hostnames ?? []) this.addHostname(h);
+    super(scope, id, RouteKind.HTTP_ROUTE, props);
     for (const r of props.rules ?? []) this.addRule(r);
-  }
-
-  /** Hostnames the route serves. */
-  public get hostnames(): string[] {
-    return this._hostnameList;
   }
 
   /** The rules, in order. */
   public get rules(): HttpRouteRule[] {
-    return [...this._rules];
-  }
-
-  /** Adds a hostname (exact or `*.` wildcard). */
-  public addHostname(hostname: string): void {
-    this._addHostname(hostname, MAX_ITEMS.routeHostnames);
+    return this._rules as HttpRouteRule[];
   }
 
   /** Adds a rule; it is checked now, against the CRD's rules and the team grant. */
   public addRule(rule: HttpRouteRule): void {
-    const index = this._rules.length;
-    const where = this._where.at('rules').at(index);
-    checkRuleLimits(this._where, this._rules, rule, 1);
-    this.renderRule(rule, index); // throws on the first problem
-    for (const use of backendsOf(rule, where)) this._guardBackend(use.where, use.backend);
-    this._rules.push(rule);
+    this._addL7Rule(rule);
   }
 
   /** @internal */
-  public _backendsInUse(): BackendUse[] {
-    return this._rules.flatMap((r, i) => backendsOf(r, this._where.at('rules').at(i)));
+  public _filtersOf(rule: HttpRouteRule): HttpFilter[] {
+    return rule.filters ?? [];
   }
 
-  private renderSpec(): k8s.HttpRouteSpec {
-    const hostnames = this._hostnameList;
-    const parentRefs = this._renderParentRefs();
-    return {
-      ...(parentRefs.length > 0 ? { parentRefs } : {}),
-      ...(hostnames.length > 0 ? { hostnames } : {}),
-      rules: this._rules.map((r, i) => this.renderRule(r, i)),
-    } as unknown as k8s.HttpRouteSpec;
-  }
-
-  private renderRule(rule: HttpRouteRule, index: number): k8s.HttpRouteSpecRules {
-    const where = this._where.at('rules').at(index);
+  /** A path modifier that replaces the matched prefix needs exactly one PathPrefix match (HTTPRoute CEL rule). @internal */
+  public _checkFilters(where: Where, filters: readonly HttpFilter[], rule: HttpRouteRule): void {
     const matches = rule.matches ?? [];
-    checkMaxItems(where.at('matches'), matches, MAX_ITEMS.matches);
-    const filters = rule.filters ?? [];
+    filters.forEach((f, i) => {
+      if (f._pathModifier?.type !== 'ReplacePrefixMatch') return;
+      const paths = matches.length === 0 ? ['PathPrefix'] : matches.map((m) => m._path.type);
+      if (paths.length !== 1 || paths[0] !== 'PathPrefix') {
+        failObject(where.at(i), `${f.type} with PathModifier.prefix() needs exactly one match in the rule, with a path prefix ` +
+          `(the rule has ${paths.length === 1 ? `one ${paths[0]} match` : `${paths.length} matches`})`);
+      }
+    });
+  }
+
+  /** A redirect answers the request itself; without it a rule needs a backend with weight. @internal */
+  public _checkOutcome(where: Where, rule: HttpRouteRule, filters: readonly HttpFilter[]): void {
     const backends = rule.backends ?? [];
-    checkMaxItems(where.at('backends'), backends, MAX_ITEMS.backendRefs);
-    const ctx: FilterContext = {
-      routeKind: 'HTTPRoute',
-      routeNamespace: this._namespace,
-      renderFilters: (w, list) => {
-        checkFilterList(w, list, 'HTTPRoute');
-        list.forEach((f, i) => {
-          if (f._pathModifier?.type !== 'ReplacePrefixMatch') return;
-          const paths = matches.length === 0 ? ['PathPrefix'] : matches.map((m) => m._path.type);
-          if (paths.length !== 1 || paths[0] !== 'PathPrefix') {
-            failObject(w.at(i), `${f.type} with PathModifier.prefix() needs exactly one match in the rule, with a path prefix ` +
-              `(the rule has ${paths.length === 1 ? `one ${paths[0]} match` : `${paths.length} matches`})`);
-          }
-        });
-        return list.map((f, i) => f._render(w.at(i), ctx));
-      },
-      markExperimental: (w, what) => this._markExperimental(w, what),
-    };
-    const renderedFilters: FilterJson[] = ctx.renderFilters(where.at('filters'), filters);
     const redirect = filters.some((f) => f.type === FilterType.REQUEST_REDIRECT);
     if (redirect && backends.length > 0) {
       failObject(where, 'has a RequestRedirect filter and backends; a redirect answers the request itself, so remove the backends (or the redirect)');
@@ -197,20 +132,12 @@ export class HttpRoute extends RouteBase {
     if (!redirect && (backends.length === 0 || backends.every((b) => b.weight === 0))) {
       addWarning(this, `${where.field}: has no backend with a weight above 0 and no redirect, so it answers 500 to every request it matches`);
     }
-    const renderedBackends = backends.map((b, i) => b._render(where.at('backends').at(i), ctx, 'backend', true));
-    return {
-      ...(rule.name !== undefined ? { name: rule.name } : {}),
-      ...(matches.length > 0 ? { matches: matches.map((m, i) => m._render(where.at('matches').at(i))) } : {}),
-      ...(renderedFilters.length > 0 ? { filters: renderedFilters } : {}),
-      ...(renderedBackends.length > 0 ? { backendRefs: renderedBackends } : {}),
-      ...this.renderTimeouts(where, rule),
-      ...this.renderRetry(where, rule.retry),
-      ...(rule.sessionPersistence
-        ? { sessionPersistence: renderSessionPersistence(where.at('sessionPersistence'), rule.sessionPersistence, (w, what) => this._markExperimental(w, what)) }
-        : {}),
-    } as unknown as k8s.HttpRouteSpecRules;
   }
 
+  /** timeouts and retry. @internal */
+  public _renderRuleFields(where: Where, rule: HttpRouteRule): Record<string, unknown> {
+    return { ...this.renderTimeouts(where, rule), ...this.renderRetry(where, rule.retry) };
+  }
   private renderTimeouts(where: Where, rule: HttpRouteRule): Record<string, unknown> {
     if (!rule.timeout && !rule.backendTimeout) return {};
     const request = rule.timeout ? gatewayDuration(where.at('timeouts.request'), rule.timeout) : undefined;

@@ -15,12 +15,14 @@ export type {
   PortClientCertificateValidation,
 } from './gateway';
 export { DataPlaneLogLevel, ExternalTrafficPolicy } from './data-plane';
-export type { DataPlaneProps, DataPlaneDeploymentOptions, DataPlaneAutoscaling } from './data-plane';
+export type { DataPlaneProps, DataPlaneAutoscaling } from './data-plane';
 export { ListenerSet } from './listener-set';
 export type { ListenerSetProps } from './listener-set';
 export { RouteBase } from './route-base';
 export type { IRouteParent, RouteParentRef } from './route-base';
 export { L4RouteBase } from './l4-route-base';
+export { L7RouteBase } from './l7-route-base';
+export type { L7RouteOptions, L7RouteProps } from './l7-route-base';
 export type { L4RouteOptions, L4RouteProps } from './l4-route-base';
 export { HttpMatch, HttpMethod, GrpcMatch } from './matches';
 export { HttpFilter, GrpcFilter, FilterType, RedirectStatusCode, RedirectScheme, PathModifier } from './filters';

@@ -1,12 +1,10 @@
-import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
+import { ApiObject, ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Backend, BackendRefJson } from './backends';
 import { FilterContext } from './filters';
 import { RouteKind } from './listener';
-import { resolveObjectName } from './resource';
-import { BackendUse, RouteBase, routeClassName, routeResource, RouteParentRef } from './route-base';
+import { BackendUse, renderParentsAndHostnames, RouteBase, routeApiObject, routeResource, RouteParentRef } from './route-base';
 import { addWarning } from './warnings';
-import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsSubdomain, checkMaxItems } from '../spec/checks';
 import { MAX_ITEMS } from '../spec/limits';
 import { failObject } from '../spec/where';
@@ -53,14 +51,8 @@ export abstract class L4RouteBase extends RouteBase {
     super(scope, id);
     this.routeKind = kind;
     this.resourceType = routeResource(kind);
-    const name = resolveObjectName(routeClassName(kind), scope, id, props.metadata);
-    const init = { metadata: { ...props.metadata, name }, spec: Lazy.any({ produce: () => this.renderSpec() }) as any };
-    switch (kind) {
-      case RouteKind.TLS_ROUTE: this.apiObject = new k8s.TlsRoute(this, 'Resource', init); break;
-      case RouteKind.TCP_ROUTE: this.apiObject = new k8s.TcpRoute(this, 'Resource', init); break;
-      case RouteKind.UDP_ROUTE: this.apiObject = new k8s.UdpRoute(this, 'Resource', init); break;
-      default: throw new Error(`${kind} is not a layer-4 route kind`);
-    }
+    if (kind !== RouteKind.TLS_ROUTE && kind !== RouteKind.TCP_ROUTE && kind !== RouteKind.UDP_ROUTE) throw new Error(`${kind} is not a layer-4 route kind`);
+    this.apiObject = routeApiObject(this, scope, id, kind, props.metadata, () => this.renderSpec());
     if (props.ruleName !== undefined) checkDnsSubdomain(this._where.at('rules[0].name'), props.ruleName);
     this._ruleName = props.ruleName;
     for (const p of props.parentRefs ?? []) this.addParentRef(p);
@@ -95,11 +87,8 @@ export abstract class L4RouteBase extends RouteBase {
     if (this._backends.length > 0 && this._backends.every((b) => b.weight === 0)) {
       addWarning(this, 'rules[0]: every backend has weight 0, so every connection is refused');
     }
-    const parentRefs = this._renderParentRefs();
-    const hostnames = this._hostnameList;
     return {
-      ...(parentRefs.length > 0 ? { parentRefs } : {}),
-      ...(hostnames.length > 0 ? { hostnames } : {}),
+      ...renderParentsAndHostnames(this),
       rules: [{ ...(this._ruleName !== undefined ? { name: this._ruleName } : {}), backendRefs }],
     };
   }

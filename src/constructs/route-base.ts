@@ -1,11 +1,13 @@
+import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Backend } from './backends';
 import type { HttpFilter } from './filters';
 import type { Listener } from './listener';
 import { RouteKind } from './listener';
 import { referenceGrantHint, ReferenceGrant } from './reference-grant';
-import { effectiveNamespace, GatewayApiResource } from './resource';
+import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { addWarning } from './warnings';
+import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkMaxItems, checkPort, checkUnique } from '../spec/checks';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 import { hostnamesIntersect } from '../spec/hostname';
@@ -244,6 +246,32 @@ export function routeClassName(kind: RouteKind): string {
 /** The RBAC resource of a route kind (`httproutes`). @internal */
 export function routeResource(kind: RouteKind): string {
   return `${kind.toLowerCase()}s`;
+}
+
+/**
+ * The L1 object of a route of `kind` (`<scope>/<id>/Resource`), named from the metadata or the construct id;
+ * its spec is rendered by `renderSpec` when the app synthesizes, so later additions are in it. @internal
+ */
+export function routeApiObject(
+  route: RouteBase, scope: Construct, id: string, kind: RouteKind, metadata: ApiObjectMetadata | undefined, renderSpec: () => unknown,
+): ApiObject {
+  const name = resolveObjectName(routeClassName(kind), scope, id, metadata);
+  const init = { metadata: { ...metadata, name }, spec: Lazy.any({ produce: renderSpec }) as any };
+  switch (kind) {
+    case RouteKind.HTTP_ROUTE: return new k8s.HttpRoute(route, 'Resource', init);
+    case RouteKind.GRPC_ROUTE: return new k8s.GrpcRoute(route, 'Resource', init);
+    case RouteKind.TLS_ROUTE: return new k8s.TlsRoute(route, 'Resource', init);
+    case RouteKind.TCP_ROUTE: return new k8s.TcpRoute(route, 'Resource', init);
+    case RouteKind.UDP_ROUTE: return new k8s.UdpRoute(route, 'Resource', init);
+    default: throw new Error(`${kind} is not a route kind`);
+  }
+}
+
+/** The `parentRefs` and `hostnames` of a route's spec, each left out when empty. @internal */
+export function renderParentsAndHostnames(route: RouteBase): { parentRefs?: ParentRefJson[]; hostnames?: string[] } {
+  const parentRefs = route._renderParentRefs();
+  const hostnames = route._hostnameList;
+  return { ...(parentRefs.length > 0 ? { parentRefs } : {}), ...(hostnames.length > 0 ? { hostnames } : {}) };
 }
 
 function sameParent(a: IRouteParent, b: IRouteParent): boolean {

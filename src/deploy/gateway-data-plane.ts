@@ -12,7 +12,7 @@ import { resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
-import { checkDeploymentOptions, DataPlaneDeploymentOptions } from '../constructs/data-plane';
+import { checkDataPlane, DataPlaneProps } from '../constructs/data-plane';
 import { addWarning } from '../constructs/warnings';
 import { checkDnsLabel, checkDnsSubdomain, checkPort } from '../spec/checks';
 import { PORT_NAME } from '../spec/patterns';
@@ -66,8 +66,32 @@ export interface DataPlanePort {
   readonly name?: string;
 }
 
-/** How a Gateway's data plane is sized, exposed and run, and what its objects are labelled with. */
-export interface GatewayDataPlaneOptions extends DataPlaneDeploymentOptions {
+/** Sizes of a data plane's ConfigMaps, as the API server counts them (limit: 1 MiB each). */
+export interface DataPlaneSizes {
+  /** The bundle ConfigMap (boot script and gzipped data plane), in bytes. */
+  readonly bundle: number;
+  /** The config ConfigMap, in bytes (compressed when `compressConfig` is set). */
+  readonly config: number;
+}
+
+/**
+ * Everything one Gateway's data plane is rendered from: the Gateway's `dataPlane` settings (`DataPlaneProps`),
+ * its compiled config and what the config binds and mounts.
+ */
+export interface GatewayDataPlaneProps extends DataPlaneProps {
+  /** Namespace of the Gateway; every object is rendered there. */
+  readonly gatewayNamespace: string;
+  /** Name of the Gateway. */
+  readonly gatewayName: string;
+  /** The Gateway's compiled DataPlaneConfig (JSON). */
+  readonly config: string;
+  /** The sockets the config binds. */
+  readonly ports: DataPlanePort[];
+  /**
+   * The Secrets and ConfigMaps the config refers to.
+   * @default - none
+   */
+  readonly mounts?: DataPlaneMount[];
   /**
    * Labels for every rendered object and pod (the Gateway's `spec.infrastructure.labels`).
    * @default - none
@@ -85,37 +109,13 @@ export interface GatewayDataPlaneOptions extends DataPlaneDeploymentOptions {
   readonly bundle?: string;
 }
 
-/** Sizes of a data plane's ConfigMaps, as the API server counts them (limit: 1 MiB each). */
-export interface DataPlaneSizes {
-  /** The bundle ConfigMap (boot script and gzipped data plane), in bytes. */
-  readonly bundle: number;
-  /** The config ConfigMap, in bytes (compressed when `compressConfig` is set). */
-  readonly config: number;
-}
-
-/** Everything one Gateway's data plane is rendered from. */
-export interface GatewayDataPlaneProps extends GatewayDataPlaneOptions {
-  /** Namespace of the Gateway; every object is rendered there. */
-  readonly gatewayNamespace: string;
-  /** Name of the Gateway. */
-  readonly gatewayName: string;
-  /** The Gateway's compiled DataPlaneConfig (JSON). */
-  readonly config: string;
-  /** The sockets the config binds. */
-  readonly ports: DataPlanePort[];
-  /**
-   * The Secrets and ConfigMaps the config refers to.
-   * @default - none
-   */
-  readonly mounts?: DataPlaneMount[];
-}
-
 export class GatewayDataPlane extends Construct {
   /**
    * The data plane for a compiled DataPlaneConfig (JSON): the Gateway, ports and mounts are read from it.
    * A certificate or CA bundle outside the Gateway's namespace is an error (a pod cannot mount it).
+   * `options` are the settings a Gateway takes in its `dataPlane` prop.
    */
-  public static fromConfig(scope: Construct, id: string, config: string, options: GatewayDataPlaneOptions = {}): GatewayDataPlane {
+  public static fromConfig(scope: Construct, id: string, config: string, options: DataPlaneProps = {}): GatewayDataPlane {
     return new GatewayDataPlane(scope, id, { ...options, ...propsFromConfig(config) });
   }
 
@@ -471,5 +471,28 @@ function checkProps(who: string, p: GatewayDataPlaneProps): void {
         'of another namespace; give its content (public data such as CA certificates only) or create it in the Gateway\'s namespace');
     }
   });
-  checkDeploymentOptions(where, p);
+  checkDataPlane(where, p);
+  checkCompiledSettings(where, p);
+}
+
+/**
+ * clientCertificateHeader and clusterDomain are compiled into the config (the compiler reads them from the
+ * Gateway's parameters ConfigMap), so the pods never see them as props: given here, they must agree with it.
+ */
+function checkCompiledSettings(where: Where, p: GatewayDataPlaneProps): void {
+  if (p.clientCertificateHeader === undefined && p.clusterDomain === undefined) return;
+  let options: Partial<DataPlaneConfig['options']> | undefined;
+  try {
+    options = (JSON.parse(p.config) as Partial<DataPlaneConfig>).options;
+  } catch {
+    return; // not a config this check can read; what serves it reports that
+  }
+  const compiled = { clientCertificateHeader: options?.clientCertificateHeader, clusterDomain: options?.clusterDomain ?? 'cluster.local' };
+  const given = { clientCertificateHeader: p.clientCertificateHeader?.toLowerCase(), clusterDomain: p.clusterDomain };
+  for (const field of ['clientCertificateHeader', 'clusterDomain'] as const) {
+    if (given[field] === undefined || given[field] === compiled[field]) continue;
+    fail(where.at(field), p[field], `differs from the compiled config's (${compiled[field] === undefined ? 'not set' : `"${compiled[field]}"`}): ` +
+      'the data plane reads it from its config, which the compiler takes from the Gateway\'s parameters ConfigMap ' +
+      `(spec.infrastructure.parametersRef); set dataPlane.${field} on the Gateway and compile again, or leave it out here`);
+  }
 }

@@ -1,14 +1,14 @@
 /**
  * The data plane's deployment options with their defaults applied: what the synth step renders from.
- * Internal: the public options are DataPlaneDeploymentOptions (src/constructs/data-plane.ts).
+ * Internal: the public options are DataPlaneProps (src/constructs/data-plane.ts).
  */
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DEFAULT_ADMIN_PORT } from './pod-layout';
 import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources } from './sizing';
-import { DataPlaneAutoscaling, DataPlaneDeploymentOptions, DataPlaneLogLevel, ExternalTrafficPolicy } from '../constructs/data-plane';
+import { DataPlaneAutoscaling, DataPlaneLogLevel, DataPlaneProps, ExternalTrafficPolicy } from '../constructs/data-plane';
 
-/** DataPlaneDeploymentOptions with every default applied. Internal. */
+/** The deployment fields of DataPlaneProps with every default applied. Internal. */
 export interface ResolvedDeploymentOptions {
   readonly replicas: number;
   readonly autoscaling?: Required<DataPlaneAutoscaling>;
@@ -32,8 +32,8 @@ export interface ResolvedDeploymentOptions {
   readonly topologySpread: boolean;
 }
 
-/** The defaults of DataPlaneDeploymentOptions, applied here and nowhere else. @internal */
-export function resolveDeploymentOptions(o: DataPlaneDeploymentOptions): ResolvedDeploymentOptions {
+/** The defaults of DataPlaneProps' deployment fields, applied here and nowhere else. @internal */
+export function resolveDeploymentOptions(o: DataPlaneProps): ResolvedDeploymentOptions {
   const a = o.autoscaling;
   return {
     replicas: o.replicas ?? DEFAULT_REPLICAS,

@@ -45,6 +45,7 @@ export interface ExplainedBackend {
   readonly outcome?: ExplainedOutcome;
 }
 
+/** The request `explain` was asked about, as the router saw it (method, scheme, host, port, path, query). */
 export interface ExplainedRequest {
   readonly method: string;
   readonly scheme: string;
@@ -58,6 +59,7 @@ export interface ExplainedRequest {
   readonly serverName?: string;
 }
 
+/** A listener of the config as `explain` reports it: id, name, protocol, hostname, port and the Gateway or ListenerSet it comes from. */
 export interface ExplainedListener {
   readonly id: string;
   readonly name: string;
@@ -98,7 +100,7 @@ export interface Explanation {
   readonly notes: string[];
 }
 
-/** Options of `explainRequest`. */
+/** Where a request explained by `explainRequest` arrives: the listener port, and for https the TLS server name it names. */
 export interface ExplainOptions {
   /** The Gateway listener port (default: the URL's, else 80 for http and 443 for https). */
   readonly port?: number;

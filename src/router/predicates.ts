@@ -31,9 +31,13 @@ export interface CompiledEntry extends RouteDecision {
   outcomes: EntryOutcomes | undefined;
 }
 
+/** Path match kinds of a compiled entry (HTTPRoute `matches[].path.type`), as numbers for the hot path: Exact. */
 export const PATH_EXACT = 0;
+/** PathPrefix (segment-wise, trailing slash ignored). */
 export const PATH_PREFIX = 1;
+/** PathPrefix `/`: matches every path without a comparison. */
 export const PATH_ROOT = 2;
+/** RegularExpression (anchored, compiled once with the config). */
 export const PATH_REGEX = 3;
 
 /** True when the entry's path matches (PathPrefix by whole segments: `/abc` matches `/abc`, `/abc/x`, not `/abcd`). */
@@ -70,6 +74,11 @@ function compileValueMatch(m: ValueMatchConfig): CompiledValueMatch {
   return m.type === 'RegularExpression' ? { name: m.name, regex: compileFullMatch(m.value) } : { name: m.name, exact: m.value };
 }
 
+/**
+ * Compiles one HTTPRoute/GRPCRoute match (`spec.rules[].matches[]`, flattened into an HttpRouteEntry) into the
+ * predicates the router tests per request: path kind and value, method, headers, query params, with the decision
+ * it leads to. Done once per config, never per request.
+ */
 export function compileEntry(entry: HttpRouteEntry, decision: RouteDecision): CompiledEntry {
   const { type, value } = entry.path;
   const prefix = type === 'PathPrefix' ? value.replace(/\/+$/, '') || '/' : value;

@@ -18,7 +18,7 @@ export function normalizeHost(host: string | undefined): string {
   return h.endsWith('.') ? h.slice(0, -1) : h;
 }
 
-/** Options for `routeRequest`. */
+/** A request for `routeRequest`: method (default GET), URL (absolute, or a path with a `host` header) and headers. */
 export interface RouteRequestInput {
   readonly method?: string;
   /** An absolute URL (`https://shop.example.com/api?x=1`) or a path with a `host` header. */

@@ -387,3 +387,34 @@ test('synth output does not depend on the working directory', () => {
     process.chdir(cwd);
   }
 });
+
+describe('settings compiled into the config', () => {
+  const compiled = JSON.stringify({
+    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1',
+    kind: 'DataPlaneConfig',
+    gateway: { namespace: 'gateway-system', name: 'edge' },
+    ports: [],
+    httpRules: [],
+    backends: {},
+    options: { clusterDomain: 'corp.internal', clientCertificateHeader: 'x-client-cert' },
+  });
+
+  test('a clusterDomain that differs from the compiled config is refused, not silently ignored', () => {
+    // WHEN
+    const synth = () => GatewayDataPlane.fromConfig(new Chart(Testing.app(), 'c'), 'dp', compiled, { clusterDomain: 'cluster.local' });
+
+    // THEN
+    expect(synth).toThrow('GatewayDataPlane c/dp: clusterDomain "cluster.local" differs from the compiled config\'s ("corp.internal"): ' +
+      'the data plane reads it from its config, which the compiler takes from the Gateway\'s parameters ConfigMap ' +
+      '(spec.infrastructure.parametersRef); set dataPlane.clusterDomain on the Gateway and compile again, or leave it out here');
+  });
+
+  test('settings that agree with the compiled config (header names in any case) are accepted', () => {
+    // WHEN
+    const dataPlane = GatewayDataPlane.fromConfig(new Chart(Testing.app(), 'c'), 'dp', compiled,
+      { clusterDomain: 'corp.internal', clientCertificateHeader: 'X-Client-Cert', replicas: 1 });
+
+    // THEN
+    expect(dataPlane.deployment.replicas).toBe(1);
+  });
+});
