@@ -37,6 +37,7 @@ const ERRORS = {
   // the request itself
   GW_BAD_REQUEST: { status: 400, grpcStatus: INTERNAL, message: 'malformed request' },
   GW_HEADERS_TOO_LARGE: { status: 431, grpcStatus: INTERNAL, message: 'request header fields too large' },
+  GW_HTTP_VERSION_NOT_SUPPORTED: { status: 505, grpcStatus: INTERNAL, message: 'this port speaks HTTP/1.0 and HTTP/1.1 (and HTTP/2 with its own connection preface)' },
   GW_CLIENT_TIMEOUT: { status: 408, grpcStatus: DEADLINE_EXCEEDED, message: 'client did not send the request in time' },
   // routing (src/router/decide.ts)
   GW_UNKNOWN_HOST: { status: 404, grpcStatus: UNIMPLEMENTED, message: 'no listener accepts this host' },
