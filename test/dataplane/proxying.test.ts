@@ -184,6 +184,33 @@ test('an HTTP/2 client with a request body is proxied to an HTTP/1.1 backend', a
   expect(res.json.host).toBe('h2.example.com');
 });
 
+// Node's http2 client ends a POST without a body this way (HEADERS, then an empty DATA frame with END_STREAM); the
+// stream's readable side ends before the data plane's stream scheduler starts the exchange a turn later
+test.each(['POST', 'OPTIONS', 'PUT'])('an HTTP/2 %s whose empty body ends in a DATA frame of its own is answered by the backend', async (method) => {
+  const session = http2.connect(gw.url(80, '/'));
+  try {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to an HTTP/2 ${method} with an empty body within 3 s`)), 3000);
+      session.on('error', reject);
+      const req = session.request({ ':method': method, ':path': `/empty-${method}` }, { endStream: false });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, body: Buffer.concat(chunks).toString() });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ method, path: `/empty-${method}`, body: '' });
+  } finally {
+    session.close();
+  }
+});
+
 test('a backend with appProtocol kubernetes.io/h2c is spoken to over HTTP/2 cleartext', async () => {
   const res = await request(gw.url(80, '/h2c/x'), { method: 'POST', body: 'to h2c' });
   expect(res.status).toBe(200);
