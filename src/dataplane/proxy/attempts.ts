@@ -22,6 +22,8 @@ export interface AttemptingExchange {
   readonly replayable: boolean;
   readonly done: boolean;
   readonly headSent: boolean;
+  /** The endpoint (`address:port`) the request's session token pins, when it names one. */
+  readonly pinnedEndpoint: string | undefined;
   /** The request head for a backend (see upstream-head.ts). */
   upstreamHeadFor(choice: BackendChoice): string | H2Head;
   /** Another attempt: the choice it goes to (a retry may pick another backend of the rule). */
@@ -65,6 +67,8 @@ export class Attempts implements UpstreamSink {
   /** Milliseconds from the last attempt's start to its response head; -1 before one. */
   public upstreamMs = -1;
   private endpoint: Endpoint | null = null;
+  /** Endpoints a retry should avoid (they failed this request). */
+  private tried: Set<string> | null = null;
   private head: string | H2Head;
   private resends = 0;
   private startedAt = 0;
@@ -79,6 +83,11 @@ export class Attempts implements UpstreamSink {
   /** The first attempt. */
   public start(): void {
     this.dispatch();
+  }
+
+  /** The endpoint (`address:port`) of the last attempt, once resolved. */
+  public get endpointKey(): string | undefined {
+    return this.endpoint ? `${this.endpoint.host}:${this.endpoint.port}` : undefined;
   }
 
   /** For the access log: the attempts made, the one in flight included. */
@@ -219,7 +228,7 @@ export class Attempts implements UpstreamSink {
 
   private dispatch(): void {
     const backend = this.choice.backend!;
-    const r = this.x.ctx.upstreams.resolve(backend, this.x.clusterDomain);
+    const r = this.x.ctx.upstreams.resolve(backend, this.x.clusterDomain, this.tried ?? undefined, this.x.pinnedEndpoint);
     if (r instanceof Error) return this.x.fail('GW_UPSTREAM_UNREACHABLE', r.message);
     if (r instanceof Promise) {
       r.then((e) => this.dispatchTo(e), (e: Error) => this.dispatchTo(e));
@@ -249,6 +258,9 @@ export class Attempts implements UpstreamSink {
    */
   private retry(): void {
     this.retries++;
+    // the next attempt prefers another endpoint of the Service (cluster mode balances over them)
+    const endpoint = this.endpointKey;
+    if (endpoint) (this.tried ??= new Set()).add(endpoint);
     this.choice.retries.inc();
     if (this.backendTimer) {
       clearTimeout(this.backendTimer);

@@ -98,6 +98,8 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
   protected choice: BackendChoice | undefined = undefined;
   private sessionIssued = 0;
   private sessionFresh = false;
+  /** AttemptingExchange: the endpoint (`address:port`) a session token pins, when it names one. */
+  public pinnedEndpoint: string | undefined = undefined;
 
   // --- stages, created when the request needs them -----------------------------------------------
   private body: RequestBody | null = null;
@@ -161,7 +163,10 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
       const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
       if (s) {
         choice = plan.byBackendId(s.backend);
-        if (choice) this.sessionIssued = s.issued;
+        if (choice) {
+          this.sessionIssued = s.issued;
+          this.pinnedEndpoint = s.endpoint;
+        }
       }
       this.sessionFresh = !choice;
     }
@@ -486,8 +491,11 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
   /** ResponseShaping: the session-persistence token, on the first response of a session (or each, with an idle timeout). */
   public sessionHeader(): [string, string] | undefined {
     const session = this.plan?.session;
-    if (session && this.choice?.backend && (this.sessionFresh || session.refreshes)) {
-      return session.responseHeader(this.choice.backend.id, this.sessionIssued, Date.now());
+    if (!session || !this.choice?.backend) return undefined;
+    const endpoint = this.attempts?.endpointKey;
+    // a session whose endpoint went away (or failed and was retried elsewhere) is pinned to the new one
+    if (this.sessionFresh || session.refreshes || endpoint !== this.pinnedEndpoint) {
+      return session.responseHeader(this.choice.backend.id, this.sessionIssued, Date.now(), endpoint);
     }
     return undefined;
   }
