@@ -71,7 +71,8 @@ function buildApp(name, major) {
   run(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], dir);
   const out = run(process.execPath, [path.join(dir, 'node_modules', 'cdk8s-gateway', 'bin', 'cdk8s-gateway'), 'compile', '--manifests', 'dist/'], dir);
   const config = JSON.parse(out.slice(out.indexOf('{')));
-  const objects = fs.readdirSync(path.join(dir, 'dist')).flatMap((f) =>
+  // dist/grants/ holds the team grants as JSON documents (for teams' own repositories), not Kubernetes objects
+  const objects = fs.readdirSync(path.join(dir, 'dist')).filter((f) => f.endsWith('.yaml')).flatMap((f) =>
     parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
   checkObjects(label, objects);
   // the app's own jest tests (the README's test of a route), against the installed package
