@@ -38,6 +38,8 @@ export interface DataPlaneArgs {
   readonly udpMaxSessions: number;
   /** The ClientHello and the TLS handshake must complete within this. */
   readonly tlsHandshakeTimeoutMs: number;
+  /** TLS session resumption (session tickets) on terminating ports; off: every connection is a full handshake. */
+  readonly tlsSessionResumption: boolean;
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
@@ -61,10 +63,11 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
   --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
   --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
+  --no-tls-session-resumption        issue no TLS session tickets: every connection is a full handshake
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
-export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000 } as const;
+export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000, tlsSessionResumption: true } as const;
 
 export class UsageError extends Error {}
 
@@ -110,6 +113,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let udpIdleTimeoutMs: number = L4_DEFAULTS.udpIdleTimeoutMs;
   let udpMaxSessions: number = L4_DEFAULTS.udpMaxSessions;
   let tlsHandshakeTimeoutMs: number = L4_DEFAULTS.tlsHandshakeTimeoutMs;
+  let tlsSessionResumption: boolean = L4_DEFAULTS.tlsSessionResumption;
   const portMap = new Map<number, number>();
   const backendMap = new Map<string, HostPort>();
   for (let i = 0; i < argv.length; i++) {
@@ -138,6 +142,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--udp-idle-timeout': udpIdleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
       case '--udp-max-sessions': udpMaxSessions = intArg(flag, value(), 1, 1_000_000); break;
       case '--tls-handshake-timeout': tlsHandshakeTimeoutMs = intArg(flag, value(), 1, 600) * 1000; break;
+      case '--no-tls-session-resumption': tlsSessionResumption = false; break;
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
@@ -161,5 +166,6 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     udpIdleTimeoutMs,
     udpMaxSessions,
     tlsHandshakeTimeoutMs,
+    tlsSessionResumption,
   };
 }

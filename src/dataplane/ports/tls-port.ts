@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -59,10 +60,10 @@ export class TlsPortServer extends PortServer {
     };
     const sni = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => this.sni(name, cb);
     const handshakeTimeout = env.l4Limits.tlsHandshakeTimeoutMs;
-    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni });
+    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni, ...this.sessionOptions() });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
-    this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni });
+    this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni, ...this.sessionOptions() });
     this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
     this.terminate.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
     this.refreshDefaultContext();
@@ -92,9 +93,17 @@ export class TlsPortServer extends PortServer {
     }
     this.alerting = strict;
     const https = rt.port.defaultPem('HTTPS');
-    if (https) this.server.setSecureContext(https);
+    if (https) this.server.setSecureContext({ ...https, ...this.sessionOptions() });
     const terminate = rt.port.defaultPem('TLS');
-    if (terminate) this.terminate.setSecureContext(terminate);
+    if (terminate) this.terminate.setSecureContext({ ...terminate, ...this.sessionOptions() });
+  }
+
+  /**
+   * Session resumption is by tickets (state kept by the client, a random key per process);
+   * --no-tls-session-resumption turns them off (SSL_OP_NO_TICKET; Node keeps no internal session cache either).
+   */
+  private sessionOptions(): tls.SecureContextOptions {
+    return this.env.l4Limits.tlsSessionResumption ? {} : { secureOptions: crypto.constants.SSL_OP_NO_TICKET };
   }
 
   public sweep(now: number): void {
