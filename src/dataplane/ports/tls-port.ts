@@ -13,6 +13,7 @@ import { labels, Series } from '../ops/metrics';
 import { alertInvalidClientCertificates, stopAlertingClientCertificates } from '../tls/client-cert-alert';
 import { ALERT_DECODE_ERROR, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
 import { describeClientCertificate, setClientIdentity } from '../tls/client-identity';
+import { SessionTicketKeys } from '../tls/session-tickets';
 
 /**
  * A TLS port. Its listeners may be:
@@ -49,6 +50,8 @@ export class TlsPortServer extends PortServer {
   private alerting = false;
   private readonly routed = new Map<string, Series>();
   private readonly certResults = new Map<string, Series>();
+  /** Session ticket keys (none with --no-tls-session-resumption or before a certificate loaded). */
+  private tickets: { secret: string; keys: SessionTicketKeys } | undefined;
 
   constructor(env: PortServerEnv, port: number, kind: string) {
     super(env, port, kind);
@@ -96,10 +99,16 @@ export class TlsPortServer extends PortServer {
     if (https) this.server.setSecureContext({ ...https, ...this.sessionOptions() });
     const terminate = rt.port.defaultPem('TLS');
     if (terminate) this.terminate.setSecureContext({ ...terminate, ...this.sessionOptions() });
+    // ticket keys shared by the replicas: derived from the default certificate's key (see SessionTicketKeys)
+    const secret = (https ?? terminate)?.key;
+    if (!this.env.l4Limits.tlsSessionResumption || !secret) return;
+    if (this.tickets?.secret !== secret) this.tickets = { secret, keys: new SessionTicketKeys(secret) };
+    if (https) this.tickets.keys.attach(this.server);
+    if (terminate) this.tickets.keys.attach(this.terminate);
   }
 
   /**
-   * Session resumption is by tickets (state kept by the client, a random key per process);
+   * Session resumption is by tickets (state kept by the client, keys shared by the replicas: SessionTicketKeys);
    * --no-tls-session-resumption turns them off (SSL_OP_NO_TICKET; Node keeps no internal session cache either).
    */
   private sessionOptions(): tls.SecureContextOptions {
@@ -300,6 +309,7 @@ export class TlsPortServer extends PortServer {
       this.ctx.log.warn('no certificate for TLS server name', { port: this.port, serverName: name, error: sel.message });
       return cb(sel);
     }
+    this.tickets?.keys.adopt(sel.context);
     cb(null, sel.context);
   }
 
