@@ -107,7 +107,6 @@ function nginxProxy(port, row, cert, backends) {
   const resume = row.resumption ? 'ssl_session_tickets on; ssl_session_cache shared:edge:10m;' : 'ssl_session_tickets off; ssl_session_cache off;';
   return `upstream backend { server 127.0.0.1:${backends.http}; keepalive 128; keepalive_requests 10000000; }
   upstream grpcbackend { server 127.0.0.1:${backends.grpc}; keepalive 128; keepalive_requests 10000000; }
-  http2_max_requests 10000000;
   server {
     listen 127.0.0.1:${port} ssl http2 backlog=4096;
     ssl_certificate ${cert.crt}; ssl_certificate_key ${cert.key};
