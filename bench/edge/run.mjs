@@ -19,6 +19,9 @@
 //
 // usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy]
 //                                [--bundle <dataplane.js>] [--out <name>]
+//        node bench/edge/run.mjs --profile <row> [--duration <s>] [--top 30]
+//   --profile: only ours under the row's load with `node --cpu-prof`; prints the functions with the most self time
+//   and the share of each part (Node's http2/tls/net JS, our bundle, GC, native), nothing written under results
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -170,7 +173,8 @@ async function main() {
   const nodeVersion = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
   const nginxVersion = execFileSync('sh', ['-c', `${NGINX} -v 2>&1`], { encoding: 'utf8' }).trim().replace('nginx version: ', '');
   const haproxyVersion = /version (\S+)/.exec(execFileSync('haproxy', ['-v'], { encoding: 'utf8' }))?.[1];
-  const rows = listArg('rows') ?? Object.keys(ROWS);
+  const profileRow = strArg('profile', null);
+  const rows = profileRow ? [profileRow] : listArg('rows') ?? Object.keys(ROWS);
   const only = listArg('only');
   console.log(`proxies on core ${PROXY_CORE}; load and backends on core ${LOAD_CORE}; node ${nodeVersion}, nginx ${nginxVersion}, HAProxy ${haproxyVersion}; ` +
     `${ROUNDS} rounds × ${DURATION}s; rows ${rows.join(' ')}`);
@@ -193,6 +197,8 @@ async function main() {
     { name: 'nginx', key: 'nginx', start: (port, row) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`proxy-${port}`, { http: nginxProxy(port, row, cert, backends) })]) },
     { name: 'HAProxy', key: 'haproxy', start: (port, row) => bench.start(PROXY_CORE, 'haproxy', ['-f', haproxyConf(port, row, cert, backends)]) },
   ].filter((c) => !only || only.includes(c.key));
+
+  if (profileRow) return profile(contenders[0], ROWS[profileRow], grpcPort, [httpBackend, grpcBackend]);
 
   // resumption as configured, checked on the wire
   const resumption = {};
@@ -294,6 +300,44 @@ async function main() {
     fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
     fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', `${out}.json`), JSON.stringify(report, null, 2) + '\n');
   }
+}
+
+/** `node --cpu-prof` on our data plane under one row's load: self time by function and by part. */
+async function profile(ours, row, grpcPort, backends) {
+  const dir = path.join(tmp, 'prof');
+  const port = await freePort();
+  process.env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${dir}`;
+  const p = ours.start(port, row);
+  delete process.env.NODE_OPTIONS;
+  await waitForPort(port);
+  row.load(port, 2, false);
+  const before = cpuUs(p.pid);
+  const res = row.load(port, DURATION, false);
+  console.log(`${res.rps.toFixed(0)} ${row.unit}, ${((cpuUs(p.pid) - before) / res.requests).toFixed(1)} CPU µs/request (profiling adds some)`);
+  await bench.stop(p);
+  for (const b of backends) await bench.stop(b);
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  const self = new Map();
+  const dt = new Map();
+  for (let i = 0; i < prof.samples.length; i++) dt.set(prof.samples[i], (dt.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  let total = 0;
+  for (const n of prof.nodes) {
+    const t = dt.get(n.id) ?? 0;
+    if (n.callFrame.functionName === '(idle)') continue;
+    total += t;
+    const url = n.callFrame.url.replace(/^.*\/(assets\/dataplane\.js)$/, '$1').replace(/^node:/, '');
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${url}${url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + t);
+  }
+  const part = (k) => (/dataplane\.js/.test(k) ? 'our bundle' : /internal\/http2/.test(k) ? 'node http2 (JS)' : /_tls|internal\/tls|tls\.js/.test(k) ? 'node tls (JS)'
+    : /internal\/(streams|stream_base)|net\.js/.test(k) ? 'node net/streams (JS)' : /garbage collector/.test(k) ? 'GC' : /\(program\)/.test(k) ? 'native (program)' : / internal\/|events/.test(k) ? 'other node JS' : 'native/builtins');
+  const parts = new Map();
+  for (const [k, t] of self) parts.set(part(k), (parts.get(part(k)) ?? 0) + t);
+  console.log('\nself time by part (idle excluded):');
+  for (const [k, t] of [...parts].sort((a, b) => b[1] - a[1])) console.log(`  ${(100 * t / total).toFixed(1).padStart(5)}%  ${k}`);
+  console.log(`\ntop functions by self time:`);
+  for (const [k, t] of [...self].sort((a, b) => b[1] - a[1]).slice(0, arg('top', 30))) console.log(`  ${(100 * t / total).toFixed(1).padStart(5)}%  ${k}`);
 }
 
 /** One bar group per row, one bar per contender (rate; CPU µs per request beside it). */
