@@ -10,7 +10,12 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  keywords: ['cdk8s', 'kubernetes', 'gateway-api', 'httproute', 'ingress', 'proxy'],
+  // Construct Hub finds cdk8s libraries by these keywords (and by the cdk8s peer dependency)
+  keywords: ['cdk8s', 'constructs', 'cdk8s-plus', 'kubernetes', 'gateway-api', 'httproute', 'grpcroute', 'ingress', 'proxy', 'load-balancer'],
+  license: 'Apache-2.0',
+  homepage: 'https://github.com/cdk8s-gateway/cdk8s-gateway',
+  // 0.x: the API may still change between minor versions (Construct Hub shows the badge)
+  stability: 'experimental',
 
   cdk8sVersion: '2.70.106',
   constructsVersion: '10.8.1',
@@ -72,15 +77,27 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     dirs: ['src'],
     devdirs: ['test', 'bench', 'scripts', 'examples', 'projenrc', '.projenrc.ts'],
     commandOptions: { fix: false },
-    ignorePatterns: ['src/imports/**', 'assets/**', '*.js', '*.d.ts', 'node_modules/', 'lib/', 'coverage', 'test-reports/'],
+    ignorePatterns: ['examples/cdk8s-app*/**', 'src/imports/**', 'assets/**', '*.js', '*.d.ts', 'node_modules/', 'lib/', 'coverage', 'test-reports/'],
+  },
+  tsconfig: {
+    // the published lib/ carries no sources: inline source maps with inlined sources doubled every .js file
+    compilerOptions: { inlineSourceMap: false, inlineSources: false },
   },
   tsconfigDev: {
     compilerOptions: {},
     include: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts'],
+    // a user's app: it imports the installed package by name (built from the tarball by .ci/example-apps.mjs)
+    exclude: ['examples/cdk8s-app*'],
   },
-  gitignore: ['/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
+  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['/bench/', '/examples/', '/scripts/', '/.ci/', '/.cache/', '!/assets/'] },
+  // The tarball carries what users load: lib/ (the construct API and the synth step), assets/cli.js (the bundled
+  // `cdk8s-gateway` command), assets/boot.js and assets/dataplane.js.gz (what the pods run). lib/dataplane/ and
+  // lib/cli/ are only the sources of those bundles, so they stay out; so does the unzipped data plane.
+  npmIgnoreOptions: {
+    ignorePatterns: ['/bench/', '/examples/', '/scripts/', '/.ci/', '/.cache/', '/docs/', '/test-output/', '!/assets/',
+      '/assets/dataplane.js', '*.tsbuildinfo', '*.map'],
+  },
   bin: { 'cdk8s-gateway': 'bin/cdk8s-gateway' },
 });
 
@@ -125,10 +142,22 @@ project.addTask('bench:router', {
     ' && node bench/router/run.mjs',
 });
 
+// bench/reliability: slow clients, floods, backend faults, churn (and --soak <minutes>) against the data plane (issue 17)
+project.addTask('bench:reliability', {
+  description: 'Reliability suite: timeouts on every port kind, HTTP/2 floods with the fairness figure, backend faults, memory under churn; add -- --soak 30 for the soak',
+  exec:
+    'esbuild bench/reliability/config.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/reliability-config.js' +
+    ' && node bench/reliability/run.mjs',
+  receiveArgs: true,
+});
+
 project.addTask('import', {
   description: 'Regenerate the L1 classes in src/imports/ from the Gateway API CRDs (descriptions stripped)',
   exec: 'node scripts/import-gateway-api.mjs',
 });
+
+// after projen's own `!/lib/**/*.js` (a later pattern wins): the bundles' sources are not loaded from the package
+project.npmignore?.exclude('/lib/dataplane/', '/lib/cli/');
 
 project.package.addField('engines', { node: '>= 20.0.0' });
 

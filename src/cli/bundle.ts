@@ -11,6 +11,7 @@ import { loadManifests } from './manifests';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { DataPlaneLogLevel, DataPlaneProps } from '../constructs/data-plane';
 import { NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
+import { DATA_PLANE_DEFAULT_IMAGE } from '../spec/runtime';
 
 const USAGE = `usage: cdk8s-gateway bundle --manifests <file|dir>... -o <file|-> [--gateway <ns>/<name>] [--gateway-class <name>]...
                             [--replicas <n>] [--image <image>] [--service-type LoadBalancer|NodePort|ClusterIP]
@@ -27,7 +28,7 @@ replica, a PodDisruptionBudget. Apply them next to the manifests.
   --gateway-class    Gateways of this class are served by this data plane (repeatable; default:
                      "${NODE_DATA_PLANE_CLASS_NAME}" and any GatewayClass in the manifests whose controllerName is this data plane's)
   --replicas         pods per Gateway (default 2)
-  --image            the Node.js image (default node:24-alpine)
+  --image            the Node.js image (default ${DATA_PLANE_DEFAULT_IMAGE})
   --service-type     type of the Service exposing the listeners (default LoadBalancer)
   --compress-config  ship the compiled config gzip-compressed (for configs over the 1 MiB a ConfigMap holds)
   --metrics-service  also write a ClusterIP Service for /metrics

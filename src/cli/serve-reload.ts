@@ -24,9 +24,9 @@ export function warningLines(c: Compiled): string[] {
 /**
  * `serve`'s dev loop: when the manifests change (a re-synth rewrote dist/), they are compiled again and the
  * served Gateway's new config is hot-swapped through the data plane's own reload path (requests in flight
- * finish on the config they started with). Manifests that do not parse or compile, or in which the served
- * Gateway is gone or not accepted, are refused with the file and object named, and the last good config
- * keeps serving.
+ * finish on the config they started with). Manifests that do not parse or compile (an object the API server
+ * would refuse included), or in which the served Gateway is gone or not accepted, are refused with the file and
+ * object named, and the last good config keeps serving. Refusals show in /metrics as well as on stderr.
  */
 export class ManifestReloader {
   private lastConfig: string;
@@ -81,18 +81,22 @@ export class ManifestReloader {
     writeWorkDir(this.workDir, config, compiled.objects);
     const text = serializeConfig(config);
     if (text === this.lastConfig) {
+      this.dataPlane.reloadUnchanged();
       this.out(`manifests changed; the config of ${gw} is the same`);
       return true;
     }
     if (!this.dataPlane.reload()) {
-      return this.refuse(['error: the data plane refused the compiled config (its "config reload refused" log line says why)']);
+      // counted by the data plane itself
+      return this.refuse(['error: the data plane refused the compiled config (its "config reload refused" log line says why)'], false);
     }
     this.lastConfig = text;
     this.out(`reloaded ${gw} from the changed manifests (config generation ${this.dataPlane.current().id})`);
     return true;
   }
 
-  private refuse(errors: readonly string[]): false {
+  private refuse(errors: readonly string[], count = true): false {
+    // /metrics says what stderr says: cdk8s_gateway_config_reloads_total{result="failure"}, last_reload_successful 0
+    if (count) this.dataPlane.reloadRefused();
     this.err(`cdk8s-gateway serve: the changed manifests were refused; still serving the last good config:\n${errors.map((e) => `  ${e}`).join('\n')}`);
     return false;
   }

@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
 import { manifestStamp, ManifestWatcher } from './manifest-watcher';
+import { unusedBackendWarnings } from './serve-backends';
 import { ManifestReloader, warningLines } from './serve-reload';
 import { writeWorkDir } from './serve-workdir';
-import { DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
+import { ABUSE_DEFAULTS, DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
 import { ConfigError, DataPlane } from '../dataplane/dataplane';
 import { parseLogLevel } from '../dataplane/ops/log';
 
@@ -29,8 +30,11 @@ manifests supply certificates and CA bundles.
 Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".
 
 The manifests are watched: when they change (a re-synth rewrote dist/), they are compiled again and the new
-config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile are
-refused with the file and object named, and the last good config keeps serving.`;
+config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile, or hold an
+object the API server would refuse (the Gateway API CRDs' rules), are refused with the file, object, field and value
+named, and the last good config keeps serving (at start: exit 1). Refusals also show in /metrics
+(cdk8s_gateway_config_reloads_total{result="failure"}, cdk8s_gateway_config_last_reload_successful 0).
+SIGTERM drains: idle connections close at once, requests in flight get up to 10 s.`;
 
 const FLAGS = {
   'manifests': { value: true, repeat: true },
@@ -71,7 +75,11 @@ export async function run(argv: string[]): Promise<number> {
     ];
     const warnings = warningLines(compiled);
     if (errors.length + warnings.length > 0) process.stderr.write(`${[...errors, ...warnings].join('\n')}\n`);
+    // what a reload would refuse is refused at start too: nothing is served with an object silently left out
+    if (errors.length > 0) throw new ConfigError(`the manifests were refused (${errors.length} error${errors.length > 1 ? 's' : ''} above); fix them and start again`);
     const config = singleConfig(compiled);
+    const unused = unusedBackendWarnings(backendMap.keys(), config);
+    if (unused.length > 0) process.stderr.write(`${unused.join('\n')}\n`);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk8s-gateway-serve-'));
     // the config, and the Secrets and ConfigMaps it refers to by name
     const files = writeWorkDir(workDir, config, compiled.objects);
@@ -91,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
       headerTimeoutMs: 30_000,
       idleTimeoutMs: 60_000,
       ...L4_DEFAULTS,
+      ...ABUSE_DEFAULTS,
     };
     dp = new DataPlane(dpArgs);
     await dp.start();

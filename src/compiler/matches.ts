@@ -11,8 +11,20 @@ export interface MatchDraft {
   readonly queryParams: ValueMatchConfig[];
 }
 
-/** A value read from a match, or the problem that makes the rule invalid (Accepted=False, UnsupportedValue). */
-export type Checked<T> = { readonly ok: T } | { readonly error: string };
+/**
+ * A value read from a match, or the problem that makes the rule invalid (Accepted=False, UnsupportedValue). `crd` marks
+ * a value the API server itself would refuse (a CRD schema or CEL rule): such an object cannot exist in a cluster, so
+ * tools that read manifests report it as an error naming `field` and `value`, not only as a route that is not accepted.
+ */
+export type Checked<T> = { readonly ok: T } | { readonly error: string; readonly crd?: CrdViolation };
+
+/** A value the Gateway API CRDs' schema or CEL rules refuse. */
+export interface CrdViolation {
+  readonly field: string;
+  readonly value: unknown;
+  /** What is wrong with the value, without the field and value. */
+  readonly problem: string;
+}
 
 /** PathPrefix values are compared by whole segments; a trailing slash is ignored (`/abc/` is `/abc`). */
 export function normalizePrefix(value: string): string {
@@ -32,9 +44,11 @@ export function readPath(r: Reader): Checked<PathMatchConfig> {
     const err = regexProblem(value);
     return err ? { error: `${r.path}.value ${JSON.stringify(value)} is not a valid regular expression: ${err}` } : { ok: { type, value } };
   }
-  if (type !== 'Exact' && type !== 'PathPrefix') return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression` };
+  if (type !== 'Exact' && type !== 'PathPrefix') {
+    return { error: `${r.path}.type "${type}" is not Exact, PathPrefix or RegularExpression`, crd: { field: `${r.path}.type`, value: type, problem: 'is not Exact, PathPrefix or RegularExpression' } };
+  }
   const err = pathValueProblem(value);
-  if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}` };
+  if (err) return { error: `${r.path}.value ${JSON.stringify(value)} ${err}`, crd: { field: `${r.path}.value`, value, problem: err } };
   return { ok: { type, value: type === 'PathPrefix' ? normalizePrefix(value) : value } };
 }
 

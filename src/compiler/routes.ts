@@ -1,5 +1,5 @@
 import { readWeight, resolveBackendRef, trafficOf } from './backends';
-import { Context } from './context';
+import { Context, note } from './context';
 import { compileFilters, RefProblem } from './filters';
 import { Checked, readGrpcMatches, readHttpMatches } from './matches';
 import { describe, Obj } from './objects';
@@ -82,7 +82,14 @@ function compileHttpRule(ctx: Context, route: Obj, kind: 'HTTPRoute' | 'GRPCRout
   if (problems.length > 0) return { reason: Reason.UnsupportedValue, error: `${where()}: ${problems.map((p) => `${p.field} ${p.message}`).join('; ')}` };
   const name = r.at('name').str() || undefined;
   const matches = grpc ? readGrpcMatches(r.at('matches').list()) : readHttpMatches(r.at('matches').list());
-  if ('error' in matches) return { reason: Reason.UnsupportedValue, error: `${describe(route)}: ${matches.error}` };
+  if ('error' in matches) {
+    if (matches.crd) {
+      // the API server refuses such an object: say so with the field and value, as for a malformed manifest
+      note(ctx, 'error', route, matches.crd.field, `${matches.crd.problem}: the API server refuses this object (Gateway API CRD validation), ` +
+        'so it is not served; correct the value', matches.crd.value);
+    }
+    return { reason: Reason.UnsupportedValue, error: `${describe(route)}: ${matches.error}` };
+  }
 
   const backendReaders = r.at('backendRefs').list();
   const filters = compileFilters(ctx, route, r.at('filters').list(), { grpc, matches: matches.ok, hasBackends: backendReaders.length > 0 });

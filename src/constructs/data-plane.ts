@@ -55,8 +55,9 @@ export interface DataPlaneProps {
    */
   readonly autoscaling?: DataPlaneAutoscaling;
   /**
-   * Container image that runs the bundled data plane (any image with Node.js 20 or later).
-   * @default "node:24-alpine"
+   * Container image that runs the bundled data plane (any image with Node.js 20 or later; the data plane checks
+   * the Node internals it uses at start and falls back to node:http when they differ).
+   * @default - `node:<version>-alpine` with the exact Node 24 release this version of cdk8s-gateway is tested on
    */
   readonly image?: string;
   /**

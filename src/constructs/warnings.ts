@@ -8,12 +8,14 @@ const WARNING = 'cdk8s-gateway:warning';
  * cdk8s has no warning channel of its own; the `cdk8s-gateway` CLI and the synth step print these.
  */
 export class Warnings {
-  /** All warnings under `scope` (use the App for everything), as `<construct path>: <message>`, in tree order. */
+  /** All warnings under `scope` (use the App for everything), as `<construct path>: <message>` (the App's own: the message,
+   * which names its object), in tree order. */
   public static of(scope: IConstruct): string[] {
     const out: string[] = [];
     for (const c of scope.node.findAll()) {
       for (const entry of c.node.metadata) {
-        if (entry.type === WARNING) out.push(`${c.node.path}: ${entry.data}`);
+        // the App's own path is empty: its warnings (which name their object) are printed as they are
+        if (entry.type === WARNING) out.push(c.node.path ? `${c.node.path}: ${entry.data}` : String(entry.data));
       }
     }
     return out;

@@ -26,7 +26,7 @@ export interface DataPlaneArgs {
   readonly drainTimeoutMs: number;
   readonly maxHeaderBytes: number;
   readonly maxHeaderCount: number;
-  /** A request head must arrive within this (408 after). */
+  /** A request head must arrive within this (408 after); a new connection's first head counts from the accept. */
   readonly headerTimeoutMs: number;
   /** Idle keep-alive connections and stalled request bodies are closed after this. */
   readonly idleTimeoutMs: number;
@@ -40,6 +40,16 @@ export interface DataPlaneArgs {
   readonly tlsHandshakeTimeoutMs: number;
   /** TLS session resumption (session tickets) on terminating ports; off: every connection is a full handshake. */
   readonly tlsSessionResumption: boolean;
+  /** Connections one client address may hold open at once (HTTP, TLS and TCP ports together); 0: no limit. */
+  readonly maxConnectionsPerClient: number;
+  /** How long new connections of an address are refused after one of its connections was closed for abuse; 0: never. */
+  readonly abusePenaltyMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS the gateway announces to HTTP/2 clients. */
+  readonly h2MaxConcurrentStreams: number;
+  /** Streams an HTTP/2 client may reset before their answer (when more than half of its streams) before its connection is closed; 0: no limit. */
+  readonly h2MaxPrematureResets: number;
+  /** Connections per HTTP/TLS port still in their TLS handshake or before their first bytes; a new one beyond closes the oldest; 0: no limit. */
+  readonly maxPendingConnections: number;
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
@@ -57,17 +67,30 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --drain-timeout <seconds>          on SIGTERM, how long in-flight requests may finish (default 25)
   --max-header-size <bytes>          request header limit, 431 above it (default 16384)
   --max-headers <n>                  request header count limit, 431 above it (default 100)
-  --header-timeout <seconds>         time a client has to send a request head, 408 after (default 30)
+  --header-timeout <seconds>         time a client has to send a request head (a new connection's first one, or the HTTP/2
+                                     preface, from the accept), 408 after, or a silent close if nothing came (default 30)
   --idle-timeout <seconds>           idle keep-alive connections and stalled bodies are closed after (default 60)
   --tcp-idle-timeout <seconds>       TCPRoute/TLSRoute connections with no bytes either way are closed after (default 3600)
   --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
   --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
   --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
   --no-tls-session-resumption        issue no TLS session tickets: every connection is a full handshake
+  --tls-handshake-timeout <seconds>  time a TLS client has from the accept to send its ClientHello and finish the handshake (default 10)
+  --max-connections-per-client <n>   open connections per client address on HTTP, TLS and TCP ports; 0: no limit (default 4096)
+  --abuse-penalty <seconds>          refuse an address's new connections this long after one was closed for abuse; 0: off (default 10)
+  --h2-max-concurrent-streams <n>    HTTP/2 streams a client may have open at once (default 128)
+  --h2-max-premature-resets <n>      close an HTTP/2 connection that reset this many streams before their answer (rapid reset); 0: off (default 100)
+  --max-pending-connections <n>      connections per HTTP/TLS port still in their TLS handshake or before their first bytes; beyond, the
+                                     oldest is closed (a stalled TLS handshake holds ~45 KiB outside the heap); 0: no limit (default 2048)
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
 export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000, tlsSessionResumption: true } as const;
+
+/** Defaults of the per-client and per-connection abuse limits (also what `cdk8s-gateway serve` runs with). */
+export const ABUSE_DEFAULTS = {
+  maxConnectionsPerClient: 4096, abusePenaltyMs: 10_000, h2MaxConcurrentStreams: 128, h2MaxPrematureResets: 100, maxPendingConnections: 2048,
+} as const;
 
 export class UsageError extends Error {}
 
@@ -114,6 +137,11 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let udpMaxSessions: number = L4_DEFAULTS.udpMaxSessions;
   let tlsHandshakeTimeoutMs: number = L4_DEFAULTS.tlsHandshakeTimeoutMs;
   let tlsSessionResumption: boolean = L4_DEFAULTS.tlsSessionResumption;
+  let maxConnectionsPerClient: number = ABUSE_DEFAULTS.maxConnectionsPerClient;
+  let abusePenaltyMs: number = ABUSE_DEFAULTS.abusePenaltyMs;
+  let h2MaxConcurrentStreams: number = ABUSE_DEFAULTS.h2MaxConcurrentStreams;
+  let h2MaxPrematureResets: number = ABUSE_DEFAULTS.h2MaxPrematureResets;
+  let maxPendingConnections: number = ABUSE_DEFAULTS.maxPendingConnections;
   const portMap = new Map<number, number>();
   const backendMap = new Map<string, HostPort>();
   for (let i = 0; i < argv.length; i++) {
@@ -143,6 +171,11 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--udp-max-sessions': udpMaxSessions = intArg(flag, value(), 1, 1_000_000); break;
       case '--tls-handshake-timeout': tlsHandshakeTimeoutMs = intArg(flag, value(), 1, 600) * 1000; break;
       case '--no-tls-session-resumption': tlsSessionResumption = false; break;
+      case '--max-connections-per-client': maxConnectionsPerClient = intArg(flag, value(), 0, 10_000_000); break;
+      case '--abuse-penalty': abusePenaltyMs = intArg(flag, value(), 0, 86400) * 1000; break;
+      case '--h2-max-concurrent-streams': h2MaxConcurrentStreams = intArg(flag, value(), 1, 100_000); break;
+      case '--h2-max-premature-resets': h2MaxPrematureResets = intArg(flag, value(), 0, 10_000_000); break;
+      case '--max-pending-connections': maxPendingConnections = intArg(flag, value(), 0, 10_000_000); break;
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
@@ -167,5 +200,10 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     udpMaxSessions,
     tlsHandshakeTimeoutMs,
     tlsSessionResumption,
+    maxConnectionsPerClient,
+    abusePenaltyMs,
+    h2MaxConcurrentStreams,
+    h2MaxPrematureResets,
+    maxPendingConnections,
   };
 }

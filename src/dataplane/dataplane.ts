@@ -4,11 +4,13 @@ import { validateConfig } from './config-validate';
 import { Generation } from './generation';
 import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
 import type { CoarseClock, ServerLimits } from './http1/connection-host';
+import { nativeHttpSupport } from './http1/native-support';
 import { AdminServer } from './ops/admin-server';
 import { FileWatcher } from './ops/file-watcher';
 import { Logger } from './ops/log';
 import { labels, Metrics } from './ops/metrics';
 import { PORT_KINDS } from './ports';
+import { ClientLimits } from './ports/client-limits';
 import type { PortServerEnv } from './ports/port-server';
 import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
@@ -50,6 +52,7 @@ export class DataPlane implements PortServerEnv {
   public readonly limits: ServerLimits;
   public readonly clock: CoarseClock = { now: Date.now() };
   public readonly l4Limits: L4Limits;
+  public readonly clientLimits: ClientLimits;
   private gen!: Generation;
   private readonly certs: CertStore;
   /** Bound ports by `<port>/<transport>` (a TCP and a UDP listener may share a port number). */
@@ -71,7 +74,11 @@ export class DataPlane implements PortServerEnv {
       maxHeaderCount: args.maxHeaderCount,
       headersTimeoutMs: args.headerTimeoutMs,
       idleTimeoutMs: args.idleTimeoutMs,
+      h2MaxConcurrentStreams: args.h2MaxConcurrentStreams,
+      h2MaxPrematureResets: args.h2MaxPrematureResets,
+      maxPendingConnections: args.maxPendingConnections,
     };
+    this.clientLimits = new ClientLimits({ maxConnectionsPerClient: args.maxConnectionsPerClient, abusePenaltyMs: args.abusePenaltyMs });
     this.l4Limits = {
       tcpIdleTimeoutMs: args.tcpIdleTimeoutMs,
       udpIdleTimeoutMs: args.udpIdleTimeoutMs,
@@ -104,6 +111,14 @@ export class DataPlane implements PortServerEnv {
       });
       const port = await this.admin.listen(this.args.address, this.args.adminPort);
       this.out(`admin ${hostPort(this.args.address, port)}`);
+    }
+    const native = nativeHttpSupport();
+    if (native.problem) {
+      this.log.warn('HTTP/1.1 is served through node:http (slower): this Node cannot run the native parser', {
+        node: process.version,
+        reason: native.problem,
+        fix: 'run the data plane on the Node release its default image pins (dataPlane.image overrides it)',
+      });
     }
     await this.reconcilePorts(config, true);
     this.timer = setInterval(() => this.tick(), 500);
@@ -143,6 +158,21 @@ export class DataPlane implements PortServerEnv {
     this.log.info('config reloaded', { generation: gen.id });
     this.reconcilePorts(config, false).catch((e: Error) => this.log.error('binding ports after reload failed', { error: e.message }));
     return true;
+  }
+
+  /**
+   * A reload refused before it reached the data plane (`serve`'s manifests did not parse or compile): counted and
+   * flagged like one the data plane refused itself, so that /metrics tells the same story as stderr.
+   */
+  public reloadRefused(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'failure' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(0);
+  }
+
+  /** New input was accepted but compiles to the config already served: the last reload did not fail. */
+  public reloadUnchanged(): void {
+    this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
+    this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
   }
 
   /**
@@ -215,6 +245,7 @@ export class DataPlane implements PortServerEnv {
     const now = Date.now();
     this.clock.now = now;
     for (const s of this.servers.values()) s.sweep(now);
+    this.clientLimits.sweep(now);
     if (this.certs.refresh()) {
       this.metrics.certificateReloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
       this.log.info('certificates changed on disk; new connections get the new ones', { version: this.certs.version });

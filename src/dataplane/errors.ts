@@ -6,6 +6,7 @@
 export type GatewayErrorCode =
   | 'GW_BAD_REQUEST'
   | 'GW_HEADERS_TOO_LARGE'
+  | 'GW_HTTP_VERSION_NOT_SUPPORTED'
   | 'GW_CLIENT_TIMEOUT'
   | 'GW_UNKNOWN_HOST'
   | 'GW_MISDIRECTED_REQUEST'
@@ -43,6 +44,7 @@ interface ErrorInfo {
 const INFO: Record<GatewayErrorCode, ErrorInfo> = {
   GW_BAD_REQUEST: { status: 400, grpcStatus: 13, message: 'malformed request' },
   GW_HEADERS_TOO_LARGE: { status: 431, grpcStatus: 13, message: 'request header fields too large' },
+  GW_HTTP_VERSION_NOT_SUPPORTED: { status: 505, grpcStatus: 13, message: 'this port speaks HTTP/1.0 and HTTP/1.1 (and HTTP/2 with its own connection preface)' },
   GW_CLIENT_TIMEOUT: { status: 408, grpcStatus: 4, message: 'client did not send the request in time' },
   GW_UNKNOWN_HOST: { status: 404, grpcStatus: 12, message: 'no listener accepts this host' },
   GW_MISDIRECTED_REQUEST: { status: 421, grpcStatus: 12, message: 'host does not belong to the listener of this connection' },

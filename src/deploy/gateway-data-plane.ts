@@ -12,7 +12,7 @@ import { resolveDeploymentOptions, ResolvedDeploymentOptions } from './options';
 import { BUNDLE_DIR, CONFIG_DIR, containerInvocation, mountPath, planPorts, PortPlan, RUN_DIR } from './pod-layout';
 import { heapMib } from './sizing';
 import { DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig } from '../config/dataplane-config';
-import { checkDataPlane, DataPlaneProps } from '../constructs/data-plane';
+import { checkDataPlane, DataPlaneProps, ExternalTrafficPolicy } from '../constructs/data-plane';
 import { addWarning } from '../constructs/warnings';
 import { checkDnsLabel, checkDnsSubdomain, checkPort } from '../spec/checks';
 import { PORT_NAME } from '../spec/patterns';
@@ -208,6 +208,7 @@ export class GatewayDataPlane extends Construct {
       hasConfigMaps: mounts.some((m) => m.kind === 'ConfigMap'),
       drainSeconds: drain.toSeconds(),
       logLevel: options.logLevel,
+      clientAddressesShared: options.serviceType !== kplus.ServiceType.CLUSTER_IP && options.externalTrafficPolicy !== ExternalTrafficPolicy.LOCAL,
       heapMib: heapMib(resources),
     });
     const admin = this.plan.adminPort;

@@ -66,12 +66,27 @@ export interface InvocationOptions {
   readonly logLevel: string;
   /** `--max-old-space-size` in MiB, from the memory limit. */
   readonly heapMib?: number;
+  /**
+   * The pods see node addresses instead of client addresses (a NodePort or LoadBalancer Service with
+   * externalTrafficPolicy Cluster): the per-address limits (`--max-connections-per-client`, `--abuse-penalty`)
+   * are turned off, since they would hold every client behind one node to one client's limit and penalty.
+   */
+  readonly clientAddressesShared?: boolean;
 }
+
+/**
+ * V8's young generation in a pod with a memory limit: 4 MiB semi-spaces (Node 24's default is 16 MiB) scavenge often
+ * enough that the native memory of closed TLS sockets (~45 KiB each, freed when their JS objects are collected) goes
+ * back before the next burst; with the default, rounds of 5,000 stalled handshakes crept up 30 MiB a round (measured
+ * with bench/reliability, issue 17). The throughput cost was within noise (bench/http/ab.mjs: --max-semi-space-size=1
+ * made no difference either).
+ */
+export const SEMI_SPACE_MIB = 4;
 
 /** The container's command and args. */
 export function containerInvocation(o: InvocationOptions): ContainerInvocation {
   const command = ['node'];
-  if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`);
+  if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`, `--max-semi-space-size=${SEMI_SPACE_MIB}`);
   command.push(`${BUNDLE_DIR}/${BOOT_FILE}`);
 
   const args: string[] = [];
@@ -85,6 +100,7 @@ export function containerInvocation(o: InvocationOptions): ContainerInvocation {
     if (listener !== container) args.push('--port-map', `${listener}=${container}`);
   }
   args.push('--drain-timeout', String(o.drainSeconds), '--log-level', o.logLevel);
+  if (o.clientAddressesShared) args.push('--max-connections-per-client', '0', '--abuse-penalty', '0');
   return { command, args };
 }
 

@@ -4,8 +4,10 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { DATA_PLANE_DEFAULT_IMAGE } from '../spec/runtime';
 
-export const DEFAULT_IMAGE = 'node:24-alpine';
+/** The exact Node release the data plane is tested on (src/spec/runtime.ts). */
+export const DEFAULT_IMAGE = DATA_PLANE_DEFAULT_IMAGE;
 export const DEFAULT_REPLICAS = 2;
 export const DEFAULT_TARGET_CPU_PERCENT = 70;
 

@@ -3,6 +3,7 @@ import { IConstruct } from 'constructs';
 import { GatewayDataPlane } from './gateway-data-plane';
 import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
+import type { SynthFinding } from '../compiler';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
@@ -87,7 +88,7 @@ function renderDataPlanes(root: IConstruct): string[] {
   // input warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated
   const findings = synthReport({ status: result.status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
   const errors = findings.filter((f) => f.severity === 'error').map(formatSynthFinding);
-  for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(root, formatSynthFinding(f));
+  for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(ownerOf(f, json) ?? root, formatSynthFinding(f));
   for (const gw of gateways) {
     const obj = json.get(gw.apiObject);
     const ns: string = obj.metadata.namespace ?? 'default';
@@ -110,6 +111,19 @@ function renderDataPlanes(root: IConstruct): string[] {
   }
   printWarnings(root);
   return errors;
+}
+
+/**
+ * The construct a finding is about, so that its warning carries that construct's path: the L2 construct that owns
+ * the object (an ApiObject with the id `Resource`), or the ApiObject itself.
+ */
+function ownerOf(f: SynthFinding, app: Map<ApiObject, any>): IConstruct | undefined {
+  for (const [o, j] of app) {
+    if (o.kind !== f.kind || j.metadata?.name !== f.name) continue;
+    if ((j.metadata?.namespace ?? 'default') !== (f.namespace ?? 'default') && j.metadata?.namespace !== f.namespace) continue;
+    return o.node.id === 'Resource' && o.node.scope ? o.node.scope : o;
+  }
+  return undefined;
 }
 
 /** A data-plane object with the kind, namespace and name of an app object would overwrite it when applied. */

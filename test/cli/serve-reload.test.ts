@@ -3,12 +3,14 @@
  * the new routes without a failed request, and refuses manifests that do not parse or compile, naming the
  * file and object, while the last good config keeps serving.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
-import { Spawned, startCli, tempDir } from '../support/processes';
+import { scrape, sumOf } from '../support/metrics';
+import { CLI_JS, Spawned, startCli, tempDir } from '../support/processes';
 import { waitFor } from '../support/wait';
 
 const GATEWAY = `
@@ -159,4 +161,46 @@ test('a synth that empties dist/ before writing it again (cdk8s synth does) is w
   await gw.waitForLine(/^reloaded Gateway infra\/edge .*generation 4\)$/, 10_000);
   expect((await request(gw.url(80, '/a'))).json.pod).toBe('a-1');
   expect(gw.stderr.join('').slice(seen)).not.toContain('refused');
+});
+
+test('a route whose path does not start with "/" is refused with the object, field and value, and /metrics shows the refusal', async () => {
+  // GIVEN
+  const seen = gw.stderr.join('').length;
+  const failures = async () => sumOf(await scrape(gw), 'cdk8s_gateway_config_reloads_total', { result: 'failure' });
+  const lastOk = async () => sumOf(await scrape(gw), 'cdk8s_gateway_config_last_reload_successful');
+  const before = await failures();
+  expect(await lastOk()).toBe(1);
+
+  // WHEN a route's PathPrefix is "c" (the API server refuses it: Gateway API CRD validation)
+  const shop = path.join(dist, 'shop.k8s.yaml');
+  fs.writeFileSync(shop, route('a', '/a', 'a') + route('c', 'c', 'b'));
+
+  // THEN the whole change is refused, naming the object, the field and the value, and /metrics says so
+  await waitFor(() => gw.stderr.join('').slice(seen).includes('refused'), 10_000);
+  const err = gw.stderr.join('').slice(seen);
+  expect(err).toContain('the changed manifests were refused; still serving the last good config');
+  expect(err).toContain(`error: ${shop}#1: HTTPRoute shop/c: spec.rules[0].matches[0].path.value: must start with "/"`);
+  expect(err).toContain('(value: "c")');
+  expect(await failures()).toBe(before + 1);
+  expect(await lastOk()).toBe(0);
+  expect((await request(gw.url(80, '/a'))).json.pod).toBe('a-1');
+
+  // WHEN it is fixed
+  fs.writeFileSync(shop, route('a', '/a', 'a') + route('c', '/c', 'b'));
+
+  // THEN
+  await gw.waitForLine(/^reloaded Gateway infra\/edge /, 10_000);
+  await waitFor(() => gw.lines.some((l) => /^reloaded .*generation 5\)$/.test(l)), 10_000);
+  expect((await request(gw.url(80, '/c'))).json.pod).toBe('b-1');
+  expect(await lastOk()).toBe(1);
+});
+
+test('serve refuses to start on manifests with a route the API server would refuse, naming the object, field and value', () => {
+  const dir = tempDir('gw-bad-start-');
+  fs.writeFileSync(path.join(dir, 'all.yaml'), GATEWAY + route('c', 'c', 'b'));
+  const r = spawnSync(process.execPath, [CLI_JS, 'serve', '--manifests', dir, '--port-map', '80=0'], { encoding: 'utf8', timeout: 20_000 });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain('HTTPRoute shop/c: spec.rules[0].matches[0].path.value: must start with "/"');
+  expect(r.stderr).toContain('(value: "c")');
+  expect(r.stdout).not.toMatch(/^ready$/m);
 });

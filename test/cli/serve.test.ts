@@ -147,3 +147,26 @@ test('serve explains a bad flag and exits 2', async () => {
   expect(r.status).toBe(2);
   expect(r.stderr).toMatch(/--backend "store=1\.2\.3\.4" must look like shop\/api:8080=127\.0\.0\.1:3000/);
 });
+
+test('serve warns at start about a --backend no route uses, naming the Services the routes use', async () => {
+  const gw = await startCli(['serve', '--manifests', manifests, '--port-map', '80=0', '--port-map', '443=0',
+    '--backend', `shop/store:8080=${echoes[0].target}`, '--backend', `shop/stor-v2:8080=${echoes[1].target}`]);
+  try {
+    expect(gw.stderr.join('')).toMatch(
+      /warning: --backend shop\/stor-v2:8080: no route of Gateway infra\/edge uses this Service port \(the routes use: shop\/store-v2:8080, shop\/store:8080\)/);
+    expect(gw.stderr.join('')).not.toMatch(/--backend shop\/store:8080:/);
+    // the rest serves
+    expect((await request(gw.url(80, '/cart'), { host: 'store.example.com' })).json.pod).toBe('store-v1');
+  } finally {
+    await gw.stop();
+  }
+});
+
+test('--version and -v print the package version and the Node it runs on', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  for (const flag of ['--version', '-v']) {
+    const r = spawnSync(process.execPath, [CLI_JS, flag], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`cdk8s-gateway ${pkg.version} (node ${process.version})\n`);
+  }
+});

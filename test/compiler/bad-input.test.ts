@@ -32,6 +32,15 @@ describe('input the compiler cannot use is reported, naming the object and field
     expect(r.configs[0].httpRules).toHaveLength(1);
   });
 
+  test('a path the CRD refuses (PathPrefix "api") is an error naming the route, field and value, and the route is not accepted', () => {
+    // the API server would refuse this HTTPRoute: tools that read manifests (serve, compile, bundle) must not serve it quietly
+    const r = compileAll([gateway('gw', [HTTP_ALL]), service('a'), httpRoute('api', { rules: [prefixRule('api', 'a')] })]);
+    const errors = r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic);
+    expect(errors).toEqual([expect.stringMatching(/^HTTPRoute default\/api: spec\.rules\[0\]\.matches\[0\]\.path\.value: must start with "\/".*\(value: "api"\)$/)]);
+    const accepted = r.status.find((s) => s.kind === 'HTTPRoute')!.parents![0].conditions.find((c) => c.type === 'Accepted')!;
+    expect(accepted.status).toBe('False');
+  });
+
   test('Deployments and other kinds the gateway does not read are ignored without noise', () => {
     expect(compile([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' } }]).diagnostics).toEqual([]);
   });

@@ -110,6 +110,51 @@ describe('limits', () => {
   });
 });
 
+describe('invalid request heads (issue 17, item 6; nginx answers the same)', () => {
+  test.each([
+    ['a space', 'a b'],
+    ['a path, query and fragment', 'x/y?#'],
+    ['userinfo', 'a@b'],
+    ['a backslash', 'a\\b'],
+    ['a port that is not a number', 'a:b'],
+    ['two ports', 'a:80:80'],
+    ['a port above 65535', 'a:99999'],
+    ['an unclosed IPv6 literal', '[::1'],
+    ['an empty label', 'a..b'],
+    ['a tab', 'a\tb'],
+    ['a non-ASCII name', 'caf\u00e9.example'],
+  ])('a Host with %s is refused with 400 and never reaches a backend', async (_what, host) => {
+    const raw = await rawRequest(port, `GET /public/x HTTP/1.1\r\nHost: ${host}\r\n\r\n`);
+    expect(statusOf(raw)).toBe(400);
+    expect(raw).toMatch(/x-gateway-error: GW_BAD_REQUEST/);
+    expect(raw).toMatch(/connection: close/);
+    expect(raw).not.toMatch(/"pod":/);
+  });
+
+  test.each(['[::1]:8080', 'a_b.example', 'Shop.Example.COM.', '10.0.0.1:80', 'a:', 'a%20b'])('a Host of %s is a valid host[:port] and is served', async (host) => {
+    const raw = await rawRequest(port, `GET /public/x HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    expect(statusOf(raw)).toBe(200);
+  });
+
+  test.each(['HTTP/2.0', 'HTTP/3.0', 'HTTP/9.9'])('a request line claiming %s on an HTTP/1 port gets 505 and is not forwarded', async (version) => {
+    const raw = await rawRequest(port, `GET /public/x ${version}\r\nHost: a\r\n\r\n`);
+    expect(statusOf(raw)).toBe(505);
+    expect(raw).toMatch(/x-gateway-error: GW_HTTP_VERSION_NOT_SUPPORTED/);
+    expect(raw).not.toMatch(/"pod":/);
+  });
+
+  test('a request line claiming HTTP/0.9 with headers gets 400', async () => {
+    const raw = await rawRequest(port, 'GET /public/x HTTP/0.9\r\nHost: a\r\n\r\n');
+    expect(statusOf(raw)).toBe(400);
+    expect(raw).not.toMatch(/"pod":/);
+  });
+
+  test('an HTTP/1.2 request line is served as HTTP/1.1 (RFC 9110 section 6.2)', async () => {
+    const raw = await rawRequest(port, 'GET /public/x HTTP/1.2\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(statusOf(raw)).toBe(200);
+  });
+});
+
 describe('path normalisation', () => {
   test('dot segments are resolved before routing, and the backend sees the same path', async () => {
     const res = await request(gw.url(80, '/public/../admin/panel'));
@@ -148,7 +193,7 @@ describe('malformed input', () => {
   test.each([
     ['garbage', 'hello there\r\n\r\n'],
     ['a bad method', 'G@T / HTTP/1.1\r\nHost: a\r\n\r\n'],
-    ['a bad version', 'GET / HTTP/9.9\r\nHost: a\r\n\r\n'],
+    ['a malformed version', 'GET / HTTP/x.y\r\nHost: a\r\n\r\n'],
     ['a header without colon', 'GET / HTTP/1.1\r\nHost a\r\n\r\n'],
     ['a bare LF in a header', 'GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n'],
     ['a NUL in a header value', 'GET / HTTP/1.1\r\nHost: a\r\nX: a\u0000b\r\n\r\n'],

@@ -3,12 +3,12 @@
  * bundle on the development machine's Node (20): routing, h2c, TLS with ALPN h2 and WebSocket.
  */
 import * as path from 'node:path';
-import WebSocket from 'ws';
 import { selfSignedCert, writeSecret } from '../support/certs';
 import { ConfigBuilder, prefix } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request, request2 } from '../support/http';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
+import { firstWebSocketMessage } from '../support/websocket';
 
 let gw: Spawned;
 let echoes: RunningEcho[];
@@ -55,11 +55,6 @@ test('TLS with ALPN h2', async () => {
 });
 
 test('WebSocket', async () => {
-  const socket = new WebSocket(gw.url(80, '/ws').replace('http:', 'ws:'));
-  const first = await new Promise<string>((resolve, reject) => {
-    socket.once('message', (m) => resolve(m.toString()));
-    socket.once('error', reject);
-  });
-  socket.close();
+  const first = await firstWebSocketMessage(gw.url(80, '/ws'));
   expect(JSON.parse(first).pod).toBe('echo-a');
 });

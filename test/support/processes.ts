@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { node24, REPO_ROOT } from './node-versions';
+import { podNode, REPO_ROOT } from './node-versions';
 import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 
 export const DATAPLANE_JS = path.join(REPO_ROOT, 'assets', 'dataplane.js');
@@ -159,7 +159,7 @@ let cachedNode: string | undefined;
 
 /** The Node that end-to-end tests run the data plane on: Node 24 (the pods' version) when installable. */
 export function dataPlaneNode(): string {
-  cachedNode ??= node24() ?? process.execPath;
+  cachedNode ??= podNode() ?? process.execPath;
   return cachedNode;
 }
 

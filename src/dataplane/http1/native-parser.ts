@@ -4,8 +4,10 @@
  * machinery. It is strict by default: Content-Length with Transfer-Encoding, duplicate Content-Length,
  * bad chunk sizes, bare CR/LF and oversize headers are all parse errors (request smuggling defences).
  *
- * `_http_common` is undocumented but stable across Node 20..24 (node:http itself is built on it).
+ * `_http_common` is undocumented but stable across Node 20..24 (node:http itself is built on it); native-support.ts
+ * checks it at start and the data plane falls back to node:http when it differs.
  */
+import { HttpCommon, nativeHttpSupport } from './native-support';
 
 export interface NativeParser {
   /** Our back-reference for the module-level callbacks (which receive the parser as `this`). */
@@ -48,29 +50,21 @@ export interface ParserOwner {
   parserExecute?(ret: number | ParseError): void;
 }
 
-interface HttpCommon {
-  HTTPParser: {
-    REQUEST: number;
-    RESPONSE: number;
-    kOnMessageBegin: number;
-    kOnHeaders: number;
-    kOnHeadersComplete: number;
-    kOnBody: number;
-    kOnMessageComplete: number;
-    kOnExecute: number;
-    kLenientNone: number;
-    new(): NativeParser;
-  };
-  methods: string[];
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const common = require('_http_common') as HttpCommon;
+// Checked at first use (native-support.ts): when the internal is missing or changed, `common` is a stand-in that
+// is never used to parse (the ports and pools serve through node:http instead).
+const support = nativeHttpSupport();
+const common: HttpCommon = support.common ?? ({ HTTPParser: { REQUEST: 1, RESPONSE: 2 }, methods: [] } as unknown as HttpCommon);
 const { HTTPParser } = common;
 
 /** Method names indexed by the parser's method number. */
 export const METHODS: readonly string[] = common.methods;
 export const REQUEST = HTTPParser.REQUEST;
+/**
+ * llhttp's only leniency we use, on requests: any single-digit version number parses (strict llhttp refuses
+ * `HTTP/3.0` with a plain parse error and lets `HTTP/2.0` through); the server connection then answers 505 or 400
+ * itself (see request-checks.ts).
+ */
+export const LENIENT_VERSION = HTTPParser.kLenientVersion ?? HTTPParser.kLenientNone;
 export const RESPONSE = HTTPParser.RESPONSE;
 
 function onHeaders(this: NativeParser, headers: string[], url: string): void {
@@ -104,7 +98,7 @@ const free: NativeParser[] = [];
 const MAX_FREE = 1000;
 
 /** A parser from the free list (or a new one), initialised for a new connection. */
-export function createParser(type: number, owner: ParserOwner, maxHeaderSize: number): NativeParser {
+export function createParser(type: number, owner: ParserOwner, maxHeaderSize: number, lenient = HTTPParser.kLenientNone): NativeParser {
   let p = free.pop();
   if (!p) {
     p = new HTTPParser();
@@ -117,7 +111,7 @@ export function createParser(type: number, owner: ParserOwner, maxHeaderSize: nu
   // Node calls into JS for a message's first byte only when this slot holds a function: an owner that does
   // not need it (the upstream side) saves one native-to-JS call per message. Pooled parsers change owners.
   p[HTTPParser.kOnMessageBegin] = owner.parserMessageBegin ? onMessageBegin : null;
-  p.initialize(type, {}, maxHeaderSize, HTTPParser.kLenientNone);
+  p.initialize(type, {}, maxHeaderSize, lenient);
   p.owner = owner;
   return p;
 }

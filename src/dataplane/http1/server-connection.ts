@@ -2,7 +2,9 @@ import { STATUS_CODES } from 'node:http';
 import type * as net from 'node:net';
 import { ERROR_HEADER, errorBody, errorStatus, GatewayErrorCode } from '../errors';
 import type { ConnectionHost } from './connection-host';
-import { consumableHandle, createParser, isParseError, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { consumableHandle, createParser, isParseError, LENIENT_VERSION, METHODS, NativeParser, ParseError, ParserOwner, releaseParser, REQUEST, StreamHandle } from './native-parser';
+import { hostHeaderError, versionVerdict } from './request-checks';
+import { bridgeTunnel } from './tunnel';
 import { Exchange } from '../proxy/exchange';
 import { CaseInsensitiveNames, lineStart, lowerCaseName } from '../proxy/header-names';
 import { RESPONSE_HOP_BY_HOP } from '../proxy/hop-by-hop';
@@ -37,13 +39,29 @@ function statusLine(status: number, reason: string): string {
   return STATUS_LINES[status] ??= 'HTTP/1.1 ' + status + ' ' + standard;
 }
 
+/**
+ * After our side of a connection ended (its last answer, a 408...) and everything we wrote was handed to the kernel,
+ * the client's FIN is awaited this long and no longer (nginx's lingering_timeout): a client that never closes its side
+ * must not hold the connection until the idle timeout.
+ */
+const LINGER_MS = 5000;
+
 /** Bodies up to this size are written together with the response head as one string. */
 const SMALL_BODY = 8192;
 
 /** A client's HTTP/1.1 connection: parses requests with llhttp and answers them in order. */
 export class H1ServerConnection implements ParserOwner {
-  /** For the port's sweep: when the current request's head started arriving (0: not reading a head). */
-  public headStart = 0;
+  /**
+   * For the port's sweep: when the current request's head started arriving (0: not reading a head). A new
+   * connection's first head is timed from when the connection was accepted, so a client that sends nothing, or a
+   * few bytes, is closed at the header timeout; later heads are timed from their first byte (before it, the
+   * connection is idle and the idle timeout applies).
+   */
+  public headStart: number;
+  /** Whether a byte of the current head arrived (a head never begun is not answered 408: the socket just closes). */
+  private headBegun = false;
+  /** When our side was ended (clock.now), 0 while it is open. */
+  private endedAt = 0;
   public lastActivity: number;
   public draining = false;
   public closed = false;
@@ -76,10 +94,13 @@ export class H1ServerConnection implements ParserOwner {
     public readonly secure: boolean,
     /** TLS: the ClientHello server name ('' without SNI); undefined on cleartext ports. */
     public readonly serverName: string | undefined,
+    /** When the connection was accepted (Date.now()). */
+    acceptedAt: number,
   ) {
     this.lastActivity = host.clock.now;
+    this.headStart = acceptedAt;
     this.clientCert = secure ? clientIdentity(socket) : undefined;
-    this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes);
+    this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes, LENIENT_VERSION);
     socket.setNoDelay(true);
     socket.allowHalfOpen = true;
     socket.on('end', this.onEnd);
@@ -112,14 +133,18 @@ export class H1ServerConnection implements ParserOwner {
   /** SIGTERM: finish what is in flight, answer with Connection: close, then close. */
   public drain(): void {
     this.draining = true;
-    if (!this.current && !this.parsing) this.socket.end();
+    if (!this.current && !this.parsing) this.endConnection();
   }
 
   /** Called by the port's sweep with the coarse clock. */
   public sweep(now: number): void {
+    if (this.endedAt && now - this.endedAt > LINGER_MS && this.socket.writableFinished) return this.destroy();
     const lim = this.host.limits;
     if (this.headStart && now - this.headStart > lim.headersTimeoutMs) {
       this.headStart = 0;
+      this.host.closedBecause('header_timeout').inc();
+      // nothing asked, nothing to answer
+      if (!this.headBegun && !this.current && !this.parsing) return this.destroy();
       return this.rejectAndClose('GW_CLIENT_TIMEOUT', 'request head not received within the header timeout');
     }
     if (now - this.lastActivity > lim.idleTimeoutMs) {
@@ -163,6 +188,7 @@ export class H1ServerConnection implements ParserOwner {
     _status: number, _msg: string | undefined, upgrade: boolean, keepAlive: boolean,
   ): number {
     this.headStart = 0;
+    this.headBegun = false;
     if (headers === undefined) {
       headers = this.headerAcc ?? [];
       this.headerAcc = null;
@@ -181,6 +207,10 @@ export class H1ServerConnection implements ParserOwner {
     x.rawTarget = url;
     x.keepAlive = keepAlive;
     x.http10 = major === 1 && minor === 0;
+    if (major !== 1) {
+      x.versionMajor = major;
+      x.closeAfter = true;
+    }
     x.secure = this.secure;
     x.clientCert = this.clientCert;
     x.clientIp = this.socket.remoteAddress ?? '';
@@ -234,7 +264,8 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   public parserMessageBegin(): void {
-    this.headStart = this.host.clock.now;
+    this.headBegun = true;
+    if (this.headStart === 0) this.headStart = this.host.clock.now;
   }
 
   public parserExecute(ret: number | ParseError): void {
@@ -332,10 +363,22 @@ export class H1ServerConnection implements ParserOwner {
   private start(x: H1Exchange): void {
     const rt = this.host.runtime();
     if (!rt) return x.fail('GW_DRAINING', 'port is no longer configured');
+    if (x.versionMajor !== 1) {
+      const v = versionVerdict(x.versionMajor);
+      if (v === 'unsupported') return x.fail('GW_HTTP_VERSION_NOT_SUPPORTED', `request line claims HTTP/${x.versionMajor}.x`);
+      return x.fail('GW_BAD_REQUEST', `request line claims HTTP/${x.versionMajor}.x`);
+    }
     if (x.tooManyHeaders) return x.fail('GW_HEADERS_TOO_LARGE', `more than ${this.host.limits.maxHeaderCount} header fields`);
     if (x.duplicateHost) return x.fail('GW_BAD_REQUEST', 'more than one Host header');
     if (x.connectMethod) return x.fail('GW_BAD_REQUEST', 'CONNECT is not supported');
     if (x.http10 === false && !x.hostHeader && x.rawTarget.charCodeAt(0) === 47) return x.fail('GW_BAD_REQUEST', 'HTTP/1.1 request without Host');
+    if (x.hostHeader) {
+      const bad = hostHeaderError(x.hostHeader);
+      if (bad) {
+        x.closeAfter = true;
+        return x.fail('GW_BAD_REQUEST', bad);
+      }
+    }
     let tlsListener;
     if (this.serverName !== undefined) {
       const sel = rt.port.tlsFor(this.serverName);
@@ -365,16 +408,24 @@ export class H1ServerConnection implements ParserOwner {
     this.socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json\r\n${ERROR_HEADER}: ${code}\r\n` +
       `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body.toString('latin1')}`, 'latin1');
     this.closed = true;
+    this.endedAt = this.host.clock.now;
   }
 
   private destroyAfterWrite(): void {
     this.endConnection();
   }
 
-  /** Our side is done: FIN after what is written (the socket closes once the client's FIN came too). */
+  /**
+   * Our side is done: FIN after what is written. The socket closes once the client's FIN came too (or at the idle
+   * timeout); while draining it closes as soon as what we wrote is flushed: a client that never sends its FIN must
+   * not hold the shutdown.
+   */
   private endConnection(): void {
-    this.socket.end();
+    const socket = this.socket;
+    if (this.draining) socket.end(() => socket.destroy());
+    else socket.end();
     this.closed = true;
+    this.endedAt = this.host.clock.now;
   }
 
   private onData = (chunk: Buffer): void => {
@@ -490,6 +541,8 @@ export class H1Exchange extends Exchange {
   public tooManyHeaders = false;
   public duplicateHost = false;
   public connectMethod = false;
+  /** The request line's major version (1 unless the client claimed another: 400 or 505). */
+  public versionMajor = 1;
   private chunkedResponse = false;
   private noBody = false;
   private pendingHead: string | null = null;
@@ -606,26 +659,9 @@ export class H1Exchange extends Exchange {
   }
 
   protected tunnel(status: number, reason: string, headers: string[], upstream: net.Socket, head: Buffer): void {
-    const socket = this.client.socket;
-    let h = `HTTP/1.1 ${status} ${reason || STATUS_CODES[status]}\r\n`;
-    for (let i = 0; i < headers.length; i += 2) h += headers[i] + ': ' + headers[i + 1] + CRLF;
-    socket.write(h + CRLF, 'latin1');
     this.headSent = true;
     const rest = this.client.detachForTunnel();
-    if (head.length) socket.write(head);
-    if (rest.length) upstream.write(rest);
-    const close = () => {
-      socket.destroy();
-      upstream.destroy();
-    };
-    socket.on('error', close);
-    upstream.on('error', close);
-    socket.on('close', close);
-    upstream.on('close', close);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.resume();
-    upstream.resume();
+    bridgeTunnel(this.client.socket, upstream, status, reason, headers, head, rest.length ? rest : undefined);
   }
 
   protected completed(): void {

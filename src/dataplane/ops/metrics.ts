@@ -78,6 +78,20 @@ export class CounterFamily extends Family<Series> {
   }
 }
 
+/** The series of a family for fixed labels and one more label (`reason`, `code`...), each created on first use. */
+export class KeyedSeries {
+  private readonly series = new Map<string, Series>();
+  constructor(private readonly family: CounterFamily, private readonly fixed: Record<string, string>, private readonly key: string) {}
+  public get(value: string): Series {
+    let s = this.series.get(value);
+    if (!s) {
+      s = this.family.get(labels({ ...this.fixed, [this.key]: value }));
+      this.series.set(value, s);
+    }
+    return s;
+  }
+}
+
 /** Connection lifetimes: from milliseconds to an hour. */
 export const L4_DURATION_BUCKETS = [0.01, 0.1, 1, 10, 60, 300, 1800, 3600];
 
@@ -154,6 +168,9 @@ export class Metrics {
     'UDP datagrams dropped, by gateway, port and code (GW_NO_ROUTE, GW_INVALID_BACKEND, GW_UPSTREAM_UNREACHABLE, GW_SESSION_LIMIT...).');
   public readonly clientCertificates = new CounterFamily('cdk8s_gateway_tls_client_certificates_total',
     'TLS handshakes on ports with client-certificate validation, by gateway, port and result (verified, unverified, rejected).');
+  public readonly connectionsClosed = new CounterFamily('cdk8s_gateway_connections_closed_total',
+    'Client connections the gateway closed on its own, by gateway, port and reason (handshake_timeout, header_timeout, ' +
+    'pending_limit, client_limit, client_penalty, abuse: a client that broke a per-connection limit such as the HTTP/2 rapid-reset budget).');
   public readonly tlsRouted = new CounterFamily('cdk8s_gateway_tls_connections_total',
     'TLS connections by how their ClientHello was routed: gateway, port, listener and mode (Terminate, Passthrough, or the GW_* code that refused it).');
 
@@ -162,7 +179,7 @@ export class Metrics {
     for (const f of [this.requests, this.requestDuration, this.upstreamDuration, this.errors, this.upstreamErrors, this.retries,
       this.mirrors, this.activeConnections, this.activeRequests, this.upstreamConnections, this.reloads, this.configGeneration,
       this.lastReloadSuccess, this.certificateReloads, this.listenersReady, this.grpcRequests, this.l4Connections, this.l4Bytes,
-      this.l4Duration, this.udpSessions, this.udpDatagrams, this.udpDropped, this.clientCertificates, this.tlsRouted]) {
+      this.l4Duration, this.udpSessions, this.udpDatagrams, this.udpDropped, this.clientCertificates, this.tlsRouted, this.connectionsClosed]) {
       f.render(out);
     }
     return out.join('\n') + '\n';

@@ -8,6 +8,7 @@ const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
  * by the HTTP/2 connection preface.
  */
 export class HttpPortServer extends PortServer {
+  protected readonly openingTimeoutReason = 'header_timeout';
   private readonly server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
 
   public listen(address: string, localPort: number): Promise<number> {
@@ -26,7 +27,10 @@ export class HttpPortServer extends PortServer {
   }
 
   private onConnection(socket: net.Socket): void {
-    socket.on('error', ignore);
+    if (!this.admit(socket)) return;
+    // a client that sends nothing, or part of the HTTP/2 preface, is closed at the header timeout
+    this.opening.add(socket, this.limits.headersTimeoutMs);
+    const acceptedAt = Date.now();
     let buffered: Buffer | undefined;
     const gone = (): void => {
       socket.destroy();
@@ -37,10 +41,12 @@ export class HttpPortServer extends PortServer {
       if (data.compare(PREFACE, 0, n, 0, n) !== 0) {
         socket.removeListener('data', sniff);
         socket.removeListener('end', gone);
-        this.serveHttp1(socket, false, undefined, data);
+        this.opening.settle(socket);
+        this.serveHttp1(socket, false, undefined, acceptedAt, data);
       } else if (n === PREFACE.length) {
         socket.removeListener('data', sniff);
         socket.removeListener('end', gone);
+        this.opening.settle(socket);
         socket.pause();
         this.serveHttp2(socket, data);
       } else {
@@ -52,5 +58,3 @@ export class HttpPortServer extends PortServer {
     socket.on('end', gone);
   }
 }
-
-function ignore(): void {}

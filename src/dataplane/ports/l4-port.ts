@@ -3,7 +3,7 @@ import type { ServedPort } from './served-port';
 import type { Generation, PortRuntime } from '../generation';
 import type { CoarseClock } from '../http1/connection-host';
 import { RelaySet } from '../l4/relay';
-import { labels, Series } from '../ops/metrics';
+import { KeyedSeries, labels, Series } from '../ops/metrics';
 import type { ProxyContext } from '../proxy/context';
 
 /** Common ground of the TCP and UDP port servers: the current config's view of the port, and the relays. */
@@ -12,6 +12,8 @@ export abstract class L4PortServer implements ServedPort {
   public readonly clock: CoarseClock;
   public readonly relays = new RelaySet();
   public readonly connections: Series;
+  /** `cdk8s_gateway_connections_closed_total` of this port, by reason. */
+  protected readonly closes: KeyedSeries;
   public boundPort = 0;
   protected draining = false;
   private cachedGen: Generation | undefined;
@@ -21,6 +23,7 @@ export abstract class L4PortServer implements ServedPort {
     this.ctx = env.ctx;
     this.clock = env.clock;
     this.connections = env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind }));
+    this.closes = new KeyedSeries(env.ctx.metrics.connectionsClosed, { gateway: env.ctx.gatewayLabel, port: String(port) }, 'reason');
   }
 
   public abstract listen(address: string, localPort: number): Promise<number>;

@@ -2,11 +2,16 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
+import type { ClientLimits } from './client-limits';
+import { OpeningConnections } from './opening-connections';
 import type { L4Limits, ServedPort } from './served-port';
 import type { CoarseClock, ConnectionHost, ServerLimits } from '../http1/connection-host';
+import { nativeHttpSupport } from '../http1/native-support';
+import { NodeHttpServer } from '../http1/node-http-exchange';
 import { H1ServerConnection } from '../http1/server-connection';
 import { H2Exchange } from '../http2/h2-exchange';
-import { labels, Series } from '../ops/metrics';
+import { H2StreamScheduler, PendingStream } from '../http2/stream-scheduler';
+import { KeyedSeries, labels, Series } from '../ops/metrics';
 import type { ProxyContext } from '../proxy/context';
 
 /** What a port server needs from the data plane. */
@@ -15,6 +20,8 @@ export interface PortServerEnv {
   readonly limits: ServerLimits;
   readonly clock: CoarseClock;
   readonly l4Limits: L4Limits;
+  /** Per-client-address connection limits and abuse penalties, shared by every port. */
+  readonly clientLimits: ClientLimits;
   /** The generation being served now. */
   current(): Generation;
   /** Changes whenever certificates on disk changed. */
@@ -35,9 +42,18 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   protected draining = false;
   /** HTTP/2 sessions (h2c and ALPN h2) are handed to this server. */
   protected readonly h2: http2.Http2Server;
+  private readonly streams: H2StreamScheduler;
+  /** Accepted connections not serving yet (protocol sniffing, TLS handshakes), closed at their deadline. */
+  protected readonly opening: OpeningConnections;
   private cachedGen: Generation | undefined;
   private cachedRuntime: { gen: Generation; port: PortRuntime } | undefined;
   private readonly connections: Series;
+  /** HTTP/1.1 through node:http, when the native parser's internal is unusable (native-support.ts). */
+  private fallback: NodeHttpServer | undefined;
+  private readonly closes: KeyedSeries;
+
+  /** Why an opening connection that missed its deadline was closed (`header_timeout`, `handshake_timeout`). */
+  protected abstract readonly openingTimeoutReason: string;
 
   constructor(
     protected readonly env: PortServerEnv,
@@ -49,15 +65,33 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     this.limits = env.limits;
     this.clock = env.clock;
     this.connections = env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind }));
-    this.h2 = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 1000, maxHeaderListSize: env.limits.maxHeaderBytes } });
+    this.closes = new KeyedSeries(env.ctx.metrics.connectionsClosed, { gateway: env.ctx.gatewayLabel, port: String(port) }, 'reason');
+    this.opening = new OpeningConnections(this.connections, () => this.closedBecause(this.openingTimeoutReason).inc(),
+      env.limits.maxPendingConnections, () => this.closedBecause('pending_limit').inc());
+    // nghttp2 closes sessions that flood CONTINUATION, SETTINGS or PING frames itself (onSession counts them);
+    // rapid reset is the stream scheduler's to catch
+    this.h2 = http2.createServer({
+      maxSessionMemory: 64,
+      settings: { maxConcurrentStreams: env.limits.h2MaxConcurrentStreams, maxHeaderListSize: env.limits.maxHeaderBytes },
+    });
     this.h2.on('session', this.onSession);
-    this.h2.on('stream', this.onStream);
+    const streamLimits = { maxPrematureResets: env.limits.h2MaxPrematureResets, maxConcurrentStreams: env.limits.h2MaxConcurrentStreams };
+    this.streams = new H2StreamScheduler(streamLimits, (p) => this.startStream(p), (session, reason) => {
+      this.abusive(session, reason);
+      // GOAWAY ENHANCE_YOUR_CALM, then the connection closes (a client that keeps writing may see the reset first)
+      if (!session.destroyed) session.destroy(new Error(reason), NGHTTP2_ENHANCE_YOUR_CALM);
+    });
   }
 
   /** Binds; resolves with the bound port. */
   public abstract listen(address: string, localPort: number): Promise<number>;
   /** Stops accepting connections (already accepted ones keep going). */
   protected abstract stopAccepting(): void;
+
+  /** `cdk8s_gateway_connections_closed_total` of this port for a reason. */
+  public closedBecause(reason: string): Series {
+    return this.closes.get(reason);
+  }
 
   public runtime(): { gen: Generation; port: PortRuntime } | undefined {
     const gen = this.env.current();
@@ -74,31 +108,48 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   }
 
   public sweep(now: number): void {
+    this.opening.sweep(now);
     for (const c of this.conns) c.sweep(now);
   }
 
-  /** Stop accepting, let requests in flight finish, close idle connections. */
+  /** Stop accepting, let requests in flight finish, close idle connections (and those not serving yet). */
   public drain(): void {
     this.draining = true;
     this.stopAccepting();
+    this.opening.destroyAll();
     for (const c of this.conns) c.drain();
     for (const s of this.sessions) s.close();
+    this.fallback?.drain();
   }
 
   /** Requests (HTTP/1.1 connections or HTTP/2 sessions) still open. */
   public get openCount(): number {
-    return this.conns.size + this.sessions.size;
+    return this.conns.size + this.sessions.size + (this.fallback?.openCount ?? 0);
   }
 
   /** Forcibly closes everything (end of the drain grace period). */
   public destroyAll(): void {
+    this.opening.destroyAll();
     for (const c of this.conns) c.destroy();
     for (const s of this.sessions) s.destroy();
+    this.fallback?.destroyAll();
+  }
+
+  /**
+   * Counts an accepted socket against its client address's limits (ClientLimits); a connection over the limit, or
+   * from an address serving an abuse penalty, is reset at once. Returns whether it may go on.
+   */
+  protected admit(socket: net.Socket): boolean {
+    return this.env.clientLimits.admitOrReset(socket, this.clock.now, this.closes);
   }
 
   /** Serves an accepted (and, for TLS, handshaken) socket over HTTP/1.1. */
-  protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, first?: Buffer): void {
-    const c = new H1ServerConnection(socket, this, secure, serverName);
+  protected serveHttp1(socket: net.Socket, secure: boolean, serverName: string | undefined, acceptedAt: number, first?: Buffer): void {
+    if (nativeHttpSupport().problem) {
+      this.fallback ??= new NodeHttpServer(this);
+      return this.fallback.serve(socket, serverName, first);
+    }
+    const c = new H1ServerConnection(socket, this, secure, serverName, acceptedAt);
     this.conns.add(c);
     this.connections.inc();
     if (this.draining) c.drain();
@@ -117,23 +168,46 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   }
 
   private onSession = (session: http2.ServerHttp2Session): void => {
+    // read now: a session closed by nghttp2 (a flood) has lost its socket by the time its streams are looked at
+    (session as SessionWithClient)[CLIENT] = session.socket?.remoteAddress;
     this.sessions.add(session);
     this.connections.inc();
     if (this.draining) session.close();
-    session.on('error', () => { /* close follows */ });
+    session.on('error', (err: Error) => {
+      // close follows; a flood nghttp2 caught is abuse (the address is refused for a while)
+      if (FLOOD.test(err.message)) this.abusive(session, err.message);
+    });
     session.setTimeout(this.limits.idleTimeoutMs, () => session.close());
+    session.on('stream', (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]) => {
+      this.streams.add(session, stream, headers, rawHeaders);
+    });
     session.on('close', () => {
       this.sessions.delete(session);
       this.connections.dec();
     });
   };
 
-  private onStream = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, _flags: number, rawHeaders: string[]): void => {
+  /** A session broke a per-connection limit: counted, logged, and its client address penalized. */
+  private abusive(session: http2.ServerHttp2Session, reason: string): void {
+    const client = (session as SessionWithClient)[CLIENT];
+    this.closedBecause('abuse').inc();
+    this.env.clientLimits.penalize(client, this.clock.now);
+    this.ctx.log.warn('HTTP/2 connection closed for abuse; its address is refused for a while', { port: this.port, client: client ?? '', reason });
+  }
+
+  private startStream({ stream, headers, rawHeaders }: PendingStream): void {
     const x = new H2Exchange(this.ctx, stream, headers, rawHeaders);
     const rt = this.runtime();
     if (!rt) return x.fail('GW_DRAINING', 'port is no longer configured');
     const l = this.tlsListenerOf(stream.session as http2.ServerHttp2Session, rt.port);
     if (l instanceof Error) return x.fail('GW_MISDIRECTED_REQUEST', l.message);
     x.start(rt.gen, rt.port, l);
-  };
+  }
 }
+
+const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
+const CLIENT = Symbol('client-address');
+type SessionWithClient = http2.ServerHttp2Session & { [CLIENT]?: string };
+/** nghttp2's messages for the floods it catches (too many CONTINUATION frames; SETTINGS, PING... acks piling up). */
+const FLOOD = /Flooding was detected|Too many CONTINUATION frames/;
+

@@ -31,6 +31,7 @@ export class TcpPortServer extends L4PortServer {
   }
 
   private onConnection(socket: net.Socket): void {
+    if (!this.env.clientLimits.admitOrReset(socket, this.clock.now, this.closes)) return;
     const rt = this.runtime();
     if (!rt || this.draining) {
       socket.on('error', () => { /* reset below */ });

@@ -37,6 +37,7 @@ import { SessionTicketKeys } from '../tls/session-tickets';
  * DataPlaneOptions.clientCertificateHeader.
  */
 export class TlsPortServer extends PortServer {
+  protected readonly openingTimeoutReason = 'handshake_timeout';
   public readonly relays = new RelaySet();
   /** TLSRoute connections (passthrough and terminate) are relayed with this port's relay set and gauge. */
   private readonly relayHost: RelayHost;
@@ -62,11 +63,11 @@ export class TlsPortServer extends PortServer {
       connections: env.ctx.metrics.activeConnections.get(labels({ gateway: env.ctx.gatewayLabel, port: String(port), kind: 'TLSRoute' })),
     };
     const sni = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => this.sni(name, cb);
-    const handshakeTimeout = env.l4Limits.tlsHandshakeTimeoutMs;
-    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], handshakeTimeout, SNICallback: sni, ...this.sessionOptions() });
+    // no handshakeTimeout: the port's sweep closes handshakes past the deadline (OpeningConnections)
+    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], SNICallback: sni, ...this.sessionOptions() });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
-    this.terminate = tls.createServer({ handshakeTimeout, SNICallback: sni, ...this.sessionOptions() });
+    this.terminate = tls.createServer({ SNICallback: sni, ...this.sessionOptions() });
     this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
     this.terminate.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
     this.refreshDefaultContext();
@@ -140,20 +141,31 @@ export class TlsPortServer extends PortServer {
   }
 
   private onConnection(socket: net.Socket): void {
-    socket.on('error', () => { /* the owner of the socket reports it */ });
+    // errors: the owner of the socket reports them
+    if (!this.admit(socket)) return;
     const rt = this.runtime();
     // a refused client certificate is logged with the client's address, which is gone once Node closed the socket
     if (rt?.port.config.frontendValidation) (socket as PeerSocket)[PEER] = socket.remoteAddress;
-    if (!rt || !rt.port.routesClientHello) {
-      this.server.emit('connection', socket);
-      return;
-    }
-    readClientHello(socket, this.env.l4Limits.tlsHandshakeTimeoutMs, (r, bytes) => {
+    // The ClientHello is read before any TLS state exists, on every TLS port: a client that sends nothing (or stops
+    // half-way) costs a socket, not a TLS session, and is closed at the handshake deadline like one that stalls
+    // later in its handshake.
+    const timeoutMs = this.env.l4Limits.tlsHandshakeTimeoutMs;
+    const giveUp = readClientHello(socket, (r, bytes) => {
       // a client that went away (a port scan, a health check) is no protocol error
       if (socket.destroyed) return;
+      // from here on the handshake deadline simply closes the connection
+      this.opening.plainExpiry(socket);
       if ('error' in r) return this.refuse(socket, 'GW_BAD_CLIENT_HELLO', r.error, '', ALERT_DECODE_ERROR);
+      const now = this.runtime();
+      if (now && !now.port.routesClientHello) {
+        // an HTTPS-only port: the TLS server chooses the certificate by SNI itself
+        socket.unshift(bytes);
+        this.server.emit('connection', socket);
+        return;
+      }
       this.route(socket, r.hello, bytes);
     });
+    this.opening.add(socket, timeoutMs, () => giveUp(`no complete ClientHello within ${timeoutMs} ms`));
   }
 
   /** Where a ClientHello goes: the HTTPS server, the Terminate server, or a passthrough relay. */
@@ -185,6 +197,7 @@ export class TlsPortServer extends PortServer {
       return;
     }
     this.count(listener.id, 'Passthrough');
+    this.opening.settle(socket);
     new TcpRelay(this.relayHost, socket, {
       listener, plan: rt.port.l4.get(d.entry), clusterDomain: rt.gen.config.options.clusterDomain, mode: 'Passthrough', serverName: hello.serverName, first: bytes,
     }).start();
@@ -193,6 +206,7 @@ export class TlsPortServer extends PortServer {
   /** A TLS Terminate listener's connection, decrypted: relayed to its TLSRoute's backend. */
   private onTerminated(socket: tls.TLSSocket): void {
     socket.on('error', () => { /* the relay reports it */ });
+    this.handshakeDone(socket);
     if (!this.verifyClient(socket)) return;
     const name = (socket.servername || '').toLowerCase();
     const rt = this.runtime();
@@ -205,6 +219,12 @@ export class TlsPortServer extends PortServer {
     new TcpRelay(this.relayHost, socket, {
       listener: d.listener, plan: rt.port.l4.get(d.entry), clusterDomain: rt.gen.config.options.clusterDomain, mode: 'Terminate', serverName: name,
     }).start();
+  }
+
+  /** The handshake is over: the connection is counted by whoever serves it now. */
+  private handshakeDone(socket: tls.TLSSocket): void {
+    const raw = (socket as { _parent?: net.Socket })._parent;
+    if (raw) this.opening.settle(raw);
   }
 
   /**
@@ -315,6 +335,7 @@ export class TlsPortServer extends PortServer {
 
   private onSecure(socket: tls.TLSSocket): void {
     socket.on('error', () => { /* close follows */ });
+    this.handshakeDone(socket);
     if (!this.verifyClient(socket)) return;
     const name = (socket.servername || '').toLowerCase();
     const rt = this.runtime();
@@ -327,7 +348,7 @@ export class TlsPortServer extends PortServer {
       return;
     }
     if (socket.alpnProtocol === 'h2') this.serveHttp2(socket);
-    else this.serveHttp1(socket, true, name);
+    else this.serveHttp1(socket, true, name, Date.now());
   }
 }
 

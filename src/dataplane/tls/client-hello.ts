@@ -134,19 +134,18 @@ function parseBody(body: Buffer): ClientHelloResult {
 /**
  * Reads a connection's ClientHello without consuming it for anyone else: calls `done` once with the parse
  * result and every byte read so far (to be replayed to a TLS server or a backend). The socket is left
- * paused. Gives up after `timeoutMs`, when the client closes first, or when the bytes are not TLS.
+ * paused. Gives up when the client closes first, when the bytes are not TLS, or when the returned function is
+ * called (the port's handshake deadline: see OpeningConnections).
  */
 export function readClientHello(
   socket: net.Socket,
-  timeoutMs: number,
   done: (result: { hello: ClientHello } | { error: string }, bytes: Buffer) => void,
-): void {
+): (reason: string) => void {
   let buffered: Buffer = Buffer.alloc(0);
   let over = false;
   const finish = (result: { hello: ClientHello } | { error: string }): void => {
     if (over) return;
     over = true;
-    clearTimeout(timer);
     socket.pause();
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
@@ -159,11 +158,11 @@ export function readClientHello(
     if (!('incomplete' in r)) finish(r);
   };
   const onEnd = (): void => finish({ error: 'the client closed the connection before its ClientHello was complete' });
-  const timer = setTimeout(() => finish({ error: `no complete ClientHello within ${timeoutMs} ms` }), timeoutMs);
   socket.on('data', onData);
   socket.on('end', onEnd);
   socket.on('close', onEnd);
   socket.resume();
+  return (reason) => finish({ error: reason });
 }
 
 /** A fatal TLS alert record (TLS 1.0 record version, which every client accepts before negotiation). */

@@ -1,6 +1,9 @@
+import type * as http from 'node:http';
 import * as tls from 'node:tls';
 import { H1Connection } from './h1-connection';
+import { fallbackAgent, NodeHttpUpstream } from './node-http-upstream';
 import { UpstreamSink } from './sink';
+import { nativeHttpSupport } from '../http1/native-support';
 
 export interface Endpoint {
   readonly host: string;
@@ -26,11 +29,18 @@ export class H1Pool {
   public total = 0;
   public readonly idle: H1Connection[] = [];
   private readonly queue: UpstreamSink[] = [];
+  /** Requests through node:http when the native parser's internal is unusable (native-support.ts). */
+  private fallback: http.Agent | undefined;
 
   constructor(public readonly endpoint: Endpoint, private readonly limits: PoolLimits) {}
 
   /** Calls `sink.onUpstreamConnection` now or when a connection frees up. Returns false when the queue is full. */
   public request(sink: UpstreamSink): boolean {
+    if (nativeHttpSupport().problem) {
+      this.fallback ??= fallbackAgent(this.endpoint, this.limits.maxConnections);
+      sink.onUpstreamConnection(new NodeHttpUpstream(this.endpoint, this.fallback, sink));
+      return true;
+    }
     let c: H1Connection | undefined;
     while ((c = this.idle.pop()) !== undefined) {
       if (!c.closed) {
@@ -88,6 +98,8 @@ export class H1Pool {
   }
 
   public closeIdle(): void {
+    this.fallback?.destroy();
+    this.fallback = undefined;
     for (const c of this.idle.slice()) c.destroy();
   }
 }

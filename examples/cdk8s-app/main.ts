@@ -1,0 +1,36 @@
+// A cdk8s app as `cdk8s init typescript-app` lays it out, using the published package (installed from the
+// packed tarball in CI: .ci/example-apps.mjs). `npx cdk8s synth` writes dist/; `kubectl apply -f dist/` deploys it.
+import { App, Chart, ChartProps } from 'cdk8s';
+import { Backend, Gateway, GatewayClass, HttpMatch, Listener } from 'cdk8s-gateway';
+import { Construct } from 'constructs';
+
+export class Platform extends Chart {
+  public readonly gateway: Gateway;
+
+  constructor(scope: Construct, id: string, props: ChartProps = {}) {
+    super(scope, id, { namespace: 'gateway-system', ...props });
+    this.gateway = new Gateway(this, 'edge', {
+      gatewayClass: GatewayClass.nodeDataPlane(this),
+      listeners: [Listener.http({ name: 'web', port: 80 })],
+      dataPlane: { replicas: 2 },
+    });
+  }
+}
+
+export class Shop extends Chart {
+  constructor(scope: Construct, id: string, gateway: Gateway) {
+    super(scope, id, { namespace: 'shop' });
+    const team = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
+    team.httpRoute(this, 'storefront', {
+      rules: [
+        { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] },
+        { backends: [Backend.fromServiceName('storefront', { port: 8080 })] },
+      ],
+    });
+  }
+}
+
+const app = new App();
+const platform = new Platform(app, 'platform');
+new Shop(app, 'shop', platform.gateway);
+app.synth();
