@@ -18,7 +18,9 @@
 // on the wire (a Node TLS client reconnecting with the session it got). Results: bench/results/edge.json, edge.svg.
 //
 // usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy]
-//                                [--bundle <dataplane.js>] [--out <name>]
+//                                [--bundle <dataplane.js>] [--bundle-b <dataplane.js>] [--out <name>]
+//   --rows alone replaces those rows in bench/results/edge.json (a full run in several shorter lock holds);
+//   --only or --out write bench/results/tmp/<name>.json instead
 //        node bench/edge/run.mjs --profile <row> [--duration <s>] [--top 30]
 //   --profile: only ours under the row's load with `node --cpu-prof`; prints the functions with the most self time
 //   and the share of each part (Node's http2/tls/net JS, our bundle, GC, native), nothing written under results
@@ -125,7 +127,7 @@ function haproxyConf(port, row, cert, backends) {
   const file = path.join(tmp, `haproxy-${port}.cfg`);
   fs.writeFileSync(file, `global
   nbthread 1
-  maxconn 20000
+  maxconn 8000
   tune.ssl.cachesize ${row.resumption ? 20000 : 0}
 defaults
   mode http
@@ -152,13 +154,15 @@ function resumes(port, row) {
   const version = row.tls === '1.2' ? 'TLSv1.2' : 'TLSv1.3';
   const once = (session) => new Promise((resolve, reject) => {
     let got = session;
+    let reused = false;
     const s = tls.connect({ host: '127.0.0.1', port, servername: HOST, rejectUnauthorized: false, session, minVersion: version, maxVersion: version, ALPNProtocols: ['http/1.1'] }, () => {
+      reused = s.isSessionReused(); // read now: a closed socket has no handle left to ask
       s.write(`GET / HTTP/1.1\r\nHost: ${HOST}\r\nConnection: close\r\n\r\n`);
     });
     s.on('session', (x) => { got = x; });
     s.on('data', () => undefined);
     s.on('error', reject);
-    s.on('close', () => resolve({ reused: s.isSessionReused(), session: got }));
+    s.on('close', () => resolve({ reused, session: got }));
   });
   return once(undefined).then((first) => once(first.session)).then((second) => second.reused);
 }
@@ -189,11 +193,15 @@ async function main() {
   const backends = { http: httpPort, grpc: grpcPort };
   const config = bench.writeJson('edge.json', dataPlaneConfig());
 
-  const contenders = [
-    { name: 'cdk8s-gateway', key: 'ours', start: (port, row) => bench.start(PROXY_CORE, node, [...(row.tls === '1.2' ? ['--tls-max-v1.2'] : []), bundle,
+  const ourStart = (file) => (port, row) => bench.start(PROXY_CORE, node, [...(row.tls === '1.2' ? ['--tls-max-v1.2'] : []), file,
       '--config', config, '--secrets-dir', cert.secretsDir, '--port-map', `443=${port}`, '--address', '127.0.0.1',
       '--backend', `bench/backend:80=127.0.0.1:${httpPort}`, '--backend', `bench/grpc:80=127.0.0.1:${grpcPort}`,
-      ...(row.resumption ? [] : ['--no-tls-session-resumption']), '--no-access-log', '--log-level', 'warn']) },
+      ...(row.resumption ? [] : ['--no-tls-session-resumption']), '--no-access-log', '--log-level', 'warn']);
+  const bundleB = strArg('bundle-b', null);
+  const contenders = [
+    { name: 'cdk8s-gateway', key: 'ours', start: ourStart(bundle) },
+    // --bundle-b: a second build of ours in the same interleaved rounds (paired A/B; `ours ÷ B` is printed per row)
+    ...(bundleB ? [{ name: 'B', key: 'ours', start: ourStart(path.resolve(bundleB)) }] : []),
     { name: 'nginx', key: 'nginx', start: (port, row) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`proxy-${port}`, { http: nginxProxy(port, row, cert, backends) })]) },
     { name: 'HAProxy', key: 'haproxy', start: (port, row) => bench.start(PROXY_CORE, 'haproxy', ['-f', haproxyConf(port, row, cert, backends)]) },
   ].filter((c) => !only || only.includes(c.key));
@@ -266,6 +274,17 @@ async function main() {
       ratios[r][name] = { rate: ours.perSec / x.perSec, perCore: x.cpuUsPerRequest && ours.cpuUsPerRequest ? x.cpuUsPerRequest / ours.cpuUsPerRequest : null };
     }
   }
+  // --rows without --out/--only: the rows replace theirs in bench/results/edge.json (so the full run can be taken in
+  // several lock holds of under 10 minutes); each row keeps the date of its own run
+  const out = strArg('out', 'edge');
+  const merge = out === 'edge' && !only && listArg('rows');
+  const resultsFile = path.join(root, 'bench', 'results', 'edge.json');
+  for (const res of Object.values(results)) res.date = new Date().toISOString();
+  if (merge && fs.existsSync(resultsFile)) {
+    const old = JSON.parse(fs.readFileSync(resultsFile, 'utf8'));
+    for (const [r, res] of Object.entries(old.results)) if (!results[r]) results[r] = res;
+    for (const [r, q] of Object.entries(old.ratios)) if (!ratios[r]) ratios[r] = q;
+  }
   const goal = (r, vs, min) => (ratios[r]?.[vs] ? { min, rate: ratios[r][vs].rate, perCore: ratios[r][vs].perCore, met: ratios[r][vs].rate >= min } : null);
   const report = {
     date: new Date().toISOString(),
@@ -294,9 +313,18 @@ async function main() {
   }
   console.log('\ngoals (rate ratio in this run):');
   for (const [k, v] of Object.entries(report.goals)) if (v) console.log(`  ${v.met ? 'met    ' : 'NOT MET'}  ${k}: ${v.rate.toFixed(2)} (per core ${v.perCore === null ? '-' : v.perCore.toFixed(2)})`);
-  const out = strArg('out', 'edge');
-  if (out === 'edge' && !only && !listArg('rows')) writeResults('edge', report, svg(report));
-  else {
+  if (out === 'edge' && !only) {
+    if (bundleB) {
+      // the A/B pair is kept under tmp/; the committed results hold the built bundle's numbers only
+      fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
+      fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', 'edge-ab.json'), JSON.stringify(report, null, 2) + '\n');
+      for (const r of Object.keys(results)) {
+        delete results[r].contenders.B;
+        delete ratios[r]?.B;
+      }
+    }
+    writeResults('edge', report, svg(report));
+  } else {
     fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
     fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', `${out}.json`), JSON.stringify(report, null, 2) + '\n');
   }
