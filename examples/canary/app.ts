@@ -8,12 +8,14 @@ import {
 } from '../../src';
 
 export function build(app: App): void {
-  const chart = new Chart(app, 'canary', { namespace: 'store' });
-  const gateway = new Gateway(chart, 'edge', {
-    gatewayClass: GatewayClass.nodeDataPlane(chart),
+  const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
+  const gateway = new Gateway(platform, 'edge', {
+    gatewayClass: GatewayClass.nodeDataPlane(platform),
     listeners: [Listener.http({ name: 'web', port: 80, hostname: 'store.example.com' })],
   });
   const team = gateway.grantTeam('store', { namespace: 'store', createNamespace: true });
+
+  const chart = new Chart(app, 'canary', { namespace: 'store' });
 
   const v1 = Backend.fromServiceName('store-v1', { port: 8080 });
   const v2 = Backend.fromServiceName('store-v2', { port: 8080 });

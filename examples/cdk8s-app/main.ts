@@ -1,11 +1,14 @@
 // A cdk8s app as `cdk8s init typescript-app` lays it out, using the published package (installed from the
 // packed tarball in CI: .ci/example-apps.mjs). `npx cdk8s synth` writes dist/; `kubectl apply -f dist/` deploys it.
 import { App, Chart, ChartProps } from 'cdk8s';
-import { Backend, Gateway, GatewayClass, HttpMatch, Listener } from 'cdk8s-gateway';
+import { Backend, Gateway, GatewayClass, HttpMatch, Listener, Team } from 'cdk8s-gateway';
 import { Construct } from 'constructs';
 
+// The platform's chart: the Gateway, and the grant it hands the shop team (a Team: route factories and a
+// reference to the Gateway, nothing that can widen the grant).
 export class Platform extends Chart {
   public readonly gateway: Gateway;
+  public readonly shop: Team;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'gateway-system', ...props });
@@ -14,13 +17,14 @@ export class Platform extends Chart {
       listeners: [Listener.http({ name: 'web', port: 80 })],
       dataPlane: { replicas: 2 },
     });
+    this.shop = this.gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
   }
 }
 
+// The shop team's chart: its routes, through the Team it was given.
 export class Shop extends Chart {
-  constructor(scope: Construct, id: string, gateway: Gateway) {
+  constructor(scope: Construct, id: string, team: Team) {
     super(scope, id, { namespace: 'shop' });
-    const team = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
     team.httpRoute(this, 'storefront', {
       rules: [
         { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] },
@@ -32,5 +36,5 @@ export class Shop extends Chart {
 
 const app = new App();
 const platform = new Platform(app, 'platform');
-new Shop(app, 'shop', platform.gateway);
+new Shop(app, 'shop', platform.shop);
 app.synth();

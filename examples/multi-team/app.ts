@@ -1,7 +1,13 @@
 /**
  * Two teams on one shared Gateway. The platform grants each its namespace, hostnames and listeners, gives
  * them RBAC to manage their own routes, and lets `shop` use the `payments` Service of another namespace
- * (the grant emits the ReferenceGrant there). Each team writes its routes in its own chart.
+ * (the grant emits the ReferenceGrant there). Each team writes its routes in its own chart, with the `Team`
+ * handle it was given: route factories and a reference to the Gateway, nothing that could widen its grant.
+ *
+ * The grants render as listeners of the Gateway: `websecure-shop.example.com` admits only namespace shop,
+ * `websecure-wildcard.blog.example.com` only namespace blog (by kubernetes.io/metadata.name), each with the
+ * route kinds granted; `websecure` itself stays the platform's. Whoever applies a route for another team's
+ * hostname, in whatever way, no Gateway API implementation accepts it.
  */
 import { App, Chart, Duration } from 'cdk8s';
 import {
@@ -57,7 +63,8 @@ export function build(app: App): void {
     ],
   });
 
-  // team blog: one wildcard hostname per author, one Service
+  // team blog: one wildcard hostname per author, one Service (one listener covers them all:
+  // blog.gateway.listeners names it, for routes the team writes without the factory)
   const blogChart = new Chart(app, 'blog', { namespace: 'blog' });
   blog.httpRoute(blogChart, 'posts', {
     rules: [{ backends: [Backend.fromServiceName('ghost', { port: 2368 })] }],

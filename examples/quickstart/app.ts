@@ -28,8 +28,8 @@ export function build(app: App): void {
     createNamespace: true,
   });
 
-  // the shop team: its routes, through the factory it was handed (served on both granted listeners,
-  // for the granted hostname)
+  // the shop team: its routes, through the factory it was handed (served on the listeners the grant renders
+  // for its hostname: web-shop.example.com and websecure-shop.example.com, which admit only namespace shop)
   const shopChart = new Chart(app, 'shop', { namespace: 'shop' });
   shop.httpRoute(shopChart, 'storefront', {
     rules: [

@@ -64,8 +64,12 @@ export function attachRoutes(ctx: Context, routes: RouteState[], gateways: Gatew
       }
     }
 
+    let allParentsKnown = true;
     for (const { key, field } of refs) {
-      if (key.group !== GATEWAY_API_GROUP || (key.kind !== 'Gateway' && key.kind !== 'ListenerSet')) continue; // not a parent this controller serves
+      if (key.group !== GATEWAY_API_GROUP || (key.kind !== 'Gateway' && key.kind !== 'ListenerSet')) { // not a parent this controller serves
+        allParentsKnown = false;
+        continue;
+      }
       let gateway: GatewayState | undefined;
       let candidates: ListenerState[];
       let parentProblem: string | undefined;
@@ -80,6 +84,7 @@ export function attachRoutes(ctx: Context, routes: RouteState[], gateways: Gatew
         if (ls && !ls.verdict.status) parentProblem = `ListenerSet ${key.namespace}/${key.name} is not accepted: ${ls.verdict.message}`;
       }
       if (!gateway) {
+        allParentsKnown = false;
         if (!ctx.store.get(key.kind, key.namespace, key.name)) {
           note(ctx, 'warning', route.obj, field, `parent ${key.kind} ${key.namespace}/${key.name} is not in the manifests; the route does not attach to it`);
         }
@@ -87,8 +92,35 @@ export function attachRoutes(ctx: Context, routes: RouteState[], gateways: Gatew
       }
       route.parents.push(attachToParent(ctx, route, key, gateway, candidates, parentProblem));
     }
+    if (allParentsKnown) noteUnservedHostnames(ctx, route);
   }
 }
+
+/**
+ * A hostname of an accepted route that no listener it attached to serves is silently not served (the spec
+ * accepts the route for the names that do intersect): a warning, with the stable code `UnservedHostname`
+ * (synth turns it into an error for routes of team namespaces: it is how a name outside a grant looks).
+ */
+function noteUnservedHostnames(ctx: Context, route: RouteState): void {
+  if (!HOSTNAME_KINDS.has(route.kind) || route.hostnames.length === 0) return;
+  const listeners = route.parents.filter((p) => p.accepted.status).flatMap((p) => p.attachments.map((a) => a.listener));
+  if (listeners.length === 0) return; // not accepted anywhere: the parents' conditions say why
+  route.hostnames.forEach((h, i) => {
+    if (listeners.some((l) => intersectHostnames([h], l.hostname))) return;
+    note(
+      ctx,
+      'warning',
+      route.obj,
+      `spec.hostnames[${i}]`,
+      `"${h}" is not served: no listener the route is attached to serves it (${[...new Set(listeners)].map((l) => `${l.name}: ${l.hostname ?? 'any'}`).join('; ')})`,
+      undefined,
+      UNSERVED_HOSTNAME,
+    );
+  });
+}
+
+/** The code of the diagnostic for a route hostname that no listener it attached to serves. */
+export const UNSERVED_HOSTNAME = 'UnservedHostname';
 
 function attachToParent(
   ctx: Context,
@@ -141,8 +173,8 @@ function attachToParent(
   if (nsOk.length === 0) {
     return fail(
       Reason.NotAllowedByListeners,
-      `${who}: no listener of ${key.kind} ${key.namespace}/${key.name} allows routes from namespace ${route.obj.namespace} ` +
-        `(${kindOk.map((l) => `${l.name}: from ${l.namespacesFrom}`).join('; ')}); change allowedRoutes.namespaces or move the route`,
+      `${who}: no listener of ${key.kind} ${key.namespace}/${key.name} admits routes from namespace ${route.obj.namespace} ` +
+        `(${kindOk.map((l) => `${l.name}: ${l.admission()}`).join('; ')}); change allowedRoutes.namespaces or move the route`,
     );
   }
   const attachments: Attachment[] = [];
@@ -151,9 +183,13 @@ function attachToParent(
     if (hostnames) attachments.push({ listener: l, hostnames });
   }
   if (attachments.length === 0) {
+    // who serves those names instead: listeners for other namespaces (a team grant's hostnames, typically)
+    const elsewhere = kindOk.filter((l) => !nsOk.includes(l) && l.hostname !== undefined && intersectHostnames(route.hostnames, l.hostname));
     return fail(
       Reason.NoMatchingListenerHostname,
-      `${who}: hostnames ${route.hostnames.join(', ')} match no listener hostname (${nsOk.map((l) => `${l.name}: ${l.hostname ?? 'any'}`).join('; ')})`,
+      `${who}: hostnames ${route.hostnames.join(', ')} match no hostname of the listeners that admit namespace ${route.obj.namespace} ` +
+        `(${nsOk.map((l) => `${l.name}: ${l.hostname ?? 'any'}`).join('; ')})` +
+        (elsewhere.length > 0 ? `; ${elsewhere.map((l) => `${l.name} serves ${l.hostname} and ${l.admission()}`).join('; ')}` : ''),
     );
   }
   if (route.invalid) return fail(route.invalid.reason, route.invalid.message);

@@ -69,7 +69,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
   resolveRouteKindConflicts(ctx, routes);
 
   const policies = new BackendTlsPolicies(ctx);
-  const configs = gateways.filter((g) => g.accepted.status).map((g) => buildConfig(g, routes, policies));
+  const configs = gateways.filter((g) => g.accepted.status).map((g) => buildConfig(g, routes, policies, ctx.namespaces));
 
   const status: ObjectStatus[] = [
     ...classStatuses,

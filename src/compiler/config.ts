@@ -3,6 +3,7 @@ import { BackendDraft } from './backends';
 import { compareStrings } from './canonical-json';
 import { GatewayState } from './gateways';
 import { compareListeners, ListenerState } from './listeners';
+import { Namespaces } from './namespaces';
 import { compareAge } from './objects';
 import { compareMatches, RankedMatch } from './precedence';
 import { BackendShare, CompiledRule, RouteState } from './route-state';
@@ -24,7 +25,7 @@ import {
 import { RouteKind } from '../spec/gateway-api';
 
 /** Builds the DataPlaneConfig of one accepted Gateway from the routes attached to its usable listeners. */
-export function buildConfig(gw: GatewayState, routes: readonly RouteState[], policies: BackendTlsPolicies): DataPlaneConfig {
+export function buildConfig(gw: GatewayState, routes: readonly RouteState[], policies: BackendTlsPolicies, namespaces: Namespaces): DataPlaneConfig {
   const listeners = gw.listeners.filter((l) => l.usable).sort(compareListeners);
   const usable = new Set(listeners);
 
@@ -70,10 +71,12 @@ export function buildConfig(gw: GatewayState, routes: readonly RouteState[], pol
   const backends = new Backends(gw, policies);
   const httpRules: HttpRuleConfig[] = ruleKeys.map(({ route, rule }) => httpRule(route, rule, backends));
 
+  // the namespaces a listener admits, among those the input knows of (Namespace objects and the routes')
+  const candidates = new Set([...namespaces.knownNames(), ...routes.map((r) => r.obj.namespace)]);
   const listenerConfigs = new Map<ListenerState, ListenerConfig>();
   for (const l of listeners) {
     const list = attached.get(l) ?? [];
-    listenerConfigs.set(l, listenerConfig(l, list, ruleIndex, backends));
+    listenerConfigs.set(l, listenerConfig(l, list, ruleIndex, backends, l.admittedNamespaces(candidates, namespaces)));
   }
 
   // ports: one per (port, transport)
@@ -114,6 +117,7 @@ function listenerConfig(
   list: Array<{ route: RouteState; hostnames: string[] }>,
   ruleIndex: Map<CompiledRule, number>,
   backends: Backends,
+  allowedNamespaces: string[] | undefined,
 ): ListenerConfig {
   const base = {
     id: l.id,
@@ -121,6 +125,7 @@ function listenerConfig(
     parent: { kind: l.parent.kind as 'Gateway' | 'ListenerSet', namespace: l.parent.namespace, name: l.parent.name },
     protocol: l.protocol as ListenerConfig['protocol'],
     hostname: l.hostname,
+    allowedNamespaces,
     tls: l.tlsMode ? { mode: l.tlsMode, certificates: l.tlsMode === 'Terminate' ? l.certificates : [], options: l.tlsOptions } : undefined,
   };
   if (l.protocol === 'HTTP' || l.protocol === 'HTTPS') {

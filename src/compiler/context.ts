@@ -15,13 +15,16 @@ export interface Context {
 }
 
 /** Adds a warning or info diagnostic about an object. */
-export function note(ctx: Context, severity: 'warning' | 'info' | 'error', obj: Obj, field: string | undefined, message: string, value?: unknown): void {
+export function note(
+  ctx: Context, severity: 'warning' | 'info' | 'error', obj: Obj, field: string | undefined, message: string, value?: unknown, code?: string,
+): void {
   ctx.diagnostics.push({
     severity,
     object: { kind: obj.kind, apiVersion: obj.apiVersion, namespace: obj.namespace || undefined, name: obj.name, index: obj.index },
     field,
     value,
     message,
+    ...(code ? { code } : {}),
   });
 }
 

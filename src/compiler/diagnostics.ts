@@ -22,6 +22,8 @@ export interface Diagnostic {
   readonly value?: unknown;
   /** What is wrong and what to do. */
   readonly message: string;
+  /** A stable name for diagnostics that tools act on (e.g. `UnservedHostname`). */
+  readonly code?: string;
   /**
    * True for a note that the compiler assumed something it could not check (a Service, Secret or ConfigMap absent
    * from the input, the labels of a Namespace absent from it), rather than a problem found in the input.

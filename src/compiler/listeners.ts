@@ -1,11 +1,11 @@
 import { assumedExternal, Context } from './context';
 import { certificateProblem } from './core-objects';
-import { LabelSelector, Namespaces, readSelector } from './namespaces';
+import { describeSelector, LabelSelector, Namespaces, namesSelected, readSelector } from './namespaces';
 import { describe, Obj } from './objects';
 import { Reader } from './reader';
 import { condition, Condition, ConditionType, GroupKind, ListenerStatus, Reason } from './status';
 import type { CertificateRef } from '../config/dataplane-config';
-import { GATEWAY_API_GROUP, LISTENER_PROTOCOLS, ListenerProtocolName, ROUTE_KINDS_BY_PROTOCOL, RouteKind } from '../spec/gateway-api';
+import { GATEWAY_API_GROUP, LISTENER_PROTOCOLS, ListenerProtocolName, NAMESPACE_NAME_LABEL, ROUTE_KINDS_BY_PROTOCOL, RouteKind } from '../spec/gateway-api';
 import { compareHostnameSpecificity, hostnamesIntersect } from '../spec/hostname';
 import { PORT_RANGE } from '../spec/limits';
 import { DNS_SUBDOMAIN, HOSTNAME } from '../spec/patterns';
@@ -86,6 +86,47 @@ export class ListenerState {
         return this.selector !== undefined && namespaces.selects(this.selector, namespace);
       default:
         return false;
+    }
+  }
+
+  /**
+   * The namespaces whose routes may attach, among `candidates` (and the names a selector names outright);
+   * undefined for `from: All` (every namespace).
+   */
+  public admittedNamespaces(candidates: Iterable<string>, namespaces: Namespaces): string[] | undefined {
+    switch (this.namespacesFrom) {
+      case 'All':
+        return undefined;
+      case 'Same':
+        return [this.parent.namespace];
+      case 'Selector': {
+        const sel = this.selector;
+        if (!sel) return [];
+        const pool = new Set(namesSelected(sel) ?? candidates);
+        return [...pool].filter((ns) => namespaces.selects(sel, ns) !== false).sort();
+      }
+      default:
+        return [];
+    }
+  }
+
+  /** Which namespaces may attach routes, as messages say it: `admits namespaces shop, blog`. */
+  public admission(): string {
+    switch (this.namespacesFrom) {
+      case 'All':
+        return 'admits every namespace';
+      case 'Same':
+        return `admits namespace ${this.parent.namespace}`;
+      case 'Selector': {
+        if (!this.selector) return 'admits no namespace';
+        const named = namesSelected(this.selector);
+        const byNameOnly = Object.keys(this.selector.matchLabels).every((k) => k === NAMESPACE_NAME_LABEL) &&
+          this.selector.matchExpressions.every((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In');
+        if (named && byNameOnly) return named.length === 0 ? 'admits no namespace' : `admits namespace${named.length === 1 ? '' : 's'} ${named.join(', ')}`;
+        return `admits namespaces selected by ${describeSelector(this.selector)}`;
+      }
+      default:
+        return 'admits no namespace';
     }
   }
 

@@ -50,6 +50,14 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
   return true;
 }
 
+/** The requirements of `sel` on one label key. */
+function onlyKey(sel: LabelSelector, key: string): LabelSelector {
+  return {
+    matchLabels: Object.prototype.hasOwnProperty.call(sel.matchLabels, key) ? { [key]: sel.matchLabels[key] } : {},
+    matchExpressions: sel.matchExpressions.filter((e) => e.key === key),
+  };
+}
+
 /**
  * Namespace labels. A namespace that is not among the input objects still has the label the API server
  * always sets, `kubernetes.io/metadata.name: <name>`, so selectors on it work without the Namespace object.
@@ -71,16 +79,49 @@ export class Namespaces {
    * and only labels we cannot see would decide.
    */
   public selects(sel: LabelSelector, namespace: string): boolean | 'assumed' {
-    if (selectorMatches(sel, this.labelsOf(namespace))) return true;
-    return !this.known(namespace) && this.assumeUnknown ? 'assumed' : false;
+    const labels = this.labelsOf(namespace);
+    if (selectorMatches(sel, labels)) return true;
+    if (this.known(namespace) || !this.assumeUnknown) return false;
+    // the name label is known even here: a requirement on it that fails decides, whatever the other labels are
+    // (a listener that admits namespaces by name never admits another namespace on assumption)
+    return selectorMatches(onlyKey(sel, NAMESPACE_NAME_LABEL), labels) ? 'assumed' : false;
   }
 
   public labelsOf(namespace: string): Record<string, string> {
     return this.labels.get(namespace) ?? { [NAMESPACE_NAME_LABEL]: namespace };
   }
 
+  /** The namespaces that appear as Namespace objects in the input. */
+  public knownNames(): string[] {
+    return [...this.labels.keys()];
+  }
+
   /** True when the namespace appears as a Namespace object in the input. */
   public known(namespace: string): boolean {
     return this.labels.has(namespace);
   }
+}
+
+/**
+ * The namespaces a selector names outright (`kubernetes.io/metadata.name` in matchLabels or an `In`
+ * expression): the only ones it can select. Undefined when it does not restrict the name.
+ */
+export function namesSelected(sel: LabelSelector): string[] | undefined {
+  let names: string[] | undefined;
+  const narrow = (values: readonly string[]) => {
+    names = names === undefined ? [...values] : names.filter((n) => values.includes(n));
+  };
+  if (Object.prototype.hasOwnProperty.call(sel.matchLabels, NAMESPACE_NAME_LABEL)) narrow([sel.matchLabels[NAMESPACE_NAME_LABEL]]);
+  for (const e of sel.matchExpressions) if (e.key === NAMESPACE_NAME_LABEL && e.operator === 'In') narrow(e.values);
+  return names;
+}
+
+/** `a=b, c in (d, e)`: a selector as messages show it. */
+export function describeSelector(sel: LabelSelector): string {
+  const parts = Object.entries(sel.matchLabels).map(([k, v]) => `${k}=${v}`);
+  for (const e of sel.matchExpressions) {
+    const op = e.operator === 'Exists' || e.operator === 'DoesNotExist' ? e.operator.toLowerCase() : `${e.operator.toLowerCase()} (${e.values.join(', ')})`;
+    parts.push(`${e.key} ${op}`);
+  }
+  return parts.join(', ') || 'everything';
 }

@@ -12,7 +12,7 @@ export interface SynthFinding {
   readonly name: string;
   /** The field the finding is about, e.g. `spec.parentRefs[Gateway infra/edge]` or `spec.listeners[https]`. */
   readonly field: string;
-  /** The condition (`Accepted=False`) or `input` for a problem with the object itself. */
+  /** The condition (`Accepted=False`), `input` for a problem with the object itself, `grant` for one with a team grant. */
   readonly condition: string;
   /** The spec's reason (NoMatchingListenerHostname, RefNotPermitted...) or the diagnostic's field problem. */
   readonly reason: string;
@@ -140,5 +140,6 @@ function dedupe(list: SynthFinding[]): SynthFinding[] {
 export function formatSynthFinding(f: SynthFinding): string {
   const field = f.field ? `${f.field}: ` : '';
   if (f.condition === 'input') return `${f.message}. Fix: ${f.fix}`;
+  if (f.condition === 'grant') return `${f.object}: ${field}${f.message}. Fix: ${f.fix}`;
   return `${f.object}: ${field}${f.condition} ${f.reason}: ${f.message}. Fix: ${f.fix}`;
 }

@@ -80,8 +80,15 @@ export interface ListenerConfig {
   /** The Gateway or ListenerSet that declared it. */
   readonly parent: SourceRef;
   readonly protocol: 'HTTP' | 'HTTPS' | 'TLS' | 'TCP' | 'UDP';
-  /** Exact (`foo.example.com`) or wildcard (`*.example.com`); absent matches every host. */
+  /** Exact (`foo.example.com`) or wildcard (`*.example.com`); absent matches every host. Every route entry's hostnames lie within it. */
   readonly hostname?: string;
+  /**
+   * The namespaces whose routes may attach (the listener's `allowedRoutes.namespaces`, as the compiler resolved
+   * it), sorted; absent: every namespace (`from: All`). The data plane refuses a config with a route entry from
+   * another namespace: defence in depth for team grants, which render as listeners that admit the team's
+   * namespaces by name.
+   */
+  readonly allowedNamespaces?: string[];
   readonly tls?: ListenerTlsConfig;
   /** HTTP and HTTPS listeners: route entries (HTTPRoute and GRPCRoute) in precedence order. */
   readonly httpRoutes?: HttpRouteEntry[];

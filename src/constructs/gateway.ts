@@ -4,14 +4,16 @@ import { Construct, IConstruct } from 'constructs';
 import { CaCertificate, TlsCertificate } from './certificates';
 import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
-import { Listener, RouteKind, TeamSelector, TlsMode } from './listener';
+import { Listener, RouteKind, TlsMode } from './listener';
 import { checkNextListener } from './listener-conflicts';
 import { ReferenceGrant } from './reference-grant';
 import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import { AttachmentTarget, IRouteParent } from './route-base';
 import { nodeDataPlaneGatewayCreated } from './synth-hooks';
-import { TeamGrant, TeamGrantProps } from './team';
+import { Team, TeamGrant, TeamGrantProps } from './team';
+import { checkRendering, grantedRoutes, RenderedListener, renderListeners } from './team-listeners';
 import { addWarning } from './warnings';
+import type { GrantSpec } from '../compiler/grant-audit';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLabelValue, checkLength, checkMaxItems, checkPort, checkQualifiedName } from '../spec/checks';
 import { GATEWAY_API_GROUP, NAMESPACE_NAME_LABEL } from '../spec/gateway-api';
@@ -220,6 +222,8 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
 
   private readonly _listeners: Listener[] = [];
   private readonly _grants: TeamGrant[] = [];
+  /** The listeners as rendered (declared ones and those of the grants), computed once per change. */
+  private _rendering?: RenderedListener[];
   private readonly _dataPlane?: DataPlaneProps;
   private readonly props: GatewayProps;
   /** The ConfigMap that passes `dataPlane` options to the data plane, when some are set. */
@@ -290,21 +294,37 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   /** Adds a listener; name, port/protocol/hostname and TLS settings are checked now. */
   public addListener(listener: Listener): void {
     checkNextListener(this._where.at('listeners'), this._listeners, listener);
+    checkRendering(this._where.at('listeners'), [...this._listeners, listener], this._grants);
     this._listeners.push(listener);
+    this._rendering = undefined;
   }
 
   /**
    * Grants an application team the right to attach routes: in `namespace`, for `hostnames`, on `listeners`,
-   * of `routeKinds`. Returns the team's factory; routes made through it are checked against the grant, and
-   * the listeners' `allowedRoutes` make the cluster enforce it too.
+   * of `routeKinds`. Each granted hostname becomes a listener of the Gateway (on each granted listener it falls
+   * under) that admits only the team's namespace and route kinds, so any Gateway API implementation enforces the
+   * grant. Returns the team's handle: route factories checked against the grant, and a reference to this
+   * Gateway with the team's listeners (nothing that can change the grant).
    */
-  public grantTeam(id: string, props: TeamGrantProps): TeamGrant {
-    return new TeamGrant(this, id, props);
+  public grantTeam(id: string, props: TeamGrantProps): Team {
+    return new TeamGrant(this, id, props).team;
   }
 
   /** Called by the TeamGrant constructor, so grants made with `new TeamGrant()` count too. @internal */
   public _addGrant(grant: TeamGrant): void {
     this._grants.push(grant);
+    this._rendering = undefined;
+  }
+
+  /** The grants as the compiler's audit reads them (the synth step leaves their findings to it). @internal */
+  public _grantSpecs(): GrantSpec[] {
+    return this._grants.map((g) => g._spec());
+  }
+
+  /** The listeners as rendered: each declared one, then those its grants narrow it to. @internal */
+  public _renderedListeners(): RenderedListener[] {
+    this._rendering ??= renderListeners(this._listeners, this._grants);
+    return this._rendering;
   }
 
   /** @internal */
@@ -313,45 +333,40 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
   }
 
   /** @internal */
+  public _hasGrants(): boolean {
+    return this._grants.length > 0;
+  }
+
+  /** @internal */
   public _attachableListeners(): Listener[] {
-    return this.listeners;
+    return this._renderedListeners().map((r) => r.listener);
   }
 
   /** @internal */
   public _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined {
-    const grants = this._grants.filter((g) => g.listeners.includes(listener.name));
-    if (grants.length > 0) {
-      if (grants.some((g) => g.namespace === namespace && g.routeKinds.includes(kind))) return undefined;
-      return `granted to ${grants.map((g) => `team "${g.team}" (namespace ${g.namespace}: ${g.routeKinds.join(', ')})`).join(', ')}`;
+    const gwNs = effectiveNamespace(this.namespace);
+    const rendered = this._renderedListeners().find((r) => r.listener === listener);
+    const granted = rendered && grantedRoutes(rendered, gwNs);
+    if (rendered && granted) {
+      if (granted.namespaces.includes(namespace) && granted.kinds.includes(kind)) return undefined;
+      return `admits ${granted.kinds.join(', ')} from namespace${granted.namespaces.length === 1 ? '' : 's'} ${granted.namespaces.join(', ')} ` +
+        `(granted to ${rendered.grants.map((g) => `team "${g.teamName}"`).join(', ')})`;
     }
     const ar = listener.allowedRoutes;
     const from = ar?._from ?? 'Same';
     if (from === 'All') return undefined;
     if (from === 'Same') {
-      return namespace === effectiveNamespace(this.namespace) ? undefined : `admits routes from its Gateway's namespace "${effectiveNamespace(this.namespace)}" only`;
+      return namespace === gwNs ? undefined : `admits routes from its Gateway's namespace "${gwNs}" only`;
     }
     const names = ar?._selector?.matchExpressions?.find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'In')?.values;
     if (names && !names.includes(namespace)) return `admits routes from namespaces ${names.join(', ')} only`;
     return undefined; // a label selector: the namespace's labels decide in the cluster
   }
 
-  /** The listener's team-managed allowed routes, when it is granted. @internal */
-  public _teamSelector(listener: Listener): TeamSelector | undefined {
-    const grants = this._grants.filter((g) => g.listeners.includes(listener.name));
-    if (grants.length === 0) return undefined;
-    const kinds = new Set<RouteKind>();
-    for (const g of grants) for (const k of g.routeKinds) if (listener.routeKinds.includes(k)) kinds.add(k);
-    return {
-      label: TeamGrant.TEAM_LABEL,
-      teams: [...new Set(grants.map((g) => g.team))],
-      namespaces: [...new Set(grants.map((g) => g.namespace))],
-      kinds: listener.routeKinds.filter((k) => kinds.has(k)),
-    };
-  }
-
   private renderSpec(): k8s.GatewaySpec {
     const where = this._where;
-    const listeners = this._listeners.map((l, i) => l._render(where.at('listeners').at(i), this._teamSelector(l)));
+    const gwNs = effectiveNamespace(this.namespace);
+    const listeners = this._renderedListeners().map((r, i) => r.listener._render(where.at('listeners').at(i), grantedRoutes(r, gwNs)));
     const addresses = (this.props.addresses ?? []).map((a) => ({ type: a.type, ...(a.value !== undefined ? { value: a.value } : {}) }));
     const infra = this.props.infrastructure;
     const parametersRef = infra?.parametersRef ?? this.parametersRef;
@@ -512,7 +527,6 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     if (this._dataPlane?.clientCertificateHeader && !this.props.clientCertificateValidation && !this.props.clientCertificateValidationPerPort) {
       addWarning(this, 'dataPlane.clientCertificateHeader: no client-certificate validation is configured, so the header is never set');
     }
-    errors.push(...this._grants.flatMap((g) => g._validate()));
     return errors;
   }
 }

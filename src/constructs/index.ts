@@ -48,9 +48,9 @@ export { ReferenceGrant } from './reference-grant';
 export type { ReferenceGrantProps, ReferenceGrantFrom, ReferenceGrantTo } from './reference-grant';
 export { BackendTlsPolicy, SubjectAltName, WellKnownCaCertificates } from './backend-tls-policy';
 export type { BackendTlsPolicyProps, BackendTlsPolicyTarget } from './backend-tls-policy';
-export { TeamGrant } from './team';
+export { TeamGrant, Team, GatewayReference } from './team';
 export type {
   TeamGrantProps, BackendGrant, TeamRbac, TeamRouteOptions, TeamHttpRouteProps, TeamGrpcRouteProps, TeamTlsRouteProps,
-  TeamTcpRouteProps, TeamUdpRouteProps,
+  TeamTcpRouteProps, TeamUdpRouteProps, TeamListener,
 } from './team';
 export { Warnings } from './warnings';

@@ -68,6 +68,11 @@ export class ListenerSet extends GatewayApiResource implements IRouteParent, Att
   }
 
   /** @internal */
+  public _hasGrants(): boolean {
+    return false;
+  }
+
+  /** @internal */
   public _attachableListeners(): Listener[] {
     return this.listeners;
   }
@@ -109,7 +114,7 @@ export class ListenerSet extends GatewayApiResource implements IRouteParent, Att
     // conflicts with the Gateway's listeners and the other ListenerSets on it
     const siblings = this.node.root.node.findAll().filter((c): c is ListenerSet => c instanceof ListenerSet && c !== this && c.gateway === gw);
     const others: [Listener, string][] = [
-      ...gw.listeners.map((l): [Listener, string] => [l, `"${l.name}" of ${gw._describe()}`]),
+      ...gw._attachableListeners().map((l): [Listener, string] => [l, `"${l.name}" of ${gw._describe()}`]),
       ...siblings.flatMap((s) => s.listeners.map((l): [Listener, string] => [l, `"${l.name}" of ${s._describe()}`])),
     ];
     for (const mine of this._listeners) {

@@ -167,10 +167,8 @@ export interface ListenerJson {
   readonly allowedRoutes?: AllowedRoutesJson;
 }
 
-/** Team-managed allowed routes of a granted listener. @internal */
-export interface TeamSelector {
-  readonly label: string;
-  readonly teams: string[];
+/** The allowed routes a team grant renders on a listener: these namespaces (by name), these kinds. @internal */
+export interface GrantedRoutes {
   readonly namespaces: string[];
   readonly kinds: RouteKind[];
 }
@@ -209,6 +207,14 @@ export class Listener {
   /** UDP (UDPRoute). */
   public static udp(options: UdpListenerOptions): Listener {
     return new Listener(options, ListenerProtocol.UDP);
+  }
+
+  /**
+   * The same port, protocol and TLS settings (certificates included) under another name, for one hostname: how a
+   * team grant narrows a granted listener. @internal
+   */
+  public static _narrowed(base: Listener, name: string, hostname: string): Listener {
+    return new Listener({ name, port: base.port }, base.protocol, hostname, base.tlsMode, base._certificates, base.tlsOptions);
   }
 
   /** Name of the listener (the routes' `sectionName`). */
@@ -276,26 +282,22 @@ export class Listener {
   }
 
   /** @internal */
-  public _render(where: Where, team?: TeamSelector): ListenerJson {
+  public _render(where: Where, granted?: GrantedRoutes): ListenerJson {
     const tls = this.tlsMode ? {
       mode: this.tlsMode,
       ...(this._certificates.length > 0 ? { certificateRefs: this._certificates.map((c, i) => c._toRef(where.at('tls.certificateRefs').at(i))) } : {}),
       ...(this.tlsOptions && Object.keys(this.tlsOptions).length > 0 ? { options: { ...this.tlsOptions } } : {}),
     } : undefined;
     let allowedRoutes: AllowedRoutesJson | undefined = this.allowedRoutes?._render(where.at('allowedRoutes'));
-    if (team) {
-      // the cluster enforces the grant: only namespaces named in a grant AND labeled by the platform
+    if (granted) {
+      // the cluster enforces the grant: namespaces by the name the API server sets (a namespace owner cannot
+      // relabel it to match), and only the granted kinds
       allowedRoutes = {
         namespaces: {
           from: 'Selector',
-          selector: {
-            matchExpressions: [
-              { key: team.label, operator: 'In', values: [...team.teams].sort() },
-              { key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...team.namespaces].sort() },
-            ],
-          },
+          selector: { matchExpressions: [{ key: NAMESPACE_NAME_LABEL, operator: 'In', values: [...granted.namespaces].sort() }] },
         },
-        kinds: team.kinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind })),
+        kinds: granted.kinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind })),
       };
     }
     return {

@@ -53,6 +53,8 @@ export interface AttachmentTarget {
   _attachableListeners(): Listener[];
   /** Why `listener` refuses a route of `kind` from `namespace`, or undefined when it admits it. */
   _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined;
+  /** True when team grants are on the parent: the grant audit checks attachments there, with the grant in its message. */
+  _hasGrants(): boolean;
 }
 
 /** Team-grant enforcement on a route created through a team factory. @internal */
@@ -60,6 +62,8 @@ export interface RouteGuard {
   _checkHostname(where: Where, hostname: string): void;
   _checkParentRef(where: Where, ref: RouteParentRef): void;
   _checkBackend(where: Where, backend: Backend): void;
+  /** The parentRefs as they render (a granted listener becomes the team's listeners on it). */
+  _renderParentRefs(refs: RouteParentRef[], hostnames: string[]): RouteParentRef[];
 }
 
 /** @internal */
@@ -96,9 +100,9 @@ export abstract class RouteBase extends GatewayApiResource {
     this.node.addValidation({ validate: () => this.validateRoute() });
   }
 
-  /** Where the route attaches. */
+  /** Where the route attaches, as rendered. */
   public get parentRefs(): RouteParentRef[] {
-    return [...this._parentRefs];
+    return this._guard ? this._guard._renderParentRefs([...this._parentRefs], this._hostnameList) : [...this._parentRefs];
   }
 
   /** Attaches the route to a Gateway or ListenerSet (optionally one listener of it). */
@@ -163,7 +167,7 @@ export abstract class RouteBase extends GatewayApiResource {
 
   /** @internal */
   public _renderParentRefs(): ParentRefJson[] {
-    return this._parentRefs.map((r) => {
+    return this.parentRefs.map((r) => {
       const ns = r.parent.namespace !== undefined ? effectiveNamespace(r.parent.namespace) : undefined;
       return {
         ...(r.parent.apiGroup !== GATEWAY_API_GROUP ? { group: r.parent.apiGroup } : {}),
@@ -183,7 +187,7 @@ export abstract class RouteBase extends GatewayApiResource {
     if (this._parentRefs.length === 0) {
       errors.push(`${kind}: has no parentRefs, so no Gateway serves it; attach it with addParentRef() or create it through a team grant`);
     }
-    this._parentRefs.forEach((ref, i) => {
+    this.parentRefs.forEach((ref, i) => {
       const problem = this.attachmentProblem(ref);
       if (problem) errors.push(`${kind}: parentRefs[${i}]${problem}`);
     });
@@ -204,6 +208,7 @@ export abstract class RouteBase extends GatewayApiResource {
   private attachmentProblem(ref: RouteParentRef): string | undefined {
     const parent = ref.parent;
     if (!isAttachmentTarget(parent)) return undefined; // referenced by name: the cluster decides
+    if (parent._hasGrants()) return undefined; // the grant audit compiles these, and names the grant
     const target = parent._describe();
     const all = parent._attachableListeners();
     const list = (ls: Listener[]) => ls.map((l) => `${l.name}: ${l.protocol}/${l.port}${l.hostname ? ` ${l.hostname}` : ''}`).join(', ');

@@ -1,6 +1,7 @@
 import {
   DATAPLANE_CONFIG_API_VERSION, DATAPLANE_CONFIG_KIND, DataPlaneConfig, HttpFilterConfig, PathMatchConfig, ValueMatchConfig,
 } from '../config/dataplane-config';
+import { hostnameCovers } from '../spec/hostname';
 import { isPort } from '../spec/limits';
 import { regexProblem } from '../spec/patterns';
 
@@ -77,6 +78,7 @@ export function validateConfig(raw: unknown): { config?: DataPlaneConfig; errors
         err(`${lp}.tls.certificates`, 'an HTTPS listener needs at least one certificate');
       }
       checkL4Routes(lp, l, err, backendRef);
+      const admits = listenerAdmission(lp, l, err);
       if (l.httpRoutes === undefined) return undefined;
       if (!Array.isArray(l.httpRoutes)) return err(`${lp}.httpRoutes`, 'must be an array');
       l.httpRoutes.forEach((e: unknown, k: number) => {
@@ -84,6 +86,8 @@ export function validateConfig(raw: unknown): { config?: DataPlaneConfig; errors
         if (!isObject(e)) return err(ep, 'must be an object');
         if (typeof e.rule !== 'number' || !Number.isInteger(e.rule) || e.rule < 0 || e.rule >= rules.length) {
           err(`${ep}.rule`, `${String(e.rule)} is not an index into httpRules (length ${rules.length})`);
+        } else {
+          admits(ep, isObject(rules[e.rule]) ? rules[e.rule].source : undefined, e.hostnames);
         }
         checkPath(`${ep}.path`, e.path, err);
         for (const [field, list] of [['headers', e.headers], ['queryParams', e.queryParams]] as const) {
@@ -100,6 +104,39 @@ export function validateConfig(raw: unknown): { config?: DataPlaneConfig; errors
 }
 
 type Err = (path: string, msg: string) => void;
+
+/**
+ * A listener's admission rules, re-checked on every route entry: the route's namespace must be one the listener
+ * admits (`allowedNamespaces`), and its hostnames must lie within the listener's hostname. The compiler only
+ * emits such configs; this keeps a hand-edited or foreign config from serving a team's hostnames to another
+ * namespace. Returns the check for one entry (`source` is the route it came from).
+ */
+function listenerAdmission(lp: string, l: Record<string, any>, err: Err): (ep: string, source: unknown, hostnames: unknown) => void {
+  const allowed: string[] | undefined = l.allowedNamespaces;
+  if (allowed !== undefined && (!Array.isArray(allowed) || allowed.some((n) => typeof n !== 'string'))) {
+    err(`${lp}.allowedNamespaces`, 'must be an array of namespace names');
+  }
+  const hostname: unknown = l.hostname;
+  if (hostname !== undefined && typeof hostname !== 'string') err(`${lp}.hostname`, 'must be a string');
+  const check = (ep: string, source: unknown, hostnames: unknown) => {
+    if (!isObject(source) || typeof source.namespace !== 'string') return err(`${ep}`, 'its route has no source namespace');
+    if (Array.isArray(allowed) && !allowed.includes(source.namespace)) {
+      err(ep, `${String(source.kind)} ${source.namespace}/${String(source.name)} is from namespace "${source.namespace}", which listener ` +
+        `"${String(l.name)}" does not admit (allowedNamespaces: ${allowed.join(', ') || 'none'})`);
+    }
+    if (hostnames === undefined) return undefined;
+    if (!Array.isArray(hostnames) || hostnames.some((h) => typeof h !== 'string')) return err(`${ep}.hostnames`, 'must be an array of strings');
+    // empty: any host this listener receives, which its hostname already limits
+    if (typeof hostname !== 'string') return undefined;
+    for (const h of hostnames as string[]) {
+      if (!hostnameCovers(hostname, h)) err(`${ep}.hostnames`, `"${h}" is outside the hostname ${hostname} of listener "${String(l.name)}"`);
+    }
+    return undefined;
+  };
+  if (isObject(l.l4Route)) check(`${lp}.l4Route`, l.l4Route.source, undefined);
+  if (Array.isArray(l.tlsRoutes)) l.tlsRoutes.forEach((e: unknown, k: number) => isObject(e) && check(`${lp}.tlsRoutes[${k}]`, e.source, e.hostnames));
+  return check;
+}
 
 /** A listener's TCPRoute/UDPRoute (`l4Route`) and TLSRoute entries: their backend shares. */
 function checkL4Routes(lp: string, l: Record<string, any>, err: Err, backendRef: (path: string, id: unknown) => void): void {

@@ -4,6 +4,7 @@ import { GatewayDataPlane } from './gateway-data-plane';
 import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { SynthFinding } from '../compiler';
+import { GrantSpec, withoutGrantFindings } from '../compiler/grant-audit';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
@@ -65,6 +66,8 @@ interface GatewayLike extends IConstruct {
   readonly isNodeDataPlane: boolean;
   readonly dataPlane?: DataPlaneProps;
   readonly apiObject: ApiObject;
+  /** Its team grants: routes outside them are reported by the grant audit (src/constructs/grant-audit.ts), with the grant. */
+  _grantSpecs?(): GrantSpec[];
 }
 
 function isNodeDataPlaneGateway(c: IConstruct): c is GatewayLike {
@@ -86,7 +89,9 @@ function renderDataPlanes(root: IConstruct): string[] {
 
   // the spec's conditions as synth errors (not Accepted, unresolved refs) and warnings, each with a fix;
   // input warnings (objects assumed to exist in the cluster) are what a cdk8s app usually looks like: not repeated
-  const findings = synthReport({ status: result.status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
+  const grants = gateways.flatMap((g) => g._grantSpecs?.() ?? []);
+  const status = grants.length > 0 ? withoutGrantFindings(result.status, grants, [...json.values()]) : result.status;
+  const findings = synthReport({ status, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') });
   const errors = findings.filter((f) => f.severity === 'error').map(formatSynthFinding);
   for (const f of findings.filter((x) => x.severity === 'warning')) addWarning(ownerOf(f, json) ?? root, formatSynthFinding(f));
   for (const gw of gateways) {

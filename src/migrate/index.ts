@@ -6,7 +6,7 @@ export { migrateIngresses } from './migrate';
 export type { Migration, MigrationOptions } from './migrate';
 export { formatReport } from './report';
 export type { MigrationReport, IngressReport, ReportItem } from './report';
-export { verifyMigration, formatVerify } from './verify';
+export { verifyMigration, formatVerify, gatewayDecisions } from './verify';
 export type { VerifyResult, VerifyDisagreement } from './verify';
 export { typescriptProgram } from './typescript';
 export { UNTRANSLATABLE, TRANSLATED } from './annotations';

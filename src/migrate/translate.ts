@@ -481,9 +481,11 @@ function teamsOf(routes: RouteDraft[]): TeamDraft[] {
     }
     byNs.set(r.namespace, t);
   }
+  // a namespace with a route for any host (the default server) is granted every hostname
+  const anyHost = new Set(routes.filter((r) => r.hostnames.length === 0).map((r) => r.namespace));
   return [...byNs].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, t]) => ({
     namespace,
-    hostnames: [...t.hostnames].sort(),
+    hostnames: anyHost.has(namespace) ? [] : [...t.hostnames].sort(),
     listeners: [...t.listeners].sort(),
     backendGrants: [...t.grants].sort(([a], [b]) => (a < b ? -1 : 1)).map(([ns, names]) => ({ namespace: ns, serviceNames: [...names].sort() })),
   }));

@@ -86,6 +86,25 @@ export function verifyMigration(m: Migration): VerifyResult {
   return { checked, agreed: checked - disagreements.length, disagreements, problems };
 }
 
+/**
+ * What the Gateway of `config` does with every request (and passthrough connection) derived from the migration's
+ * Ingresses, in words, without the listener names: two translations that route alike (the YAML objects, and the
+ * program `--output ts` writes, whose team grants render more listeners) give equal maps.
+ */
+export function gatewayDecisions(m: Migration, config: DataPlaneConfig): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of deriveProbes(m.model)) {
+    const o = gatewayOutcome(config, p);
+    // the route that decided it counts; the listener that found none does not
+    out[describeProbe(p)] = describeGateway(o.why.startsWith('listener ') || o.why === 'no listener' ? { ...o, why: '-' } : o);
+  }
+  for (const s of m.model.servers.filter((x) => x.sslPassthrough)) {
+    const e = explainConnection(config, { port: 443, transport: 'TCP', serverName: s.hostname });
+    out[`TLS connection to port 443 with server name ${s.hostname}`] = `${e.code} ${e.mode ?? ''} ${e.backends.map((b) => b.backend?.id ?? '-').join(', ')}`;
+  }
+  return out;
+}
+
 /** Services the routes name that the input does not hold (they exist in the cluster). */
 function standIns(m: Migration): Array<Record<string, unknown>> {
   const have = new Set(m.objects.filter((o) => o.kind === 'Service').map((o) => `${(o.metadata as any)?.namespace ?? 'default'}/${(o.metadata as any)?.name}`));

@@ -1,6 +1,7 @@
 import { ApiObject, App, Chart } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { compile, CompileResult, formatDiagnostic, formatSynthFinding, synthReport } from '../compiler';
+import { GrantSpec, withoutGrantOverlaps } from '../compiler/grant-audit';
 import type { DataPlaneConfig } from '../config/dataplane-config';
 import { describeFilter, explainConnection, explainRequest, ExplainedL4Backend, formatConnectionExplanation, formatExplanation } from '../router';
 
@@ -242,12 +243,14 @@ export class GatewayTester {
     // each object on its own, without the app's validations: a Gateway whose synth would fail (a route that does not
     // attach...) is still tested, and its problems listed by `problems` instead of thrown here
     const objects = app.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => o.toJson());
+    // the app's team grants: the listeners each renders from one listener overlap by design (not a problem)
+    const grants = app.node.findAll().flatMap((c) => (c as { _grantSpecs?(): GrantSpec[] })._grantSpecs?.() ?? []);
     let selected = options.gateway;
     if (!selected) {
       const under = scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'Gateway');
       if (under.length === 1) selected = `${under[0].metadata.namespace ?? chartNamespace(under[0]) ?? 'default'}/${under[0].name}`;
     }
-    return new GatewayTester(objects, selected);
+    return new GatewayTester(objects, selected, grants);
   }
 
   /** A tester over plain manifests (objects as in a YAML file). */
@@ -258,7 +261,7 @@ export class GatewayTester {
   private readonly result: CompileResult;
   private readonly config: DataPlaneConfig;
 
-  private constructor(objects: unknown[], gateway: string | undefined) {
+  private constructor(objects: unknown[], gateway: string | undefined, private readonly grants: GrantSpec[] = []) {
     this.result = compile(objects, { allGateways: true });
     const gateways = this.result.status.filter((s) => s.kind === 'Gateway').map((s) => `${s.namespace}/${s.name}`);
     let key = gateway;
@@ -342,7 +345,8 @@ export class GatewayTester {
    * test that it is one. What the tester could not check and assumed instead is in `assumptions`, not here.
    */
   public get problems(): string[] {
-    return synthReport({ status: this.result.status, diagnostics: this.result.diagnostics.filter((d) => !d.assumption) }).map(formatSynthFinding);
+    const status = withoutGrantOverlaps(this.result.status, this.grants);
+    return synthReport({ status, diagnostics: this.result.diagnostics.filter((d) => !d.assumption) }).map(formatSynthFinding);
   }
 
   /**

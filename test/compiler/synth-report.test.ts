@@ -17,7 +17,7 @@ test('a route that is not Accepted is a synth error naming object, field, reason
     }),
   ]);
   expect(formatSynthFinding(findings[0])).toMatch(
-    /^HTTPRoute default\/storefront: spec\.parentRefs\[Gateway infra\/edge\]: Accepted=False NoMatchingListenerHostname: .*hostnames admin\.example\.com match no listener hostname \(web: shop\.example\.com\)\. Fix: use a hostname the listener serves/,
+    /^HTTPRoute default\/storefront: spec\.parentRefs\[Gateway infra\/edge\]: Accepted=False NoMatchingListenerHostname: .*hostnames admin\.example\.com match no hostname of the listeners that admit namespace default \(web: shop\.example\.com\)\. Fix: use a hostname the listener serves/,
   );
 });
 

@@ -72,9 +72,10 @@ describe('a team factory refuses what was not granted', () => {
     const shop = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['websecure'] });
     const route = shop.httpRoute(chart, 'r');
     expect(() => route.addHostname('evil.example.com')).toThrow(/HttpRoute shop\/r: hostnames\[1\]: team "shop" may not use hostname "evil.example.com"/);
-    expect(() => route.addParentRef({ parent: gateway, sectionName: 'web' })).toThrow(/parentRefs\[1\]: team "shop" may not use listener "web" \(granted: websecure\)/);
+    expect(() => route.addParentRef({ parent: shop.gateway, sectionName: 'web' })).toThrow(
+      /parentRefs\[1\]: team "shop" may not use listener "web" \(granted: websecure, websecure-shop.example.com\)/);
     expect(() => route.addParentRef({ parent: Gateway.fromGatewayName('other', 'x'), sectionName: 'websecure' })).toThrow(
-      /team "shop" may only attach to Gateway gateway-system\/edge \(not Gateway other\)/);
+      /team "shop" may only attach to Gateway gateway-system\/edge \(not Gateway x\/other\)/);
     expect(() => route.addRule({ backends: [Backend.fromServiceName('x', { port: 1, namespace: 'kube-system' })] })).toThrow(
       /rules\[0\].backends\[0\]: team "shop" may not use backends in namespace "kube-system"/);
   });
@@ -139,41 +140,70 @@ describe('a grant is checked when it is made', () => {
 });
 
 describe('what a grant renders', () => {
-  test('routes get the granted listeners as parents and the granted hostnames by default', () => {
+  test('routes attach to the team\'s listeners for their hostnames, and get the granted hostnames by default', () => {
     const { app, gateway, chart } = fixture();
     const shop = gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'] });
     shop.httpRoute(chart, 'r', { rules: [{ matches: [HttpMatch.pathPrefix('/')], backends: [api] }] });
     const spec = find(synth(app), 'HTTPRoute', 'r', 'shop').spec;
     expect(spec.parentRefs).toEqual([
-      { name: 'edge', namespace: 'gateway-system', sectionName: 'web' },
-      { name: 'edge', namespace: 'gateway-system', sectionName: 'websecure' },
+      { name: 'edge', namespace: 'gateway-system', sectionName: 'web-shop.example.com' },
+      { name: 'edge', namespace: 'gateway-system', sectionName: 'websecure-shop.example.com' },
     ]);
     expect(spec.hostnames).toEqual(['shop.example.com']);
   });
 
-  test('the granted listeners select the teams\' labelled namespaces and their route kinds', () => {
+  test('each granted hostname is a listener of the Gateway that admits only the team\'s namespace, by name, and its kinds', () => {
+    // GIVEN
     const { app, gateway, platform } = fixture();
-    gateway.grantTeam('shop', { namespace: 'shop', routeKinds: [RouteKind.HTTP_ROUTE] });
-    gateway.grantTeam('blog', { namespace: 'blog', listeners: ['websecure'], routeKinds: [RouteKind.GRPC_ROUTE] });
+    gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com', '*.shop.example.com'], routeKinds: [RouteKind.HTTP_ROUTE] });
+    gateway.grantTeam('blog', { namespace: 'blog', hostnames: ['blog.example.com'], listeners: ['websecure'], routeKinds: [RouteKind.GRPC_ROUTE] });
     new Gateway(platform, 'unused', { gatewayClass: GatewayClass.nodeDataPlane(platform), listeners: [Listener.http({ name: 'web', port: 80 })] });
+
+    // WHEN
     const objects = synth(app);
+
+    // THEN
     const listeners = find(objects, 'Gateway', 'edge').spec.listeners;
-    expect(listeners[0].allowedRoutes).toEqual({
-      namespaces: {
-        from: 'Selector',
-        selector: {
-          matchExpressions: [
-            { key: 'cdk8s-gateway.io/team', operator: 'In', values: ['shop'] },
-            { key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop'] },
-          ],
-        },
-      },
+    const byName = (name: string) => listeners.find((l: any) => l.name === name);
+    expect(listeners.map((l: any) => [l.name, l.port, l.protocol, l.hostname])).toEqual([
+      ['web', 80, 'HTTP', undefined],
+      ['web-shop.example.com', 80, 'HTTP', 'shop.example.com'],
+      ['web-wildcard.shop.example.com', 80, 'HTTP', '*.shop.example.com'],
+      ['websecure', 443, 'HTTPS', '*.example.com'],
+      ['websecure-blog.example.com', 443, 'HTTPS', 'blog.example.com'],
+      ['websecure-shop.example.com', 443, 'HTTPS', 'shop.example.com'],
+      ['websecure-wildcard.shop.example.com', 443, 'HTTPS', '*.shop.example.com'],
+    ]);
+    expect(byName('websecure-shop.example.com').allowedRoutes).toEqual({
+      namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['shop'] }] } },
       kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
     });
-    expect(listeners[1].allowedRoutes.namespaces.selector.matchExpressions.map((e: any) => e.values)).toEqual([['blog', 'shop'], ['blog', 'shop']]);
-    expect(listeners[1].allowedRoutes.kinds.map((k: any) => k.kind)).toEqual(['HTTPRoute', 'GRPCRoute']);
-    // a Gateway without grants keeps the Gateway API default
+    expect(byName('websecure-blog.example.com').allowedRoutes.kinds).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'GRPCRoute' }]);
+    // the team listeners terminate TLS with the granted listener's certificates
+    expect(byName('websecure-shop.example.com').tls).toEqual(byName('websecure').tls);
+    // the granted listeners themselves keep the Gateway API default: the platform's own namespace
+    expect(byName('web').allowedRoutes).toBeUndefined();
+    expect(byName('websecure').allowedRoutes).toBeUndefined();
     expect(find(objects, 'Gateway', 'unused').spec.listeners[0].allowedRoutes).toBeUndefined();
+  });
+
+  test('a grant without hostnames takes the granted listener whole, which then admits the team besides the Gateway\'s namespace', () => {
+    const { app, gateway } = fixture();
+    gateway.grantTeam('shop', { namespace: 'shop', listeners: ['websecure'], routeKinds: [RouteKind.HTTP_ROUTE] });
+    const listeners = find(synth(app), 'Gateway', 'edge').spec.listeners;
+    expect(listeners.map((l: any) => l.name)).toEqual(['web', 'websecure']);
+    expect(listeners[1].allowedRoutes).toEqual({
+      namespaces: { from: 'Selector', selector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['gateway-system', 'shop'] }] } },
+      kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
+    });
+  });
+
+  test('two teams sharing a listener must be granted the same route kinds on it (one listener admits one set of kinds)', () => {
+    const { gateway } = fixture();
+    gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['www.example.com'], routeKinds: [RouteKind.HTTP_ROUTE] });
+    expect(() => gateway.grantTeam('blog', { namespace: 'blog', hostnames: ['www.example.com'], listeners: ['websecure'], routeKinds: [RouteKind.GRPC_ROUTE] })).toThrow(
+      /grantTeam\("blog"\): teams "shop" and "blog" share listener "websecure-www.example.com" \(www.example.com on "websecure"\) with different route kinds \(HTTPRoute \/ GRPCRoute\)/);
+    gateway.grantTeam('docs', { namespace: 'docs', hostnames: ['www.example.com'], routeKinds: [RouteKind.HTTP_ROUTE] });
   });
 
   test('createNamespace emits the labelled Namespace once, even when two Gateways grant the team', () => {
@@ -189,20 +219,12 @@ describe('what a grant renders', () => {
     expect(warnings(app)).toEqual([]);
   });
 
-  test('without createNamespace the grant warns that the namespace needs the label', () => {
-    const { app, gateway } = fixture();
-    gateway.grantTeam('shop', { namespace: 'shop' });
-    synth(app);
-    expect(warnings(app)).toEqual([
-      'platform/edge/shop: namespace "shop" must carry the label cdk8s-gateway.io/team=shop for the routes to attach; pass createNamespace: true to emit it, or label the namespace yourself',
-    ]);
-  });
-
-  test('a Namespace defined elsewhere in the app without the label is a synth error', () => {
+  test('without createNamespace nothing asks for a label: the grant admits the namespace by its name', () => {
     const { app, gateway, platform } = fixture();
     new ApiObject(platform, 'ns', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } });
     gateway.grantTeam('shop', { namespace: 'shop' });
-    expect(() => synth(app)).toThrow(/Gateway: grantTeam\("shop"\): Namespace "shop" \(platform\/ns\) must carry the label cdk8s-gateway.io\/team=shop/);
+    synth(app);
+    expect(warnings(app)).toEqual([]);
   });
 
   test('rbac lets the group manage the granted route kinds in its namespace and nothing else', () => {
@@ -264,7 +286,7 @@ describe('what a grant renders', () => {
     data.udpRoute(chart, 'dns', { backends: [Backend.fromServiceName('dns', { port: 53 })] });
     const objects = synth(app);
     expect(find(objects, 'TLSRoute', 'pg').spec).toEqual({
-      parentRefs: [{ name: 'l4', namespace: 'gateway-system', sectionName: 'tls' }],
+      parentRefs: [{ name: 'l4', namespace: 'gateway-system', sectionName: 'tls-pg.db.example.com' }],
       hostnames: ['pg.db.example.com'],
       rules: [{ backendRefs: [{ name: 'pg', port: 5432 }] }],
     });

@@ -55,6 +55,11 @@ export function buildEveryFeature(): App {
       mode: ClientCertificateMode.ALLOW_INSECURE_FALLBACK,
     }],
     backendClientCertificate: TlsCertificate.fromSecretName('gateway-client'),
+  });
+  // ListenerSets from other namespaces: on a Gateway without team grants (a team could add any hostname with one)
+  const partnerEdge = new Gateway(platform, 'partner-edge', {
+    gatewayClass: eg,
+    listeners: [Listener.http({ name: 'web', port: 80 })],
     allowedListeners: AllowedListeners.fromNamespaceLabels({ 'gateway-access': 'edge' }),
   });
   new Gateway(platform, 'node-edge', {
@@ -205,15 +210,16 @@ export function buildEveryFeature(): App {
     options: { 'example.com/ciphers': 'modern' },
   });
   new BackendTlsPolicy(shopChart, 'public-tls', { targets: [{ name: 'partner' }], hostname: 'partner.example.net', wellKnownCaCertificates: WellKnownCaCertificates.SYSTEM });
-  const set = new ListenerSet(shopChart, 'shop-listeners', {
-    gateway,
+  const partners = new Chart(app, 'partners', { namespace: 'partners' });
+  const set = new ListenerSet(partners, 'partner-listeners', {
+    gateway: partnerEdge,
     listeners: [
-      Listener.https({ name: 'shop-direct', port: 8443, hostname: 'direct.shop.example.com', certificates: [TlsCertificate.fromSecretName('direct')] }),
-      Listener.http({ name: 'shop-open', port: 9080, allowedRoutes: AllowedRoutes.allNamespaces() }),
+      Listener.https({ name: 'partner-direct', port: 8443, hostname: 'direct.partner.example.com', certificates: [TlsCertificate.fromSecretName('direct')] }),
+      Listener.http({ name: 'partner-open', port: 9080, allowedRoutes: AllowedRoutes.allNamespaces() }),
     ],
   });
-  new HttpRoute(shopChart, 'via-set', {
-    parentRefs: [{ parent: set, sectionName: 'shop-direct', port: 8443 }, { parent: set, sectionName: 'shop-open', port: 9080 }],
+  new HttpRoute(partners, 'via-set', {
+    parentRefs: [{ parent: set, sectionName: 'partner-direct', port: 8443 }, { parent: set, sectionName: 'partner-open', port: 9080 }],
     rules: [{ backends: [api] }],
   });
 
@@ -234,7 +240,7 @@ export function buildEveryFeature(): App {
   new TcpRoute(other, 'elsewhere', { parentRefs: [{ parent: Gateway.fromGatewayName('infra-gw', 'infra'), sectionName: 'tcp' }], backends: [api] });
   new UdpRoute(other, 'elsewhere-udp', { parentRefs: [{ parent: Gateway.fromGatewayName('infra-gw', 'infra'), port: 53 }], backends: [api] });
   new TlsRoute(other, 'elsewhere-tls', { parentRefs: [{ parent: Gateway.fromGatewayName('infra-gw') }], hostnames: ['x.example.com'], backends: [api] });
-  new GrpcRoute(other, 'local-grpc', {
+  new GrpcRoute(platform, 'local-grpc', {
     parentRefs: [{ parent: Gateway.fromGatewayName('edge', 'gateway-system'), sectionName: 'local' }],
     rules: [{ backends: [api] }],
   });

@@ -114,6 +114,17 @@ test('an invalid config is refused, logged and counted; the last good config kee
   expect(metrics).toMatch(/cdk8s_gateway_config_last_reload_successful\{gateway="default\/gw"\} 0/);
 });
 
+test('a config that gives a listener a route from a namespace it does not admit is refused (a team\'s listener, hand-edited)', async () => {
+  const before = await request(gw.url(80, '/x'));
+  const c = JSON.parse(JSON.stringify(configVersion(98)));
+  c.ports[0].listeners[0].allowedNamespaces = ['payments'];
+  volume.write({ 'config.json': JSON.stringify(c) });
+  const line = await gw.waitForLine(/"msg":"config reload refused; still serving the last good config".*which listener \\"web\\" does not admit/);
+  expect(line).toMatch(/HTTPRoute default\/all is from namespace \\"default\\"/);
+  const after = await request(gw.url(80, '/x'));
+  expect(after.headers['x-config-version']).toBe(before.headers['x-config-version']);
+});
+
 test('a truncated config file is refused the same way', async () => {
   volume.write({ 'config.json': JSON.stringify(configVersion(100)).slice(0, 100) });
   await gw.waitForLine(/is not valid JSON/);

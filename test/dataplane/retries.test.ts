@@ -179,10 +179,13 @@ maybe('HTTPRoute retries', () => {
       const res = await call('/retry/request-timeout-200ms', id, { responseCode: '500', succeedAfter: '4', delayRetry: '100ms' });
       expect(res.status).toBe(504);
       expect(res.headers['x-gateway-error']).toBe('GW_REQUEST_TIMEOUT');
-      const seen = backend.count(id);
+      // an attempt sent just before the timeout may reach the (same-process) backend after the 504 under load;
+      // what must hold is that attempts stop: at most the four that fit in 400 ms, and none later
       await new Promise((r) => setTimeout(r, 300));
-      expect(backend.count(id)).toBe(seen);
-      expect(seen).toBeLessThanOrEqual(4);
+      const settled = backend.count(id);
+      expect(settled).toBeLessThanOrEqual(4);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(backend.count(id)).toBe(settled);
     });
   });
 

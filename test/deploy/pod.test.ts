@@ -46,7 +46,8 @@ function synthQuickstart(dir: string, extraRoute = false): K8sObject[] {
   if (extraRoute) {
     const gateway = app.node.findAll().find((c): c is Gateway => Gateway.isGateway(c))!;
     new HttpRoute(app.node.findChild('shop') as Chart, 'new-feature', {
-      parentRefs: [{ parent: gateway, sectionName: 'websecure' }],
+      // the team's listener for its hostname (a route on `websecure` itself would not be admitted: it is the platform's)
+      parentRefs: [{ parent: gateway, sectionName: 'websecure-shop.example.com' }],
       hostnames: ['shop.example.com'],
       rules: [{ matches: [HttpMatch.pathPrefix('/new')], backends: [Backend.fromServiceName('new-feature', { port: 8080 })] }],
     });

@@ -53,7 +53,10 @@ test('--output ts writes a cdk8s program; --ingress-class leaves other classes o
   const dir = tempDir('gw-migrate-');
   const out = path.join(dir, 'main.ts');
   const r = migrate(...fixture('grpc.yaml'), '--manifests', path.join(FIXTURES, 'canary.yaml'), '--ingress-class', 'nginx', '--output', 'ts', '-o', out);
-  expect(fs.readFileSync(out, 'utf8')).toMatch(/const defaultTeam = gateway\.grantTeam\('default', \{ namespace: 'default', hostnames: \[/);
+  const program = fs.readFileSync(out, 'utf8');
+  // the Gateway lands in default (its Secrets' namespace): the Ingresses there become the platform's routes
+  expect(program).toMatch(/\/\/ the platform's own routes \(the Ingresses of the Gateway's namespace\)[^\n]*\nnew HttpRoute\(platform, 'echo\.prod\.mydomain\.com', \{/);
+  expect(program).toMatch(/const shopTeam = gateway\.grantTeam\('shop', \{ namespace: 'shop', hostnames: \['api\.mydomain\.com', 'shop\.mydomain\.com'\], listeners: \['http'\] \}\);/);
   expect(r.stderr).toMatch(/Ingress default\/fortune-ingress \(.*\)\n/);
   // kubernetes.io/ingress.class: nginx selects it as well as spec.ingressClassName
   expect(r.stderr).not.toMatch(/fortune-ingress.*skipped/);

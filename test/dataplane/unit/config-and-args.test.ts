@@ -33,6 +33,48 @@ describe('validateConfig', () => {
     expect(validateConfig(c).errors).toEqual(['ports[0].listeners[0].tls.certificates: an HTTPS listener needs at least one certificate']);
   });
 
+  describe('each route entry is re-checked against its listener (team grants: defence in depth)', () => {
+    /** A listener for pay.example.com that admits namespace payments, with one route entry from `ns` for `hosts`. */
+    function granted(ns: string, hosts: string[]) {
+      const c = JSON.parse(JSON.stringify(valid()));
+      Object.assign(c.ports[0].listeners[0], { name: 'web-pay.example.com', hostname: 'pay.example.com', allowedNamespaces: ['payments'] });
+      c.ports[0].listeners[0].httpRoutes[0].hostnames = hosts;
+      c.httpRules[0].source = { kind: 'HTTPRoute', namespace: ns, name: 'r' };
+      return c;
+    }
+
+    test('an entry of the admitted namespace, within the listener hostname, is valid', () => {
+      expect(validateConfig(granted('payments', ['pay.example.com'])).errors).toEqual([]);
+    });
+
+    test('an entry from a namespace the listener does not admit is refused', () => {
+      expect(validateConfig(granted('shop', ['pay.example.com'])).errors).toEqual([
+        'ports[0].listeners[0].httpRoutes[0]: HTTPRoute shop/r is from namespace "shop", which listener "web-pay.example.com" does not admit (allowedNamespaces: payments)',
+      ]);
+    });
+
+    test('an entry for hostnames outside the listener\'s is refused (no hostnames: those the listener receives)', () => {
+      expect(validateConfig(granted('payments', ['shop.example.com'])).errors).toEqual([
+        'ports[0].listeners[0].httpRoutes[0].hostnames: "shop.example.com" is outside the hostname pay.example.com of listener "web-pay.example.com"',
+      ]);
+      expect(validateConfig(granted('payments', [])).errors).toEqual([]);
+    });
+
+    test('TLSRoute and TCPRoute entries are checked the same way', () => {
+      const b = new ConfigBuilder();
+      b.tlsListener(443, { name: 'db-pg', hostname: 'pg.db.example.com', mode: 'Passthrough' }, [{ route: 'pg', backends: [b.backend('pg', 5432)], hostnames: ['*.db.example.com'] }]);
+      b.tcpListener(6379, 'redis', { route: 'redis', backends: [b.backend('redis', 6379)] });
+      const c = JSON.parse(JSON.stringify(b.build()));
+      c.ports[0].listeners[0].allowedNamespaces = ['data'];
+      c.ports[1].listeners[0].allowedNamespaces = ['data'];
+      expect(validateConfig(c).errors).toEqual([
+        'ports[0].listeners[0].tlsRoutes[0]: TLSRoute default/pg is from namespace "default", which listener "db-pg" does not admit (allowedNamespaces: data)',
+        'ports[0].listeners[0].tlsRoutes[0].hostnames: "*.db.example.com" is outside the hostname pg.db.example.com of listener "db-pg"',
+        'ports[1].listeners[0].l4Route: TCPRoute default/redis is from namespace "default", which listener "redis" does not admit (allowedNamespaces: data)',
+      ]);
+    });
+  });
+
   test('not an object', () => {
     expect(validateConfig([]).errors).toEqual(['config: must be a JSON object']);
   });

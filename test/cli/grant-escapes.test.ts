@@ -1,0 +1,126 @@
+/**
+ * Issue 13, where traffic is decided: the YAML of every escape in test/support/grant-escapes.ts (as it would be
+ * written without synth's checks, which refuse it) served by `cdk8s-gateway serve` on real sockets, and asked of
+ * `explain`. The foreign hostname never reaches the escape's backend (the gateway answers 404 itself), and the
+ * teams' own routes keep working: the grant holds in the rendered Gateway API, not only in TypeScript.
+ */
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { run as explainCmd } from '../../src/cli/explain';
+import { selfSignedCert, TestCert } from '../support/certs';
+import { RunningEcho, startEchoServers } from '../support/echo';
+import { buildEscape, CERT_NAMES, ForeignRequest, GRANT_ESCAPES, GrantEscape, manifestsOf, PAY_CHECKOUT } from '../support/grant-escapes';
+import { request, SimpleResponse } from '../support/http';
+import { Spawned, startCli, tempDir } from '../support/processes';
+
+process.env.CDK8S_GATEWAY_QUIET = '1';
+
+let cert: TestCert;
+let echoes: Record<string, RunningEcho>;
+const dir = tempDir('gw-escapes-wire-');
+
+beforeAll(async () => {
+  cert = selfSignedCert(CERT_NAMES);
+  const list = await startEchoServers('steal-0', 'storefront-0', 'invoices-0');
+  echoes = { steal: list[0], storefront: list[1], invoices: list[2] };
+});
+
+afterAll(async () => {
+  await Promise.all(Object.values(echoes ?? {}).map((e) => e.close()));
+});
+
+/** The escape's YAML, as the platform and the team would apply it (objects the team's RBAC refuses left out). */
+function manifestsFile(escape: GrantEscape, name: string): string {
+  const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-')), cert);
+  const { platform, team } = manifestsOf(b);
+  const applied = escape.refusedByRbac ? team.filter((o) => !escape.refusedByRbac!(o)) : team;
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, [...platform, ...applied].map((o) => stringify(o)).join('---\n'));
+  return file;
+}
+
+function ports(escape: GrantEscape): number[] {
+  return [...new Set([80, 443, ...(escape.foreign ?? []).map((f) => f.port ?? (f.scheme === 'https' ? 443 : 80))])];
+}
+
+/** A request to the gateway's listener for `port`, with Host (and SNI for https) set to `host`. */
+function send(gw: Spawned, r: ForeignRequest): Promise<SimpleResponse> {
+  const port = r.port ?? (r.scheme === 'https' ? 443 : 80);
+  if (r.scheme === 'http') return request(gw.url(port, r.path), { host: r.host });
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: gw.ports.get(port), path: r.path, servername: r.host, ca: cert.cert, headers: { host: r.host }, agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => {
+        let json: any;
+        try { json = JSON.parse(body); } catch { json = undefined; }
+        resolve({ status: res.statusCode!, headers: res.headers, body, json });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function explain(file: string, r: ForeignRequest): Promise<{ code: number; json: any }> {
+  let out = '';
+  const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const port = r.port ?? (r.scheme === 'https' ? 443 : 80);
+    const code = await explainCmd(['--manifests', file, '--gateway', 'gateway-system/edge', '--output', 'json', 'GET', `${r.scheme}://${r.host}:${port}${r.path}`]);
+    return { code, json: JSON.parse(out) };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: the foreign hostname is not served', (_name, escape, i) => {
+  let file: string;
+  let gw: Spawned;
+
+  beforeAll(async () => {
+    file = manifestsFile(escape, `escape-${i}`);
+    gw = await startCli(['serve', '--manifests', file, '--gateway', 'gateway-system/edge', '--address', '127.0.0.1', '--admin-port', '0',
+      ...ports(escape).flatMap((p) => ['--port-map', `${p}=0`]),
+      '--backend', `shop/steal:8080=${echoes.steal.target}`,
+      '--backend', `shop/storefront:8080=${echoes.storefront.target}`,
+      '--backend', `payments/invoices:8080=${echoes.invoices.target}`,
+      '--backend', `payments/steal:8080=${echoes.steal.target}`,
+      '--backend', `gateway-system/steal:8080=${echoes.steal.target}`,
+      '--backend', `unlisted/steal:8080=${echoes.steal.target}`,
+      '--backend', `evil/steal:8080=${echoes.steal.target}`]);
+  });
+
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  test('on the wire: the gateway answers the foreign requests itself, and never with the escape\'s backend', async () => {
+    for (const r of escape.foreign ?? PAY_CHECKOUT) {
+      const res = await send(gw, r);
+      expect({ request: r, pod: res.json?.pod }).toEqual({ request: r, pod: undefined });
+      expect({ request: r, status: res.status }).toEqual({ request: r, status: r.scheme === 'https' && r.host === 'example.com' ? 421 : 404 });
+    }
+  });
+
+  test('on the wire: both teams\' own routes still work', async () => {
+    expect((await send(gw, { scheme: 'https', host: 'shop.example.com', path: '/' })).json?.pod).toBe('storefront-0');
+    expect((await send(gw, { scheme: 'http', host: 'cart.shop.example.com', path: '/cart' })).json?.pod).toBe('storefront-0');
+    expect((await send(gw, { scheme: 'https', host: 'pay.example.com', path: '/invoices/7' })).json?.pod).toBe('invoices-0');
+  });
+
+  test('explain: no route of the escape matches', async () => {
+    for (const r of escape.foreign ?? PAY_CHECKOUT) {
+      const { code, json } = await explain(file, r);
+      expect({ request: r, code, route: json.route }).toEqual({ request: r, code: 1, route: undefined });
+      expect(json.code).toMatch(/^GW_NO_(ROUTE|LISTENER)$/);
+    }
+  });
+});
