@@ -85,7 +85,9 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
-export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000, tlsSessionResumption: true } as const;
+export const L4_DEFAULTS = {
+  tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000, tlsSessionResumption: true,
+} as const;
 
 /** Defaults of the per-client and per-connection abuse limits (also what `cdk8s-gateway serve` runs with). */
 export const ABUSE_DEFAULTS = {
