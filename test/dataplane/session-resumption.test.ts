@@ -4,14 +4,14 @@
  * and --no-tls-session-resumption issues no tickets.
  */
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import * as path from 'node:path';
 import type * as tls from 'node:tls';
+import { promisify } from 'node:util';
+import { SessionTicketKeys, TICKET_KEY_PERIOD_MS } from '../../src/dataplane/tls/session-tickets';
 import { selfSignedCert, TestCert, writeSecret } from '../support/certs';
 import { ConfigBuilder } from '../support/config-builder';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { Spawned, startDataPlane, tempDir } from '../support/processes';
-import { SessionTicketKeys, TICKET_KEY_PERIOD_MS } from '../../src/dataplane/tls/session-tickets';
 
 let echoes: RunningEcho[];
 let cert: TestCert;
@@ -53,9 +53,10 @@ async function reconnect(from: Spawned, to: Spawned, version: tls.SecureVersion)
 }
 
 test.each(['TLSv1.3', 'TLSv1.2'] as const)('a %s session from one replica resumes on another with the same certificate', async (version) => {
-  expect(await reconnect(replicas[0], replicas[0], version)).toEqual({ first: { status: 200, reused: false }, second: { status: 200, reused: true } });
-  expect(await reconnect(replicas[0], replicas[1], version)).toEqual({ first: { status: 200, reused: false }, second: { status: 200, reused: true } });
-  expect(await reconnect(replicas[1], replicas[0], version)).toEqual({ first: { status: 200, reused: false }, second: { status: 200, reused: true } });
+  const resumed = { first: { status: 200, reused: false }, second: { status: 200, reused: true } };
+  expect(await reconnect(replicas[0], replicas[0], version)).toEqual(resumed);
+  expect(await reconnect(replicas[0], replicas[1], version)).toEqual(resumed);
+  expect(await reconnect(replicas[1], replicas[0], version)).toEqual(resumed);
 });
 
 test('a replica with another certificate answers the ticket with a full handshake, not an error', async () => {
