@@ -46,6 +46,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     'node-forge@^1.3.1',
     '@types/node-forge@^1',
     'undici@^7',
+    // cluster mode (src/sync): KubeConfig loading and authentication only, bundled by esbuild into assets/sync.js
+    '@kubernetes/client-node@^1.4.0',
     'prom-client@^15.1.3',
     // peers measured side by side in bench/
     'fastify@^5',
@@ -140,6 +142,14 @@ project.addTask('bench:router', {
   exec:
     'esbuild bench/router/router-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/router-bench.js' +
     ' && node bench/router/run.mjs',
+});
+
+// bench/sync: cluster mode at 10,000 routes / 500 namespaces / 50,000 endpoints on the stand-in API server (issue 14)
+project.addTask('bench:sync', {
+  description: 'Benchmark cluster mode: initial sync, sync RSS, change-to-served delay of routes and endpoints, data-plane CPU per endpoint churn event',
+  exec:
+    'node scripts/bundle.mjs && esbuild bench/sync/sync-bench.ts --bundle --platform=node --log-level=warning --outfile=.cache/bench/sync/sync-bench.js' +
+    ' && node bench/sync/run.mjs',
 });
 
 // bench/reliability: slow clients, floods, backend faults, churn (and --soak <minutes>) against the data plane (issue 17)

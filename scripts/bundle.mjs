@@ -1,7 +1,9 @@
 // Bundles what runs outside jsii's world into single files under assets/:
 // - assets/dataplane.js: the data plane a pod runs (`node dataplane.js --config ...`); no runtime npm deps.
 // - assets/dataplane.js.gz: the same, gzip-compressed, as the bundle ConfigMap of a synthesized gateway ships it.
-// - assets/boot.js: the pod's entry point; runs the gzipped data plane from the bundle ConfigMap.
+// - assets/sync.js(.gz): cluster mode's sync process (src/sync), shipped gzipped in the bundle ConfigMap too;
+//   it bundles @kubernetes/client-node's KubeConfig (the 1 MiB ConfigMap limit is checked at synth).
+// - assets/boot.js: the pod's entry point; runs the gzipped data plane (or sync) from the bundle ConfigMap.
 // - assets/cli.js: the `cdk8s-gateway` command (serve, compile, explain, bundle, echo).
 // All are deterministic: the same sources give byte-identical output, so synth output is stable.
 import { build } from 'esbuild';
@@ -27,6 +29,7 @@ const common = {
 
 const entries = [
   { entry: 'src/dataplane/main.ts', out: 'dataplane.js', minify: true, maxBytes: 512 * 1024, gzip: true },
+  { entry: 'src/sync/main.ts', out: 'sync.js', minify: true, maxBytes: 2 * 1024 * 1024, gzip: true },
   // what a data-plane pod starts: inflates the gzipped bundle (and a compressed config) and runs it
   { entry: 'src/dataplane/boot/main.ts', out: 'boot.js', minify: false, maxBytes: 16 * 1024 },
   // cdk8s and cdk8s-plus-28 are peer dependencies: `bundle` loads them from the user's node_modules

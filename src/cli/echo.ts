@@ -182,6 +182,8 @@ export class EchoServer {
       bodyBytes: body.length,
       body: body.length <= 65536 ? body.toString('utf8') : undefined,
       remoteAddress: socket.remoteAddress,
+      // the client's port: which of a pool's connections carried the request
+      remotePort: socket.remotePort,
     };
     const json = Buffer.from(JSON.stringify(info) + '\n');
     const parts = Number(q.get('chunks') ?? 0);

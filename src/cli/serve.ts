@@ -5,6 +5,7 @@ import { parseArgs, UsageError } from './args';
 import { compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
 import { manifestStamp, ManifestWatcher } from './manifest-watcher';
 import { unusedBackendWarnings } from './serve-backends';
+import { runCluster } from './serve-cluster';
 import { ManifestReloader, warningLines } from './serve-reload';
 import { writeWorkDir } from './serve-workdir';
 import { ABUSE_DEFAULTS, DataPlaneArgs, HostPort, L4_DEFAULTS, parseBackendMapping, parsePortMapping, UsageError as DataPlaneUsageError } from '../dataplane/args';
@@ -14,6 +15,7 @@ import { parseLogLevel } from '../dataplane/ops/log';
 const USAGE = `usage: cdk8s-gateway serve --manifests <file|dir>... [--gateway <ns>/<name>]
                            [--port-map <listenerPort>=<localPort>]... [--backend <ns>/<service>:<port>=<host>:<port>]...
                            [--address 127.0.0.1] [--admin-port <n>] [--log-level info] [--no-access-log]
+       cdk8s-gateway serve --kubeconfig <file> [--context <name>] --gateway <ns>/<name> [the same options]
 
 Runs the Gateway described by the manifests (synthesized dist/ or any Gateway API YAML) on this machine,
 with the same data plane the pods run. Its gatewayClassName does not matter. Secrets and ConfigMaps in the
@@ -34,7 +36,15 @@ config is swapped in without dropping requests ("reloaded ..."). Manifests that 
 object the API server would refuse (the Gateway API CRDs' rules), are refused with the file, object, field and value
 named, and the last good config keeps serving (at start: exit 1). Refusals also show in /metrics
 (cdk8s_gateway_config_reloads_total{result="failure"}, cdk8s_gateway_config_last_reload_successful 0).
-SIGTERM drains: idle connections close at once, requests in flight get up to 10 s.`;
+SIGTERM drains: idle connections close at once, requests in flight get up to 10 s.
+
+With --kubeconfig, the Gateway is served the way a cluster-mode pod serves it: sync watches that cluster's
+API server (Gateway API objects, Namespaces, Services, EndpointSlices, the Secrets and ConfigMaps the config
+names) and recompiles on every change; backends go to their Services' ready endpoints unless --backend maps
+them. The data plane runs as a separate process that gets no credentials. "ready" follows the first config.
+
+  --kubeconfig  a kubeconfig file (kind, a dev cluster...)
+  --context     a context of that file (default: its current-context)`;
 
 const FLAGS = {
   'manifests': { value: true, repeat: true },
@@ -45,6 +55,8 @@ const FLAGS = {
   'admin-port': { value: true },
   'log-level': { value: true },
   'no-access-log': {},
+  'kubeconfig': { value: true },
+  'context': { value: true },
 } as const;
 
 export async function run(argv: string[]): Promise<number> {
@@ -58,6 +70,13 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const args = parseArgs(argv, FLAGS);
     if (args.positionals.length > 0) throw new UsageError(`unexpected argument "${args.positionals[0]}"`);
+    if (args.flags.kubeconfig) {
+      // the data plane validates --port-map and --backend too, but a usage error is clearer here
+      for (const v of args.flags['port-map'] ?? []) parsePortMapping(v, new Map());
+      for (const v of args.flags.backend ?? []) parseBackendMapping(v, new Map());
+      return await runCluster(args);
+    }
+    if (args.flags.context) throw new UsageError('--context needs --kubeconfig');
     const portMap = new Map<number, number>();
     for (const v of args.flags['port-map'] ?? []) parsePortMapping(v, portMap);
     const backendMap = new Map<string, HostPort>();

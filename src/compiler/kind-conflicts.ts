@@ -24,7 +24,17 @@ import { Reason } from './status';
  * the config (and so the data plane, `explain` and GatewayTester) and the status agree.
  */
 export function resolveRouteKindConflicts(ctx: Context, routes: readonly RouteState[]): void {
-  const kept = new Map<ListenerState, Array<{ route: RouteState; hostnames: string[] }>>();
+  // per listener, per route kind, in the order kept: a route looks only at the other kind's list, and lists
+  // grow in place (10,000 HTTPRoutes on one listener stay linear; cluster mode compiles on every change)
+  const kept = new Map<ListenerState, Map<string, Array<{ route: RouteState; hostnames: string[] }>>>();
+  const keptOf = (listener: ListenerState, kind: string) => {
+    let byKind = kept.get(listener);
+    if (!byKind) kept.set(listener, (byKind = new Map()));
+    let list = byKind.get(kind);
+    if (!list) byKind.set(kind, (list = []));
+    return list;
+  };
+  const otherKind = (kind: string) => (kind === 'HTTPRoute' ? 'GRPCRoute' : 'HTTPRoute');
   const http = routes.filter((r) => r.kind === 'HTTPRoute' || r.kind === 'GRPCRoute').sort((a, b) => compareAge(a.obj, b.obj));
   for (const route of http) {
     route.parents.forEach((p, i) => {
@@ -32,12 +42,11 @@ export function resolveRouteKindConflicts(ctx: Context, routes: readonly RouteSt
       const lost: Array<{ attachment: Attachment; winner: RouteState }> = [];
       const keep: Attachment[] = [];
       for (const a of p.attachments) {
-        const others = (kept.get(a.listener) ?? []).filter((k) => k.route.kind !== route.kind);
-        const winner = others.find((k) => hostnamesIntersect(k.hostnames, a.hostnames));
+        const winner = kept.get(a.listener)?.get(otherKind(route.kind))?.find((k) => hostnamesIntersect(k.hostnames, a.hostnames));
         if (winner) lost.push({ attachment: a, winner: winner.route });
         else keep.push(a);
       }
-      for (const a of keep) kept.set(a.listener, [...(kept.get(a.listener) ?? []), { route, hostnames: a.hostnames }]);
+      for (const a of keep) keptOf(a.listener, route.kind).push({ route, hostnames: a.hostnames });
       if (lost.length === 0) return;
       // attachToParent counted these; the spec counts accepted attachments only
       for (const { attachment } of lost) attachment.listener.attachedRoutes--;

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { checkDnsSubdomain, checkHeaderName, checkInteger, checkLength, checkQualifiedName } from '../spec/checks';
+import { checkDnsLabel, checkDnsSubdomain, checkHeaderName, checkInteger, checkLength, checkQualifiedName } from '../spec/checks';
 import { MAX_LENGTH } from '../spec/limits';
 import { fail, failObject, Where } from '../spec/where';
 
@@ -158,6 +158,29 @@ export interface DataPlaneProps {
    * @default "cluster.local"
    */
   readonly clusterDomain?: string;
+  /**
+   * Follow the cluster (cluster mode): a sync container in each pod watches the API server and serves the
+   * routes every team applies, without a re-synth, balancing over EndpointSlices. It alone holds API
+   * credentials (read-only); the proxy container gets none. The config compiled at synth is still shipped.
+   * @default - static: the pods serve the config compiled at synth, backends through their Service's DNS name
+   */
+  readonly clusterMode?: ClusterModeOptions;
+}
+
+/**
+ * Cluster mode: a `sync` container next to the data plane watches the Kubernetes API and recompiles the
+ * Gateway's config on every change, so routes applied from any team's repository are served without a
+ * re-synth, and backends are balanced over their Services' ready endpoints (EndpointSlices).
+ */
+export interface ClusterModeOptions {
+  /**
+   * Namespaces besides the Gateway's own whose Secrets a certificate may come from (listener certificateRefs
+   * or the backend client certificate, allowed there by a ReferenceGrant). sync gets read access to Secrets
+   * in these namespaces only (one Role each); namespaces of ReferenceGrants and ListenerSets in the app are
+   * added at synth.
+   * @default - the Gateway's namespace, and those the app's ReferenceGrants and ListenerSets name
+   */
+  readonly certificateNamespaces?: string[];
 }
 
 /** The `dataPlane` options the running data plane reads, as the data of its parameters ConfigMap. @internal */
@@ -197,4 +220,7 @@ export function checkDataPlane(where: Where, o: DataPlaneProps): void {
   }
   if (o.clientCertificateHeader !== undefined) checkHeaderName(where.at('clientCertificateHeader'), o.clientCertificateHeader);
   if (o.clusterDomain !== undefined) checkDnsSubdomain(where.at('clusterDomain'), o.clusterDomain);
+  for (const [i, ns] of (o.clusterMode?.certificateNamespaces ?? []).entries()) {
+    checkDnsLabel(where.at(`clusterMode.certificateNamespaces[${i}]`), ns);
+  }
 }

@@ -15,7 +15,7 @@ export type {
   PortClientCertificateValidation,
 } from './gateway';
 export { DataPlaneLogLevel, ExternalTrafficPolicy } from './data-plane';
-export type { DataPlaneProps, DataPlaneAutoscaling } from './data-plane';
+export type { DataPlaneProps, DataPlaneAutoscaling, ClusterModeOptions } from './data-plane';
 export { ListenerSet } from './listener-set';
 export type { ListenerSetProps } from './listener-set';
 export { RouteBase } from './route-base';

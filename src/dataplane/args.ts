@@ -9,7 +9,14 @@ export interface HostPort {
 
 /** Everything the data-plane process is started with (besides the config file's content). */
 export interface DataPlaneArgs {
-  readonly configFile: string;
+  /** The config compiled at synth (or by `serve`); with `syncDir` optional: sync's config then comes first. */
+  readonly configFile?: string;
+  /**
+   * Cluster mode: the directory sync writes into (config.json, endpoints/, secrets/, configmaps/,
+   * sync-metrics.prom). Its config replaces `configFile` once present; the data plane is ready only after
+   * it loaded one (and stays ready when sync loses the API server).
+   */
+  readonly syncDir?: string;
   readonly secretsDir?: string;
   readonly configMapsDir?: string;
   /** Admin server port (`/healthz`, `/readyz`, `/metrics`); absent: no admin server. 0 picks a free port. */
@@ -53,8 +60,11 @@ export interface DataPlaneArgs {
 }
 
 export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
+       dataplane --sync-dir <dir> [--config <file>] [options]
 
   --config <file>                    DataPlaneConfig JSON (watched; a valid change is served without restart)
+  --sync-dir <dir>                   cluster mode: sync's directory (its config.json replaces --config once written;
+                                     endpoints/, secrets/ and configmaps/ come before DNS and the other dirs)
   --secrets-dir <dir>                certificates: <dir>/<namespace>/<name>/tls.crt and tls.key
   --configmaps-dir <dir>             CA bundles: <dir>/<namespace>/<name>/<key>
   --admin-port <n>                   serve /healthz, /readyz and /metrics on this port (0: any free port)
@@ -123,6 +133,7 @@ export function parseBackendMapping(v: string, into: Map<string, HostPort>): voi
 
 export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let configFile: string | undefined;
+  let syncDir: string | undefined;
   let secretsDir: string | undefined;
   let configMapsDir: string | undefined;
   let adminPort: number | undefined;
@@ -155,6 +166,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     };
     switch (flag) {
       case '--config': configFile = value(); break;
+      case '--sync-dir': syncDir = value(); break;
       case '--secrets-dir': secretsDir = value(); break;
       case '--configmaps-dir': configMapsDir = value(); break;
       case '--admin-port': adminPort = intArg(flag, value(), 0, 65535); break;
@@ -181,9 +193,10 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       default: throw new UsageError(`unknown option "${flag}"`);
     }
   }
-  if (!configFile) throw new UsageError('--config <file> is required');
+  if (!configFile && !syncDir) throw new UsageError('--config <file> is required (or --sync-dir <dir>, cluster mode)');
   return {
     configFile,
+    syncDir,
     secretsDir,
     configMapsDir,
     adminPort,

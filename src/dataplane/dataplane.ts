@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { DataPlaneArgs } from './args';
 import { validateConfig } from './config-validate';
 import { Generation } from './generation';
@@ -16,6 +17,7 @@ import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
 import { ProxyContext } from './proxy/context';
 import { CertStore } from './tls/cert-store';
+import { EndpointTable } from './upstream/endpoint-table';
 import { Upstreams } from './upstream/upstreams';
 
 /** Thrown at start when the config cannot be served at all. */
@@ -59,6 +61,9 @@ export class DataPlane implements PortServerEnv {
   private readonly servers = new Map<string, ServedPort>();
   private admin: AdminServer | undefined;
   private watcher: FileWatcher | undefined;
+  private syncWatcher: FileWatcher | undefined;
+  /** Cluster mode: sync's config was loaded once (the data plane is ready from then on). */
+  private syncConfigLoaded = false;
   private timer: NodeJS.Timeout | undefined;
   private ready = false;
   private draining = false;
@@ -66,8 +71,11 @@ export class DataPlane implements PortServerEnv {
 
   constructor(private readonly args: DataPlaneArgs, private readonly out: (line: string) => void = (l) => process.stdout.write(l + '\n')) {
     this.log = new Logger(args.logLevel);
-    this.certs = new CertStore(args.secretsDir, args.configMapsDir);
+    const sync = args.syncDir;
+    this.certs = new CertStore(args.secretsDir, args.configMapsDir,
+      sync ? { secrets: path.join(sync, 'secrets'), configMaps: path.join(sync, 'configmaps') } : undefined);
     const upstreams = new Upstreams(args.backendMap, this.certs);
+    if (sync) upstreams.endpointTable = new EndpointTable(path.join(sync, 'endpoints'), this.log, (_svc, removed) => upstreams.endpointsRemoved(removed));
     this.ctx = new ProxyContext(upstreams, this.log, this.metrics, args.accessLog && this.log.enabled('info'), 'unknown/unknown');
     this.limits = {
       maxHeaderBytes: args.maxHeaderBytes,
@@ -96,16 +104,48 @@ export class DataPlane implements PortServerEnv {
     return this.certs.version;
   }
 
+  /** sync's config file (cluster mode). */
+  private get syncConfigFile(): string | undefined {
+    return this.args.syncDir ? path.join(this.args.syncDir, 'config.json') : undefined;
+  }
+
+  /** The config to read: sync's once it wrote one, else --config. */
+  private configSource(): string | undefined {
+    const f = this.syncConfigFile;
+    return f && fs.existsSync(f) ? f : this.args.configFile;
+  }
+
+  /** Cluster mode without --config (a local run): waits until sync wrote a config that loads. */
+  private async firstConfig(): Promise<{ config: DataPlaneConfig; file: string }> {
+    let lastError = '';
+    for (;;) {
+      const file = this.configSource();
+      if (file) {
+        try {
+          return { config: loadConfigFile(file), file };
+        } catch (e) {
+          if (file !== this.syncConfigFile) throw e;
+          if ((e as Error).message !== lastError) this.log.error('sync\'s config refused; waiting for another', { error: (e as Error).message });
+          lastError = (e as Error).message;
+        }
+      }
+      await sleep(50);
+    }
+  }
+
   /** Loads the config, binds every port and the admin server, prints `listening ...` lines and `ready`. */
   public async start(): Promise<void> {
-    const config = loadConfigFile(this.args.configFile);
+    this.ctx.upstreams.endpointTable?.start();
+    const { config, file } = await this.firstConfig();
+    if (file === this.syncConfigFile) this.syncConfigLoaded = true;
     this.ctx.gatewayLabel = `${config.gateway.namespace}/${config.gateway.name}`;
     this.gen = new Generation(++this.generations, config, this.certs, this.metrics);
     this.metrics.configGeneration.get(this.gatewayLabels()).set(this.gen.id);
     this.metrics.lastReloadSuccess.get(this.gatewayLabels()).set(1);
     if (this.args.adminPort !== undefined) {
       this.admin = new AdminServer({
-        ready: () => this.ready && !this.draining,
+        // cluster mode: ready once sync's config was served (a config from synth may lack other teams' routes)
+        ready: () => this.ready && !this.draining && (!this.args.syncDir || this.syncConfigLoaded),
         metrics: () => this.renderMetrics(),
         config: () => JSON.stringify(this.gen.config, null, 2),
       });
@@ -123,7 +163,8 @@ export class DataPlane implements PortServerEnv {
     await this.reconcilePorts(config, true);
     this.timer = setInterval(() => this.tick(), 500);
     this.timer.unref();
-    this.watcher = new FileWatcher(this.args.configFile, () => this.reload());
+    if (this.args.configFile) this.watcher = new FileWatcher(this.args.configFile, () => this.reload());
+    if (this.syncConfigFile) this.syncWatcher = new FileWatcher(this.syncConfigFile, () => this.reload());
     this.ready = true;
     this.out('ready');
     this.log.info('data plane ready', { gateway: this.ctx.gatewayLabel, generation: this.gen.id });
@@ -134,10 +175,12 @@ export class DataPlane implements PortServerEnv {
     if (this.draining) return false;
     // a reload asked for directly (`serve` after recompiling) covers the file as it is now
     this.watcher?.markSeen();
+    this.syncWatcher?.markSeen();
     let config: DataPlaneConfig;
     let gen: Generation;
+    const file = this.configSource()!;
     try {
-      config = loadConfigFile(this.args.configFile);
+      config = loadConfigFile(file);
       if (`${config.gateway.namespace}/${config.gateway.name}` !== this.ctx.gatewayLabel) {
         throw new ConfigError(`config is for Gateway ${config.gateway.namespace}/${config.gateway.name}, ` +
           `this data plane serves ${this.ctx.gatewayLabel} (restart it to switch)`);
@@ -150,6 +193,10 @@ export class DataPlane implements PortServerEnv {
       return false;
     }
     this.generations++;
+    if (file === this.syncConfigFile && !this.syncConfigLoaded) {
+      this.syncConfigLoaded = true;
+      this.log.info('serving the config sync compiled from the cluster', { generation: gen.id });
+    }
     // requests in flight keep the generation they started with
     this.gen = gen;
     this.metrics.reloads.get(labels({ gateway: this.ctx.gatewayLabel, result: 'success' })).inc();
@@ -185,6 +232,8 @@ export class DataPlane implements PortServerEnv {
     this.ctx.draining = true;
     this.log.info('draining', { timeoutMs: this.args.drainTimeoutMs });
     this.watcher?.close();
+    this.syncWatcher?.close();
+    this.ctx.upstreams.endpointTable?.close();
     for (const s of this.servers.values()) s.drain();
     const deadline = Date.now() + this.args.drainTimeoutMs;
     while (Date.now() < deadline && this.openCount() > 0) await sleep(50);
@@ -258,7 +307,17 @@ export class DataPlane implements PortServerEnv {
     const [open, idle] = this.ctx.upstreams.sweep();
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'active' })).set(open - idle);
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'idle' })).set(idle);
-    return this.metrics.render();
+    return this.metrics.render() + this.syncMetrics();
+  }
+
+  /** sync's metrics (cluster mode), which it writes next to the config: one /metrics for the pod. */
+  private syncMetrics(): string {
+    if (!this.args.syncDir) return '';
+    try {
+      return fs.readFileSync(path.join(this.args.syncDir, 'sync-metrics.prom'), 'utf8');
+    } catch {
+      return '';
+    }
   }
 
   private gatewayLabels(): string {

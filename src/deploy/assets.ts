@@ -34,7 +34,7 @@ export function packageRoot(): string {
 const cache = new Map<string, Buffer>();
 
 /** The bytes of `assets/<name>`; a clear error when the package was not built. */
-export function readAsset(name: 'dataplane.js.gz' | 'boot.js'): Buffer {
+export function readAsset(name: 'dataplane.js.gz' | 'boot.js' | 'sync.js.gz'): Buffer {
   let data = cache.get(name);
   if (data === undefined) {
     const file = path.join(packageRoot(), 'assets', name);

@@ -3,6 +3,7 @@
  * Secrets and ConfigMaps to mount. Internal: not exported from src/index.ts.
  */
 import type { DataPlaneConfig, PortConfig } from '../config/dataplane-config';
+import { configReferences, ReferenceKind } from '../config/references';
 
 export type Transport = 'TCP' | 'UDP';
 
@@ -14,7 +15,7 @@ export interface SocketSpec {
   readonly name: string;
 }
 
-export type MountKind = 'Secret' | 'ConfigMap';
+export type MountKind = ReferenceKind;
 
 /** A Secret or ConfigMap the data plane reads, with the keys it reads and who uses it (for messages). */
 export interface MountSpec {
@@ -45,46 +46,16 @@ export interface ConfigInputs {
 export function configInputs(config: DataPlaneConfig): ConfigInputs {
   const gwNs = config.gateway.namespace;
   const gw = `Gateway ${gwNs}/${config.gateway.name}`;
-  const mounts = new Map<string, { kind: MountKind; namespace: string; name: string; keys: Set<string>; usedBy: string[] }>();
   const errors: string[] = [];
-  const use = (kind: MountKind, namespace: string, name: string, keys: string[], usedBy: string, publicData = false) => {
-    if (namespace !== gwNs && !publicData) {
-      errors.push(`${gw}: ${usedBy} refers to ${kind} ${namespace}/${name}, but the data-plane pods run in namespace "${gwNs}" ` +
-        `and a pod can only mount ${kind}s of its own namespace; create the Secret in "${gwNs}" (issue the certificate there, ` +
-        'or copy it with your secret manager) and point the reference at that copy');
-      return;
-    }
-    const id = `${kind}|${namespace}|${name}`;
-    let m = mounts.get(id);
-    if (!m) mounts.set(id, (m = { kind, namespace, name, keys: new Set(), usedBy: [] }));
-    for (const k of keys) m.keys.add(k);
-    if (!m.usedBy.includes(usedBy)) m.usedBy.push(usedBy);
-  };
-
-  for (const port of config.ports) {
-    for (const l of port.listeners) {
-      for (const c of l.tls?.certificates ?? []) {
-        use('Secret', c.namespace, c.name, ['tls.crt', 'tls.key'], `listener "${l.id}" certificateRefs`);
-      }
-    }
-    for (const ca of port.frontendValidation?.caBundles ?? []) {
-      use(ca.kind, ca.namespace, ca.name, [ca.key || 'ca.crt'], `${gw} spec.tls.frontend (port ${port.port}) caCertificateRefs`, true);
-    }
-  }
-  for (const id of Object.keys(config.backends).sort()) {
-    const tls = config.backends[id].tls;
-    if (!tls) continue;
-    const policy = `BackendTLSPolicy ${tls.policy.namespace}/${tls.policy.name}`;
-    for (const ca of tls.caBundles) use(ca.kind, ca.namespace, ca.name, [ca.key || 'ca.crt'], `${policy} validation.caCertificateRefs`, true);
-    const cc = tls.clientCertificate;
-    if (cc) use('Secret', cc.namespace, cc.name, ['tls.crt', 'tls.key'], 'spec.tls.backend.clientCertificateRef');
-  }
-
+  const mounts = configReferences(config, (use) => {
+    if (use.namespace === gwNs || !use.privateKey) return true;
+    errors.push(`${gw}: ${use.usedBy} refers to ${use.kind} ${use.namespace}/${use.name}, but the data-plane pods run in namespace "${gwNs}" ` +
+      `and a pod can only mount ${use.kind}s of its own namespace; create the Secret in "${gwNs}" (issue the certificate there, ` +
+      'or copy it with your secret manager) and point the reference at that copy');
+    return false;
+  });
   const sockets = config.ports.map((p) => ({ port: p.port, transport: p.transport, name: `${socketKind(p)}-${p.port}` }));
-  const sorted = [...mounts.values()]
-    .sort((a, b) => cmp(a.kind, b.kind) || cmp(a.namespace, b.namespace) || cmp(a.name, b.name))
-    .map((m) => ({ kind: m.kind, namespace: m.namespace, name: m.name, keys: [...m.keys].sort(), usedBy: m.usedBy }));
-  return { sockets, mounts: sorted, errors: [...new Set(errors)] };
+  return { sockets, mounts, errors: [...new Set(errors)] };
 }
 
 /** `http`, `https` (TLS port whose listeners all serve HTTPS), `tls`, `tcp`, `udp`. */
@@ -120,8 +91,4 @@ export function copyCaBundles(inputs: ConfigInputs, gatewayNamespace: string, ob
     return { ...m, content };
   });
   return { ...inputs, mounts, errors };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

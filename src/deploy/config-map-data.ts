@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { BOOT_FILE, BUNDLE_FILE, CONFIG_FILE, CONFIG_FILE_GZ } from './pod-layout';
+import { BOOT_FILE, BUNDLE_FILE, CONFIG_FILE, CONFIG_FILE_GZ, SYNC_BUNDLE_FILE } from './pod-layout';
 
 /** The API server refuses a ConfigMap whose keys and values add up to more than this. */
 export const CONFIGMAP_MAX_BYTES = 1024 * 1024;
@@ -47,9 +47,9 @@ export function gzipPinned(data: string | Buffer): Buffer {
   return gz;
 }
 
-/** The bundle ConfigMap: the boot script (plain) and the gzipped data plane. */
-export function bundleContent(boot: Buffer, bundleGz: Buffer): ConfigMapContent {
-  return content({ [BOOT_FILE]: boot.toString('utf8') }, { [BUNDLE_FILE]: bundleGz });
+/** The bundle ConfigMap: the boot script (plain), the gzipped data plane and, in cluster mode, the gzipped sync. */
+export function bundleContent(boot: Buffer, bundleGz: Buffer, syncGz?: Buffer): ConfigMapContent {
+  return content({ [BOOT_FILE]: boot.toString('utf8') }, { [BUNDLE_FILE]: bundleGz, ...(syncGz ? { [SYNC_BUNDLE_FILE]: syncGz } : {}) });
 }
 
 /** The config ConfigMap: `config.json`, or `config.json.gz` when compressed. */

@@ -2,6 +2,7 @@ import { ApiObject, ApiObjectMetadata, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { readAsset } from './assets';
+import { renderClusterMode } from './cluster-mode';
 import { configInputs, copyCaBundles, MountSpec, SocketSpec } from './config-inputs';
 import {
   bundleChecksum, bundleContent, CLIENT_SIDE_APPLY_MAX_BYTES, CONFIGMAP_MAX_BYTES, ConfigMapContent, configContent, formatBytes, gzipPinned,
@@ -125,8 +126,10 @@ export class GatewayDataPlane extends Construct {
   public readonly configConfigMap: kplus.ConfigMap;
   public readonly serviceAccount: kplus.ServiceAccount;
   public readonly deployment: kplus.Deployment;
-  /** The data plane's only container. */
+  /** The data plane's container: the proxy, which holds no API credentials. */
   public readonly container: kplus.Container;
+  /** Cluster mode: the sync container, the only one with the ServiceAccount token. */
+  public readonly syncContainer?: kplus.Container;
   /** Exposes the listener ports; absent when the config has no port. */
   public readonly service?: kplus.Service;
   public readonly metricsService?: kplus.Service;
@@ -162,7 +165,9 @@ export class GatewayDataPlane extends Construct {
 
     // --- ConfigMaps ---------------------------------------------------------------------------
     const compress = options.compressConfig;
-    const bundle = bundleContent(readAsset('boot.js'), props.bundle === undefined ? readAsset('dataplane.js.gz') : gzipPinned(props.bundle));
+    const cluster = props.clusterMode;
+    const bundle = bundleContent(readAsset('boot.js'), props.bundle === undefined ? readAsset('dataplane.js.gz') : gzipPinned(props.bundle),
+      cluster ? readAsset('sync.js.gz') : undefined);
     const config = configContent(props.config, compress);
     checkSize(this, gw, 'bundle', `${name}-bundle`, bundle, undefined);
     checkSize(this, gw, 'config', `${name}-config`, config, compress ? Buffer.byteLength(props.config) : undefined);
@@ -210,6 +215,7 @@ export class GatewayDataPlane extends Construct {
       logLevel: options.logLevel,
       clientAddressesShared: options.serviceType !== kplus.ServiceType.CLUSTER_IP && options.externalTrafficPolicy !== ExternalTrafficPolicy.LOCAL,
       heapMib: heapMib(resources),
+      clusterMode: cluster !== undefined,
     });
     const admin = this.plan.adminPort;
     this.container = this.deployment.addContainer({
@@ -244,7 +250,20 @@ export class GatewayDataPlane extends Construct {
       // keep serving while the endpoint removal propagates; `node` is the one binary every data-plane image has
       lifecycle: { preStop: kplus.Handler.fromCommand(['node', '-e', `setTimeout(() => {}, ${preStop.toMilliseconds()})`]) },
     });
-    this.mountVolumes(mounts, (copyName) => meta(copyName));
+    const bundleVolume = this.mountVolumes(mounts, (copyName) => meta(copyName));
+    if (cluster) {
+      this.syncContainer = renderClusterMode(this, this.deployment, this.container, bundleVolume, this.serviceAccount, {
+        gatewayNamespace: namespace,
+        gatewayName,
+        image: options.image,
+        imagePullPolicy: options.imagePullPolicy,
+        logLevel: options.logLevel,
+        uid: DATA_PLANE_UID,
+        secretNamespaces: [namespace, ...(cluster.certificateNamespaces ?? []).filter((n) => n !== namespace)],
+        labels,
+        annotations,
+      }).container;
+    }
     if (options.topologySpread) {
       ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         'topology.kubernetes.io/zone', 'kubernetes.io/hostname',
@@ -305,12 +324,14 @@ export class GatewayDataPlane extends Construct {
     return p;
   }
 
-  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): void {
+  /** Mounts the ConfigMaps, Secrets and the run directory into the data plane; returns the bundle volume. */
+  private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): kplus.Volume {
     const mount = (path: string, volume: kplus.Volume) => {
       this.deployment.addVolume(volume);
       this.container.mount(path, volume, { readOnly: true });
     };
-    mount(BUNDLE_DIR, kplus.Volume.fromConfigMap(this, 'BundleVolume', this.bundleConfigMap, { name: 'bundle' }));
+    const bundleVolume = kplus.Volume.fromConfigMap(this, 'BundleVolume', this.bundleConfigMap, { name: 'bundle' });
+    mount(BUNDLE_DIR, bundleVolume);
     mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configConfigMap, { name: 'config' }));
     // the only writable path: Node's temp files and the inflated config when it is compressed
     const run = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) });
@@ -345,6 +366,7 @@ export class GatewayDataPlane extends Construct {
       }
       mount(mountPath(m.kind, m.namespace, m.name), volume);
     }
+    return bundleVolume;
   }
 
   private renderService(

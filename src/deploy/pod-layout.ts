@@ -22,6 +22,10 @@ export const RUN_DIR = '/tmp';
 
 export const BOOT_FILE = 'boot.js';
 export const BUNDLE_FILE = 'dataplane.js.gz';
+/** Cluster mode: the sync process's bundle, in the same bundle ConfigMap. */
+export const SYNC_BUNDLE_FILE = 'sync.js.gz';
+/** Cluster mode: the in-memory directory sync writes and the data plane reads (config, endpoints, certificates). */
+export const SYNC_DIR = '/run/cdk8s-gateway/sync';
 export const CONFIG_FILE = 'config.json';
 export const CONFIG_FILE_GZ = 'config.json.gz';
 
@@ -66,6 +70,8 @@ export interface InvocationOptions {
   readonly logLevel: string;
   /** `--max-old-space-size` in MiB, from the memory limit. */
   readonly heapMib?: number;
+  /** Cluster mode: the data plane reads sync's directory. */
+  readonly clusterMode?: boolean;
   /**
    * The pods see node addresses instead of client addresses (a NodePort or LoadBalancer Service with
    * externalTrafficPolicy Cluster): the per-address limits (`--max-connections-per-client`, `--abuse-penalty`)
@@ -95,6 +101,7 @@ export function containerInvocation(o: InvocationOptions): ContainerInvocation {
   args.push('--', `${BUNDLE_DIR}/${BUNDLE_FILE}`, '--config', config);
   if (o.hasSecrets) args.push('--secrets-dir', SECRETS_DIR);
   if (o.hasConfigMaps) args.push('--configmaps-dir', CONFIGMAPS_DIR);
+  if (o.clusterMode) args.push('--sync-dir', SYNC_DIR);
   args.push('--admin-port', String(o.plan.adminPort));
   for (const [listener, container] of o.plan.containerPort) {
     if (listener !== container) args.push('--port-map', `${listener}=${container}`);

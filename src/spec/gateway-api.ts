@@ -25,6 +25,20 @@ export const GATEWAY_KINDS = {
 } as const;
 
 export type GatewayKind = keyof typeof GATEWAY_KINDS;
+
+/** The resource (plural) name of each kind, as in API URLs and RBAC rules (the CRDs' `spec.names.plural`). */
+export const GATEWAY_RESOURCES: Readonly<Record<GatewayKind, string>> = {
+  GatewayClass: 'gatewayclasses',
+  Gateway: 'gateways',
+  ListenerSet: 'listenersets',
+  HTTPRoute: 'httproutes',
+  GRPCRoute: 'grpcroutes',
+  TLSRoute: 'tlsroutes',
+  TCPRoute: 'tcproutes',
+  UDPRoute: 'udproutes',
+  ReferenceGrant: 'referencegrants',
+  BackendTLSPolicy: 'backendtlspolicies',
+};
 export type RouteKind = 'HTTPRoute' | 'GRPCRoute' | 'TLSRoute' | 'TCPRoute' | 'UDPRoute';
 export const ROUTE_KINDS: readonly RouteKind[] = ['HTTPRoute', 'GRPCRoute', 'TLSRoute', 'TCPRoute', 'UDPRoute'];
 

@@ -58,6 +58,8 @@ export interface LeafOptions {
   readonly subject: string;
   readonly dns?: string[];
   readonly uris?: string[];
+  /** IP address SANs (a server reached by address, such as the stand-in API server on 127.0.0.1). */
+  readonly ips?: string[];
   /** clientAuth (default) or serverAuth. */
   readonly usage?: 'clientAuth' | 'serverAuth';
 }
@@ -69,7 +71,7 @@ export function issue(ca: TestCa, o: LeafOptions): TestCert {
     const f = (n: string) => path.join(dir, n);
     fs.writeFileSync(f('ca.crt'), ca.cert);
     fs.writeFileSync(f('ca.key'), ca.key);
-    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.uris ?? []).map((u) => `URI:${u}`)];
+    const sans = [...(o.dns ?? []).map((d) => `DNS:${d}`), ...(o.uris ?? []).map((u) => `URI:${u}`), ...(o.ips ?? []).map((a) => `IP:${a}`)];
     fs.writeFileSync(f('ext.cnf'), [
       'basicConstraints=CA:FALSE',
       `extendedKeyUsage=${o.usage ?? 'clientAuth'}`,

@@ -14,9 +14,12 @@
  * code wrote; apply the second as the team's group, and expect what `refusedByRbac` names to be refused.
  */
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as path from 'node:path';
 import { ApiObject, App, Chart, Include, JsonPatch } from 'cdk8s';
 import { TestCert } from './certs';
+import { request, SimpleResponse } from './http';
+import type { Spawned } from './processes';
 import {
   AllowedListeners, AllowedRoutes, Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, IRouteParent, Listener, ListenerSet,
   RouteKind, Team, TlsCertificate,
@@ -338,3 +341,41 @@ export const GRANT_ESCAPES: GrantEscape[] = [
     synthError: /HTTPRoute evil\/steal: spec\.parentRefs\[Gateway gateway-system\/edge\/websecure-pay\.example\.com\]: Accepted=False NotAllowedByListeners: .*Fix: namespace evil is granted to no team/,
   },
 ];
+
+/** A request to the gateway's listener for `r`'s port, with Host (and SNI for https, trusting `ca`) set to its host. */
+export function sendToGateway(gw: Spawned, r: ForeignRequest, ca: string): Promise<SimpleResponse> {
+  const port = r.port ?? (r.scheme === 'https' ? 443 : 80);
+  if (r.scheme === 'http') return request(gw.url(port, r.path), { host: r.host });
+  return new Promise((resolve, reject) => {
+    const req = https.request({
+      host: '127.0.0.1', port: gw.ports.get(port), path: r.path, servername: r.host, ca, headers: { host: r.host }, agent: false,
+    }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => { body += d; });
+      res.on('end', () => {
+        let json: any;
+        try { json = JSON.parse(body); } catch { json = undefined; }
+        resolve({ status: res.statusCode!, headers: res.headers, body, json });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** On the wire: the gateway answers each foreign request itself (404, or 421 for a name its certificates do not cover). */
+export async function expectForeignNotServed(gw: Spawned, foreign: ForeignRequest[], ca: string): Promise<void> {
+  for (const r of foreign) {
+    const res = await sendToGateway(gw, r, ca);
+    expect({ request: r, pod: res.json?.pod }).toEqual({ request: r, pod: undefined });
+    expect({ request: r, status: res.status }).toEqual({ request: r, status: r.scheme === 'https' && r.host === 'example.com' ? 421 : 404 });
+  }
+}
+
+/** On the wire: both teams' own routes of the base app still work (backends named storefront-0 and invoices-0). */
+export async function expectTeamsServed(gw: Spawned, ca: string): Promise<void> {
+  expect((await sendToGateway(gw, { scheme: 'https', host: 'shop.example.com', path: '/' }, ca)).json?.pod).toBe('storefront-0');
+  expect((await sendToGateway(gw, { scheme: 'http', host: 'cart.shop.example.com', path: '/cart' }, ca)).json?.pod).toBe('storefront-0');
+  expect((await sendToGateway(gw, { scheme: 'https', host: 'pay.example.com', path: '/invoices/7' }, ca)).json?.pod).toBe('invoices-0');
+}

@@ -8,6 +8,20 @@ import type { DataPlaneConfig } from '../../src/config/dataplane-config';
 export const DATAPLANE_JS = path.join(REPO_ROOT, 'assets', 'dataplane.js');
 export const CLI_JS = path.join(REPO_ROOT, 'assets', 'cli.js');
 
+/** Calls `onLine` with each line a process writes to stdout (without the newline). */
+export function readLines(proc: ChildProcess, onLine: (line: string) => void): void {
+  let buf = '';
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (d: string) => {
+    buf += d;
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+}
+
 /** A process started on port 0 whose `listening ...` lines were read up to `ready`. */
 export class Spawned {
   /** Every stdout line so far (the JSON log lines too). */
@@ -21,16 +35,7 @@ export class Spawned {
   private readonly exited: Promise<number | null>;
 
   constructor(public readonly proc: ChildProcess) {
-    let buf = '';
-    proc.stdout!.setEncoding('utf8');
-    proc.stdout!.on('data', (d: string) => {
-      buf += d;
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        this.onLine(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-      }
-    });
+    readLines(proc, (line) => this.onLine(line));
     proc.stderr!.setEncoding('utf8');
     proc.stderr!.on('data', (d: string) => this.stderr.push(d));
     this.exited = new Promise((resolve) => proc.on('exit', (code) => {

@@ -78,6 +78,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   protected choice: BackendChoice | undefined;
   private sessionIssued = 0;
   private sessionFresh = false;
+  /** The endpoint (`address:port`) a session token pins, when it names one. */
+  private pinned: string | undefined = undefined;
+  /** Endpoints a retry should avoid (they failed this request). */
+  private tried: Set<string> | null = null;
   /** How far proceed() got: 0 rule's ExternalAuth, 1 redirect and backend choice (then the backend's ExternalAuth), 2 forward. */
   private step = 0;
 
@@ -215,7 +219,10 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
       const s = plan.session.backendOf(this.headers[plan.session.cookie ? 'cookie' : plan.session.headerName], Date.now());
       if (s) {
         choice = plan.byBackendId(s.backend);
-        if (choice) this.sessionIssued = s.issued;
+        if (choice) {
+          this.sessionIssued = s.issued;
+          this.pinned = s.endpoint;
+        }
       }
       this.sessionFresh = !choice;
     }
@@ -599,7 +606,7 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
   private dispatch(): void {
     const choice = this.choice!;
     const backend = choice.backend!;
-    const r = this.ctx.upstreams.resolve(backend, this.gen.config.options.clusterDomain);
+    const r = this.ctx.upstreams.resolve(backend, this.gen.config.options.clusterDomain, this.tried ?? undefined, this.pinned);
     if (r instanceof Error) return this.fail('GW_UPSTREAM_UNREACHABLE', r.message);
     if (r instanceof Promise) {
       r.then((e) => this.dispatchTo(e), (e: Error) => this.dispatchTo(e));
@@ -629,6 +636,8 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
    */
   private retry(): void {
     this.attempts++;
+    // the next attempt prefers another endpoint of the Service (cluster mode balances over them)
+    if (this.endpoint) (this.tried ??= new Set()).add(`${this.endpoint.host}:${this.endpoint.port}`);
     this.choice!.retries.inc();
     if (this.backendTimer) {
       clearTimeout(this.backendTimer);
@@ -847,8 +856,12 @@ export abstract class Exchange implements UpstreamSink, RouteRequest, ExtAuthOwn
     if (this.corsExposeAll) out.push('access-control-expose-headers', exposedNames(out));
     if (this.extraResponseHeaders) out.push(...this.extraResponseHeaders);
     const session = this.plan?.session;
-    if (session && this.choice?.backend && (this.sessionFresh || session.refreshes)) {
-      out.push(...session.responseHeader(this.choice.backend.id, this.sessionIssued, Date.now()));
+    if (session && this.choice?.backend) {
+      const endpoint = this.endpoint ? `${this.endpoint.host}:${this.endpoint.port}` : undefined;
+      // a session whose endpoint went away (or failed and was retried elsewhere) is pinned to the new one
+      if (this.sessionFresh || session.refreshes || endpoint !== this.pinned) {
+        out.push(...session.responseHeader(this.choice.backend.id, this.sessionIssued, Date.now(), endpoint));
+      }
     }
     return out;
   }

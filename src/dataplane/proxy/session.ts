@@ -2,8 +2,9 @@ import type { SessionPersistenceConfig } from '../../config/dataplane-config';
 
 /**
  * Cookie or header session persistence: the first response carries a token naming the backend that
- * served it; later requests presenting the token go to that backend while it is part of the rule and
- * the token has not expired (absolute and idle timeouts). Tokens are opaque base64url text.
+ * served it (and, in cluster mode, the endpoint: a pod); later requests presenting the token go to that
+ * backend (and endpoint) while it is part of the rule (and ready) and the token has not expired (absolute
+ * and idle timeouts). Tokens are opaque base64url text.
  */
 export class SessionPlan {
   public readonly cookie: boolean;
@@ -21,8 +22,8 @@ export class SessionPlan {
     this.cookieAttributes = attrs;
   }
 
-  /** The backend id a request's token names, if the token is present, well-formed and not expired. */
-  public backendOf(requestValue: string | string[] | undefined, now: number): { backend: string; issued: number } | undefined {
+  /** The backend id (and endpoint) a request's token names, if the token is present, well-formed and not expired. */
+  public backendOf(requestValue: string | string[] | undefined, now: number): { backend: string; issued: number; endpoint?: string } | undefined {
     if (requestValue === undefined) return undefined;
     const raw = this.cookie ? findCookie(Array.isArray(requestValue) ? requestValue.join('; ') : requestValue, this.cookiePrefix)
       : Array.isArray(requestValue) ? requestValue[0] : requestValue;
@@ -34,18 +35,18 @@ export class SessionPlan {
       return undefined;
     }
     const parts = text.split('|');
-    if (parts.length !== 3) return undefined;
+    if (parts.length !== 3 && parts.length !== 4) return undefined;
     const issued = Number(parts[1]);
     const last = Number(parts[2]);
     if (!Number.isFinite(issued) || !Number.isFinite(last)) return undefined;
     if (this.config.absoluteTimeoutMs && now - issued > this.config.absoluteTimeoutMs) return undefined;
     if (this.config.idleTimeoutMs && now - last > this.config.idleTimeoutMs) return undefined;
-    return { backend: parts[0], issued };
+    return parts.length === 4 && parts[3] ? { backend: parts[0], issued, endpoint: parts[3] } : { backend: parts[0], issued };
   }
 
   /** The response header line (name, value) carrying the token. */
-  public responseHeader(backend: string, issued: number, now: number): [string, string] {
-    const token = Buffer.from(`${backend}|${issued}|${now}`).toString('base64url');
+  public responseHeader(backend: string, issued: number, now: number, endpoint?: string): [string, string] {
+    const token = Buffer.from(`${backend}|${issued}|${now}${endpoint ? `|${endpoint}` : ''}`).toString('base64url');
     return this.cookie ? ['set-cookie', this.cookiePrefix + token + this.cookieAttributes] : [this.config.sessionName, token];
   }
 

@@ -16,7 +16,8 @@ export interface LoadedCertificate {
 }
 
 interface FileState {
-  readonly content: string;
+  /** Undefined: the file was not there (an overlay directory's file that may appear later). */
+  readonly content: string | undefined;
   /** realpath + mtime + size: a ConfigMap/Secret volume swaps the `..data` symlink, which changes the realpath. */
   readonly stamp: string;
 }
@@ -26,13 +27,24 @@ interface FileState {
  * (`<configmaps-dir>/<ns>/<name>/<key>`, or the secrets dir for a Secret) read from disk and re-read
  * when they change. `version` increases on every change so that users of the material (secure
  * contexts, upstream TLS pools) can tell their copy is stale.
+ *
+ * Cluster mode adds overlay directories (sync's `secrets/` and `configmaps/`): a file there comes before the
+ * same file in the mounted directory, and one appearing there later is noticed like a change.
  */
 export class CertStore {
   public version = 0;
   private readonly files = new Map<string, FileState>();
   private readonly certs = new Map<string, LoadedCertificate | Error>();
 
-  constructor(private readonly secretsDir: string | undefined, private readonly configMapsDir: string | undefined) {}
+  private readonly secretsDirs: string[];
+  private readonly configMapsDirs: string[];
+
+  constructor(
+    secretsDir: string | undefined, configMapsDir: string | undefined, overlay?: { readonly secrets: string; readonly configMaps: string },
+  ) {
+    this.secretsDirs = [overlay?.secrets, secretsDir].filter((d): d is string => d !== undefined);
+    this.configMapsDirs = [overlay?.configMaps, configMapsDir].filter((d): d is string => d !== undefined);
+  }
 
   /** The certificate, or an Error saying which file is missing or invalid. */
   public certificate(ref: CertificateRef): LoadedCertificate | Error {
@@ -47,9 +59,9 @@ export class CertStore {
 
   /** A CA bundle's PEM text, or an Error. */
   public caBundle(ref: CaBundleRef): string | Error {
-    const dir = ref.kind === 'Secret' ? this.secretsDir : this.configMapsDir;
-    if (!dir) return new Error(`CA bundle ${ref.kind} ${ref.namespace}/${ref.name} needs --${ref.kind === 'Secret' ? 'secrets' : 'configmaps'}-dir`);
-    return this.read(path.join(dir, ref.namespace, ref.name, ref.key || 'ca.crt'));
+    const dirs = ref.kind === 'Secret' ? this.secretsDirs : this.configMapsDirs;
+    if (dirs.length === 0) return new Error(`CA bundle ${ref.kind} ${ref.namespace}/${ref.name} needs --${ref.kind === 'Secret' ? 'secrets' : 'configmaps'}-dir`);
+    return this.readFirst(dirs.map((dir) => path.join(dir, ref.namespace, ref.name, ref.key || 'ca.crt')));
   }
 
   /** Re-stats every file read so far; returns true (and bumps `version`) when any changed. */
@@ -72,8 +84,16 @@ export class CertStore {
   }
 
   private loadCertificate(ref: CertificateRef): LoadedCertificate | Error {
-    if (!this.secretsDir) return new Error(`certificate Secret ${ref.namespace}/${ref.name} needs --secrets-dir`);
-    const dir = path.join(this.secretsDir, ref.namespace, ref.name);
+    if (this.secretsDirs.length === 0) return new Error(`certificate Secret ${ref.namespace}/${ref.name} needs --secrets-dir`);
+    // the first directory that has the certificate (an overlay's copy comes first)
+    const dirs = this.secretsDirs.map((d) => path.join(d, ref.namespace, ref.name));
+    let dir = dirs[dirs.length - 1];
+    for (let i = 0; i < dirs.length - 1; i++) {
+      if (!(this.read(path.join(dirs[i], 'tls.crt'), true) instanceof Error)) {
+        dir = dirs[i];
+        break;
+      }
+    }
     const cert = this.read(path.join(dir, 'tls.crt'));
     if (cert instanceof Error) return cert;
     const key = this.read(path.join(dir, 'tls.key'));
@@ -86,15 +106,31 @@ export class CertStore {
     }
   }
 
-  private read(file: string): string | Error {
+  /** The first of `files` that can be read; the ones before it are watched for appearing. */
+  private readFirst(files: string[]): string | Error {
+    let first: Error | undefined;
+    for (let i = 0; i < files.length; i++) {
+      const last = i === files.length - 1;
+      const r = this.read(files[i], !last);
+      if (!(r instanceof Error)) return r;
+      first ??= r;
+      if (last) return r;
+    }
+    return first!;
+  }
+
+  private read(file: string, watchMissing = false): string | Error {
     const known = this.files.get(file);
-    if (known) return known.content;
+    if (known?.content !== undefined) return known.content;
+    if (known) return new Error(`cannot read ${file}: ENOENT`);
     try {
       const stamp = stampOf(file);
       const content = fs.readFileSync(file, 'utf8');
       this.files.set(file, { content, stamp });
       return content;
     } catch (e) {
+      // a missing overlay file is remembered: refresh() notices when it appears
+      if (watchMissing) this.files.set(file, { content: undefined, stamp: 'missing' });
       return new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }

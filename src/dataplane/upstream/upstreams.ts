@@ -2,6 +2,7 @@ import * as dns from 'node:dns';
 import * as tls from 'node:tls';
 import type { BackendConfig } from '../../config/dataplane-config';
 import type { HostPort } from '../args';
+import type { EndpointTable } from './endpoint-table';
 import { DEFAULT_POOL_LIMITS, Endpoint, H1Pool, PoolLimits } from './h1-pool';
 import { H2Upstream } from './h2-upstream';
 import { UpstreamSink } from './sink';
@@ -20,9 +21,10 @@ interface DnsEntry {
 }
 
 /**
- * Where backends live and how to reach them: `--backend` mappings first, then DNS
- * (`<svc>.<ns>.svc.<clusterDomain>`, cached for a few seconds), and the connection pools per endpoint.
- * Pools outlive config generations so a reload keeps its warm connections.
+ * Where backends live and how to reach them: `--backend` mappings first, then (cluster mode) the Service's
+ * endpoints from sync, balanced round robin, then DNS (`<svc>.<ns>.svc.<clusterDomain>`, cached for a few
+ * seconds), and the connection pools per endpoint. Pools outlive config generations and endpoint updates,
+ * so a reload or a scale-out keeps the warm connections of the endpoints that stay.
  */
 export class Upstreams {
   private readonly h1 = new Map<string, H1Pool>();
@@ -32,13 +34,31 @@ export class Upstreams {
   /** Endpoints of --backend mappings, per backend (they never change while the process runs). */
   private readonly mappedEndpoints = new WeakMap<BackendConfig, { endpoint: Endpoint; version: number }>();
 
+  /** Cluster mode: the Services' endpoints written by sync. */
+  public endpointTable: EndpointTable | undefined;
+
   constructor(
     private readonly backendMap: ReadonlyMap<string, HostPort>,
     private readonly certs: CertStore,
     private readonly limits: PoolLimits = DEFAULT_POOL_LIMITS,
   ) {}
 
-  /** The host:port to dial now, a promise when DNS must be asked first, or an Error when it cannot be resolved. */
+  /**
+   * Endpoints left a Service: their idle connections close now (requests in flight on the others finish;
+   * no new request goes there, as they are no longer picked).
+   */
+  public endpointsRemoved(removed: ReadonlySet<string>): void {
+    if (removed.size === 0) return;
+    for (const p of this.h1.values()) if (removed.has(`${p.endpoint.host}:${p.endpoint.port}`)) p.closeIdle();
+    for (const [key, u] of this.h2) {
+      const e = u.endpoint;
+      if (removed.has(`${e.host}:${e.port}`)) {
+        u.close();
+        this.h2.delete(key);
+      }
+    }
+  }
+
   /** Calls `then` with the backend's endpoint, or why there is none: at once when known, after the DNS lookup otherwise. */
   public withEndpoint(backend: BackendConfig, clusterDomain: string, then: (e: Endpoint | Error) => void): void {
     const r = this.resolve(backend, clusterDomain);
@@ -46,7 +66,13 @@ export class Upstreams {
     else then(r);
   }
 
-  public resolve(backend: BackendConfig, clusterDomain: string): Endpoint | Promise<Endpoint | Error> | Error {
+  /**
+   * The endpoint to dial now, a promise when DNS must be asked first, or an Error when there is none.
+   * `exclude`: endpoints (`address:port`) a retry should avoid; `prefer`: the endpoint a session is pinned to.
+   */
+  public resolve(
+    backend: BackendConfig, clusterDomain: string, exclude?: ReadonlySet<string>, prefer?: string,
+  ): Endpoint | Promise<Endpoint | Error> | Error {
     const known = this.mappedEndpoints.get(backend);
     if (known && known.version === this.certs.version) return known.endpoint;
     const mapped = this.backendMap.get(backend.id);
@@ -55,6 +81,12 @@ export class Upstreams {
       // an Error (a CA bundle missing) is not kept: the file may appear
       if (!(endpoint instanceof Error)) this.mappedEndpoints.set(backend, { endpoint, version: this.certs.version });
       return endpoint;
+    }
+    const ring = this.endpointTable?.ring(backend.namespace, backend.name, backend.port);
+    if (ring) {
+      const a = ring.pick(exclude, prefer);
+      if (!a) return new Error(`Service ${backend.namespace}/${backend.name} has no ready endpoint for port ${backend.port}`);
+      return this.endpoint(backend, a.address, a.port);
     }
     const name = `${backend.name}.${backend.namespace}.svc.${clusterDomain}`;
     const e = this.dnsCache.get(name);

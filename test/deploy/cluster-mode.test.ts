@@ -1,0 +1,118 @@
+/**
+ * Cluster mode at synth: one data-plane prop renders the sync container, its token (in that container only)
+ * and least-privilege RBAC; the rendered RBAC is then the only authority sync gets on the stand-in API server.
+ */
+import * as path from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { readManifests } from './kubelet';
+import { Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant } from '../../src';
+import { startEchoServers } from '../support/echo';
+import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
+import { Spawned, tempDir } from '../support/processes';
+import { GW_NS, serveCluster, slice, until } from '../sync/cluster-fixture';
+
+function synth(dir: string): any[] {
+  const app = new App({ outdir: dir });
+  const platform = new Chart(app, 'platform', { namespace: GW_NS });
+  const gateway = new Gateway(platform, 'edge', {
+    gatewayClass: GatewayClass.nodeDataPlane(platform),
+    listeners: [Listener.http({ name: 'web', port: 80 })],
+    dataPlane: { replicas: 2, clusterMode: { certificateNamespaces: ['certs'] } },
+  });
+  new HttpRoute(platform, 'home', {
+    parentRefs: [{ parent: gateway }],
+    rules: [{ matches: [HttpMatch.pathPrefix('/')], backends: [Backend.fromServiceName('web', { port: 80 })] }],
+  });
+  // a grant at synth: Gateways of gateway-system may use Secrets of "issuer"
+  new ReferenceGrant(new Chart(app, 'issuer', { namespace: 'issuer' }), 'certs-for-gateways', {
+    from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GW_NS }],
+    to: [{ group: '', kind: 'Secret' }],
+  });
+  process.env.CDK8S_GATEWAY_QUIET = '1';
+  app.synth();
+  return readManifests(dir);
+}
+
+const dist = path.join(tempDir('gw-cluster-synth-'), 'dist');
+const objects = synth(dist);
+const deployment = objects.find((o) => o.kind === 'Deployment');
+const pod = deployment.spec.template.spec;
+const container = (name: string) => pod.containers.find((c: any) => c.name === name);
+
+test('the proxy container has no API token: the pod does not automount one and only the sync container mounts the projected token', () => {
+  expect(pod.automountServiceAccountToken).toBe(false);
+  const tokenVolumes = pod.volumes.filter((v: any) => v.projected?.sources?.some((s: any) => s.serviceAccountToken)).map((v: any) => v.name);
+  expect(tokenVolumes).toEqual(['sync-api-token']);
+  expect(container('sync').volumeMounts).toContainEqual({ name: 'sync-api-token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true });
+  const dp = container('dataplane');
+  expect(dp.volumeMounts.map((m: any) => m.name)).not.toContain('sync-api-token');
+  expect(dp.volumeMounts.some((m: any) => m.mountPath.startsWith('/var/run/secrets'))).toBe(false);
+  expect(JSON.stringify(dp.env ?? [])).not.toMatch(/KUBE|TOKEN/i);
+  // the shared directory: written by sync, read-only for the proxy
+  expect(dp.volumeMounts).toContainEqual({ name: 'sync', mountPath: '/run/cdk8s-gateway/sync', readOnly: true });
+  expect(dp.args).toEqual(expect.arrayContaining(['--sync-dir', '/run/cdk8s-gateway/sync', '--config']));
+  expect(pod.volumes.find((v: any) => v.name === 'sync').emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
+  // the same stock image, the sync bundle from the bundle ConfigMap
+  expect(container('sync').image).toBe(dp.image);
+  expect(container('sync').args.slice(0, 2)).toEqual(['--', '/opt/cdk8s-gateway/bundle/sync.js.gz']);
+  const bundle = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'edge-dataplane-bundle');
+  expect(Object.keys(bundle.binaryData).sort()).toEqual(['dataplane.js.gz', 'sync.js.gz']);
+});
+
+test('the RBAC is read-only, and Secrets are readable only in the namespaces certificates may come from', () => {
+  const rbac = objects.filter((o) => /Role/.test(o.kind));
+  for (const r of rbac.filter((o) => o.rules)) for (const rule of r.rules) expect(rule.verbs).toEqual(['list', 'watch']);
+  const clusterRole = rbac.find((o) => o.kind === 'ClusterRole');
+  expect(clusterRole.metadata.namespace).toBeUndefined();
+  expect(clusterRole.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');
+  const secretRoles = rbac.filter((o) => o.kind === 'Role' && o.rules.some((r: any) => r.resources.includes('secrets')));
+  expect(secretRoles.map((r) => r.metadata.namespace).sort()).toEqual(['certs', GW_NS, 'issuer']);
+  const bindings = rbac.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding');
+  for (const b of bindings) expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'edge-dataplane', namespace: GW_NS }]);
+});
+
+describe('sync with exactly the rendered RBAC', () => {
+  let api: KubeApiServer;
+  let gw: Spawned;
+  let closeEcho: () => Promise<void>;
+
+  beforeAll(async () => {
+    api = await KubeApiServer.start();
+    api.apply(gatewayApiCrds());
+    for (const ns of [GW_NS, 'certs', 'issuer', 'vault']) api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    api.apply(objects);
+    const [echo] = await startEchoServers('web-0');
+    closeEcho = echo.close;
+    api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: GW_NS }, spec: { ports: [{ name: 'http', port: 80 }] } }, slice(GW_NS, 'web', echo));
+    const token = api.issueToken(`system:serviceaccount:${GW_NS}:edge-dataplane`);
+    const kubeconfig = api.writeKubeconfig(tempDir('gw-sa-'), token, 'sa');
+    gw = await serveCluster({ api, pods: [echo], kubeconfig, dir: '' }, kubeconfig);
+  }, 30_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    await closeEcho?.();
+    await api?.close();
+  });
+
+  test('serves the Gateway, with no request denied', async () => {
+    await until(gw.url(80, '/'), (s, b) => s === 200 && b.pod === 'web-0');
+    expect(api.requests.filter((r) => r.user.startsWith('system:serviceaccount:') && r.code === 403)).toEqual([]);
+    expect(api.requests.filter((r) => r.user.startsWith('system:serviceaccount:') && !['list', 'watch', 'GET'].includes(r.verb))).toEqual([]);
+  });
+
+  test('a grant to a namespace the RBAC does not cover is denied, and the denial is logged with verb, resource and namespace', async () => {
+    api.apply({
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'ReferenceGrant',
+      metadata: { name: 'late', namespace: 'vault' },
+      spec: { from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: GW_NS }], to: [{ group: '', kind: 'Secret' }] },
+    });
+    await until(gw.url(80, '/'), () => gw.json().some((l) => /RBAC denied sync/.test(l.msg ?? '')), 5000);
+    const line = gw.json().find((l) => /RBAC denied sync/.test(l.msg ?? ''))!;
+    expect(line.msg).toMatch(/cannot list secrets in namespace "vault"/);
+    expect(line).toMatchObject({ verb: 'list', resource: 'secrets', namespace: 'vault', code: 403 });
+    // the rest keeps serving
+    expect((await until(gw.url(80, '/'), (s) => s === 200))).toBeGreaterThanOrEqual(0);
+  });
+});
