@@ -18,7 +18,7 @@
 // on the wire (a Node TLS client reconnecting with the session it got). Results: bench/results/edge.json, edge.svg.
 //
 // usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy]
-//                                [--bundle <dataplane.js>] [--bundle-b <dataplane.js>] [--out <name>]
+//                                [--bundle <dataplane.js>] [--bundle-b <dataplane.js>[,...]] [--out <name>]
 //   --rows alone replaces those rows in bench/results/edge.json (a full run in several shorter lock holds);
 //   --only or --out write bench/results/tmp/<name>.json instead
 //        node bench/edge/run.mjs --profile <row> [--duration <s>] [--top 30]
@@ -197,11 +197,13 @@ async function main() {
       '--config', config, '--secrets-dir', cert.secretsDir, '--port-map', `443=${port}`, '--address', '127.0.0.1',
       '--backend', `bench/backend:80=127.0.0.1:${httpPort}`, '--backend', `bench/grpc:80=127.0.0.1:${grpcPort}`,
       ...(row.resumption ? [] : ['--no-tls-session-resumption']), '--no-access-log', '--log-level', 'warn']);
-  const bundleB = strArg('bundle-b', null);
+  // --bundle-b a.js[,b.js...]: other builds of ours in the same interleaved rounds (paired A/B); one is named B,
+  // several B:<file name>
+  const bundleB = listArg('bundle-b') ?? [];
+  const nameB = (f) => (bundleB.length === 1 ? 'B' : `B:${path.basename(f, '.js')}`);
   const contenders = [
     { name: 'cdk8s-gateway', key: 'ours', start: ourStart(bundle) },
-    // --bundle-b: a second build of ours in the same interleaved rounds (paired A/B; `ours ÷ B` is printed per row)
-    ...(bundleB ? [{ name: 'B', key: 'ours', start: ourStart(path.resolve(bundleB)) }] : []),
+    ...bundleB.map((f) => ({ name: nameB(f), key: 'ours', start: ourStart(path.resolve(f)) })),
     { name: 'nginx', key: 'nginx', start: (port, row) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`proxy-${port}`, { http: nginxProxy(port, row, cert, backends) })]) },
     { name: 'HAProxy', key: 'haproxy', start: (port, row) => bench.start(PROXY_CORE, 'haproxy', ['-f', haproxyConf(port, row, cert, backends)]) },
   ].filter((c) => !only || only.includes(c.key));
@@ -314,13 +316,15 @@ async function main() {
   console.log('\ngoals (rate ratio in this run):');
   for (const [k, v] of Object.entries(report.goals)) if (v) console.log(`  ${v.met ? 'met    ' : 'NOT MET'}  ${k}: ${v.rate.toFixed(2)} (per core ${v.perCore === null ? '-' : v.perCore.toFixed(2)})`);
   if (out === 'edge' && !only) {
-    if (bundleB) {
+    if (bundleB.length) {
       // the A/B pair is kept under tmp/; the committed results hold the built bundle's numbers only
       fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
       fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', 'edge-ab.json'), JSON.stringify(report, null, 2) + '\n');
       for (const r of Object.keys(results)) {
-        delete results[r].contenders.B;
-        delete ratios[r]?.B;
+        for (const f of bundleB) {
+          delete results[r].contenders[nameB(f)];
+          delete ratios[r]?.[nameB(f)];
+        }
       }
     }
     writeResults('edge', report, svg(report));
