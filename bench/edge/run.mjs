@@ -1,7 +1,8 @@
 // Edge benchmark: TLS termination, HTTP/2 and gRPC (projen task `bench:edge`).
 //
 // One ECDSA P-256 certificate for every contender; TLS 1.3 unless the row says 1.2. Contenders, each pinned to
-// the proxy core: (a) this data plane  (b) nginx (1 worker)  (c) HAProxy (nbthread 1); load (wrk, h2load) and the
+// the proxy core: (a) this data plane  (b) nginx (1 worker)  (c) HAProxy (nbthread 1)  (d) for the HTTP/1.1 rows, a bare
+// Node TLS server answering itself (node-tls.cjs: the floor under any Node proxy); load (wrk, h2load) and the
 // cleartext backends (nginx `return 200`, the @grpc/grpc-js echo server of bench/l4) on the other core.
 // Workloads (rows):
 //   https1     HTTPS/1.1 keep-alive, wrk -c50
@@ -17,7 +18,7 @@
 // shared machine disturbs less than rates. Before the rounds, each contender's resumption settings are checked
 // on the wire (a Node TLS client reconnecting with the session it got). Results: bench/results/edge.json, edge.svg.
 //
-// usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy]
+// usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy,nodetls]
 //                                [--bundle <dataplane.js>] [--bundle-b <dataplane.js>[,...]] [--out <name>]
 //   --rows alone replaces those rows in bench/results/edge.json (a full run in several shorter lock holds);
 //   --only or --out write bench/results/tmp/<name>.json instead
@@ -205,6 +206,10 @@ async function main() {
     { name: 'cdk8s-gateway', key: 'ours', start: ourStart(bundle) },
     ...bundleB.map((f) => ({ name: nameB(f), key: 'ours', start: ourStart(path.resolve(f)) })),
     { name: 'nginx', key: 'nginx', start: (port, row) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`proxy-${port}`, { http: nginxProxy(port, row, cert, backends) })]) },
+    // the floor under any Node TLS server: bench/edge/node-tls.cjs answers itself (HTTP/1.1 rows only)
+    { name: 'bare node tls', key: 'nodetls', rows: ['https1', 'handshake', 'handshake12', 'resumed'],
+      start: (port, row) => bench.start(PROXY_CORE, node, [...(row.tls === '1.2' ? ['--tls-max-v1.2'] : []), path.join(root, 'bench', 'edge', 'node-tls.cjs'),
+        String(port), cert.key, cert.crt, row.resumption ? '1' : '0']) },
     { name: 'HAProxy', key: 'haproxy', start: (port, row) => bench.start(PROXY_CORE, 'haproxy', ['-f', haproxyConf(port, row, cert, backends)]) },
   ].filter((c) => !only || only.includes(c.key));
 
@@ -230,6 +235,7 @@ async function main() {
     for (const r of rows) {
       const row = ROWS[r];
       for (const c of [...contenders, ...(row.direct ? [{ name: 'direct', direct: true }] : [])]) {
+        if (c.rows && !c.rows.includes(r)) continue;
         let port = grpcPort;
         let p;
         if (!c.direct) {
