@@ -73,6 +73,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
       maxWorkers: 2,
       // installs the pods' Node 24 into .cache/ once (the data-plane e2e tests run on it)
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+      // .cache/example-apps/ holds copies of examples/cdk8s-app* (.ci/example-apps.mjs): not modules of this repo
+      modulePathIgnorePatterns: ['<rootDir>/.cache/'],
     },
   },
   eslintOptions: {
@@ -91,7 +93,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // a user's app: it imports the installed package by name (built from the tarball by .ci/example-apps.mjs)
     exclude: ['examples/cdk8s-app*'],
   },
-  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
+  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', 'examples/*/*/dist/', '/test-output/'],
   npmignoreEnabled: true,
   // The tarball carries what users load: lib/ (the construct API and the synth step), assets/cli.js (the bundled
   // `cdk8s-gateway` command), assets/boot.js and assets/dataplane.js.gz (what the pods run). lib/dataplane/ and
@@ -102,6 +104,11 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   },
   bin: { 'cdk8s-gateway': 'bin/cdk8s-gateway' },
 });
+
+// API.md documents this library's own API; the generated L1 classes (the `k8s` submodule, `cdk8s import` of the
+// Gateway API CRDs) get their own reference, introduced by src/imports/gateway.networking.k8s.io.README.md
+project.tasks.tryFind('docgen')!.reset('jsii-docgen -o API.md -s root');
+project.tasks.tryFind('docgen')!.exec('jsii-docgen --readme -o docs/api/k8s.md -s k8s');
 
 // esbuild bundles: assets/dataplane.js (what the pod runs) and assets/cli.js (the `cdk8s-gateway` command).
 const bundle = project.addTask('bundle', {

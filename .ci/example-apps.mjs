@@ -3,13 +3,17 @@
 // the PACKED package (dist/js/*.tgz, a file: dependency) plus its other dependencies from the registry, and is
 // synthesized with the real `cdk8s synth`; the output must compile with our own `compile` and run the pinned image.
 //
-// One app per cdk8s-plus major: an app names its major in package.json (`cdk8s-plus-<N>`), nothing here is specific
-// to one. Add examples/cdk8s-app-plus-33/ (same layout) and it runs too.
+// The library must work in an app on any cdk8s-plus major (or none): an app written against cdk8s-plus-28 (as
+// examples/cdk8s-app is) also runs once per other major of PLUS_MAJORS, with `cdk8s-plus-28` renamed in its
+// package.json and main.ts. ts-node type-checks main.ts, so a library type the app's cdk8s-plus objects do not
+// satisfy fails here. examples/cdk8s-app-no-plus uses no cdk8s-plus at all.
 //
-// Needs: lib/ and the tarball built (`npx projen compile && npx projen package:js`). Usage: node .ci/example-apps.mjs
+// Needs: lib/ and the tarball built (`npx projen compile && npx projen package:js`).
+// Usage: node .ci/example-apps.mjs   (PLUS_MAJORS=28,30,31,32,33 for every major the registry has; default 28,33)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const tarballs = fs.readdirSync(path.join(root, 'dist', 'js')).filter((f) => f.endsWith('.tgz'));
@@ -27,25 +31,66 @@ for (const need of ['package/.jsii', 'package/lib/index.js', 'package/assets/cli
 process.stdout.write(`tarball ${path.basename(tarball)}: ${fs.statSync(tarball).size} bytes, ${files.length} files\n`);
 
 const { DATA_PLANE_DEFAULT_IMAGE } = await import(path.join(root, 'lib', 'spec', 'runtime.js'));
+const majors = (process.env.PLUS_MAJORS ?? '28,33').split(',').map((m) => m.trim()).filter(Boolean);
 const apps = fs.readdirSync(path.join(root, 'examples')).filter((d) => /^cdk8s-app/.test(d));
 if (apps.length === 0) throw new Error('no examples/cdk8s-app*/ to build');
 for (const name of apps) {
+  const written = JSON.parse(fs.readFileSync(path.join(root, 'examples', name, 'package.json'), 'utf8'));
+  const variants = written.dependencies['cdk8s-plus-28'] ? majors : [undefined];
+  for (const major of variants) buildApp(name, major);
+}
+
+/** Copies examples/<name> (renamed to cdk8s-plus-<major> when given), installs the tarball, synthesizes and checks dist/. */
+function buildApp(name, major) {
   const src = path.join(root, 'examples', name);
-  const dir = path.join(root, '.cache', 'example-apps', name);
+  const label = major && major !== '28' ? `${name}-plus-${major}` : name;
+  const dir = path.join(root, '.cache', 'example-apps', label);
   fs.rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   for (const f of fs.readdirSync(src)) if (f !== 'dist' && f !== 'node_modules') fs.cpSync(path.join(src, f), path.join(dir, f), { recursive: true });
   const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
   pj.dependencies['cdk8s-gateway'] = `file:${tarball}`;
+  if (major && major !== '28') {
+    delete pj.dependencies['cdk8s-plus-28'];
+    pj.dependencies[`cdk8s-plus-${major}`] = '^2';
+    const main = path.join(dir, 'main.ts');
+    fs.writeFileSync(main, fs.readFileSync(main, 'utf8').replaceAll("'cdk8s-plus-28'", `'cdk8s-plus-${major}'`));
+  }
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pj, null, 2));
   const plus = Object.keys(pj.dependencies).find((d) => /^cdk8s-plus-\d+$/.test(d)) ?? 'no cdk8s-plus';
   const t0 = Date.now();
-  // the tarball changes with every build: reinstall it; the other dependencies stay installed (and in npm's cache)
+  // the tarball changes with every build under the same name: drop the installed copy and the lock (which pins the old
+  // tarball's integrity) so that npm installs this one; the other dependencies stay installed (and in npm's cache)
+  fs.rmSync(path.join(dir, 'node_modules', 'cdk8s-gateway'), { recursive: true, force: true });
+  fs.rmSync(path.join(dir, 'package-lock.json'), { force: true });
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+  // one cdk8s in the app: the library's objects and the app's must be the same cdk8s classes
+  const cdk8sCopies = run('npm', ['ls', 'cdk8s', '--all', '--parseable'], dir).split('\n').filter(Boolean);
+  if (cdk8sCopies.length !== 1) throw new Error(`${label}: npm installed ${cdk8sCopies.length} copies of cdk8s:\n  ${cdk8sCopies.join('\n  ')}`);
   run(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], dir);
   const out = run(process.execPath, [path.join(dir, 'node_modules', 'cdk8s-gateway', 'bin', 'cdk8s-gateway'), 'compile', '--manifests', 'dist/'], dir);
   const config = JSON.parse(out.slice(out.indexOf('{')));
-  const yaml = fs.readdirSync(path.join(dir, 'dist')).map((f) => fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).join('\n');
-  if (!yaml.includes(`image: ${DATA_PLANE_DEFAULT_IMAGE}`)) throw new Error(`${name}: the synthesized Deployment does not run ${DATA_PLANE_DEFAULT_IMAGE}`);
-  process.stdout.write(`${name} (${plus}): cdk8s synth + compile ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const objects = fs.readdirSync(path.join(dir, 'dist')).flatMap((f) =>
+    parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
+  checkObjects(label, objects);
+  process.stdout.write(`${label} (${plus}): cdk8s synth + compile ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+/** What the app's own objects became: the route's backend is its Service; the data plane runs the pinned image. */
+function checkObjects(label, objects) {
+  const find = (kind, pred = () => true) => objects.filter((o) => o.kind === kind && pred(o));
+  const [deployment] = find('Deployment', (o) => o.metadata.namespace === 'gateway-system' && /dataplane/.test(o.metadata.name));
+  const image = deployment?.spec.template.spec.containers[0].image;
+  if (image !== DATA_PLANE_DEFAULT_IMAGE) throw new Error(`${label}: the data plane's Deployment runs ${image}, not ${DATA_PLANE_DEFAULT_IMAGE}`);
+  const services = find('Service', (o) => o.metadata.namespace === 'shop');
+  const refs = find('HTTPRoute').flatMap((r) => r.spec.rules.flatMap((rule) => rule.backendRefs ?? []));
+  if (!services.some((s) => refs.some((b) => b.name === s.metadata.name && b.port === s.spec.ports[0].port))) {
+    throw new Error(`${label}: no HTTPRoute backendRef names the app's Service (${services.map((s) => s.metadata.name).join(', ')}): ${JSON.stringify(refs)}`);
+  }
+  // DataPlanePeer.podsOf(the app's Deployment): the data plane's NetworkPolicy admits that Deployment's pods
+  for (const own of find('Deployment', (o) => o.metadata.namespace === 'gateway-system' && o !== deployment)) {
+    const from = find('NetworkPolicy').flatMap((p) => p.spec.ingress.flatMap((rule) => rule.from ?? []));
+    const want = JSON.stringify(own.spec.selector.matchLabels);
+    if (!from.some((f) => JSON.stringify(f.podSelector?.matchLabels) === want)) throw new Error(`${label}: no NetworkPolicy rule admits the pods of ${own.metadata.name} (${want}): ${JSON.stringify(from)}`);
+  }
 }

@@ -49,6 +49,9 @@ for (const f of files) {
 const spec = join(work, 'gateway-api-crds.yaml');
 writeFileSync(spec, docs.join('---\n'));
 const outdir = join(root, 'src', 'imports');
+// the k8s submodule's readme (docs/api/k8s.md's introduction) is written by hand: keep it across imports
+const readme = join(outdir, 'gateway.networking.k8s.io.README.md');
+const readmeText = existsSync(readme) ? readFileSync(readme, 'utf8') : undefined;
 rmSync(outdir, { recursive: true, force: true });
 execFileSync(
   join(root, 'node_modules', '.bin', 'cdk8s'),
@@ -56,4 +59,5 @@ execFileSync(
   { cwd: work, stdio: 'inherit' },
 );
 rmSync(work, { recursive: true, force: true });
+if (readmeText !== undefined) writeFileSync(readme, readmeText);
 console.log(`import: ${docs.length} CRDs from ${crdDir} → ${outdir}`);

@@ -1,7 +1,9 @@
 // A cdk8s app as `cdk8s init typescript-app` lays it out, using the published package (installed from the
-// packed tarball in CI: .ci/example-apps.mjs). `npx cdk8s synth` writes dist/; `kubectl apply -f dist/` deploys it.
+// packed tarball in CI: .ci/example-apps.mjs, which also runs it with every other cdk8s-plus major by renaming
+// `cdk8s-plus-28`). `npx cdk8s synth` writes dist/; `kubectl apply -f dist/` deploys it.
 import { App, Chart, ChartProps } from 'cdk8s';
-import { Backend, Gateway, GatewayClass, HttpMatch, Listener, Team } from 'cdk8s-gateway';
+import { Backend, DataPlanePeer, DataPlaneServiceType, Gateway, GatewayClass, HttpMatch, Listener, Team } from 'cdk8s-gateway';
+import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
 // The platform's chart: the Gateway, and the grant it hands the shop team (a Team: route factories and a
@@ -12,10 +14,16 @@ export class Platform extends Chart {
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'gateway-system', ...props });
+    const prometheus = new kplus.Deployment(this, 'prometheus', { containers: [{ image: 'prom/prometheus', portNumber: 9090 }] });
     this.gateway = new Gateway(this, 'edge', {
       gatewayClass: GatewayClass.nodeDataPlane(this),
       listeners: [Listener.http({ name: 'web', port: 80 })],
-      dataPlane: { replicas: 2 },
+      dataPlane: {
+        replicas: 2,
+        serviceType: DataPlaneServiceType.NODE_PORT,
+        // the app's own Deployment may scrape /metrics
+        adminPeers: [DataPlanePeer.podsOf(prometheus)],
+      },
     });
     this.shop = this.gateway.grantTeam('shop', { namespace: 'shop', hostnames: ['shop.example.com'], listeners: ['web'], createNamespace: true });
   }
@@ -25,10 +33,12 @@ export class Platform extends Chart {
 export class Shop extends Chart {
   constructor(scope: Construct, id: string, team: Team) {
     super(scope, id, { namespace: 'shop' });
+    const api = new kplus.Deployment(this, 'api', { containers: [{ image: 'ghcr.io/example/shop-api', portNumber: 8080 }] });
+    // the route's backend is the app's own cdk8s-plus Service: its name, namespace and port are read from it
+    const apiService = api.exposeViaService({ ports: [{ port: 8080 }] });
     team.httpRoute(this, 'storefront', {
       rules: [
-        { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromServiceName('api', { port: 8080 })] },
-        { backends: [Backend.fromServiceName('storefront', { port: 8080 })] },
+        { matches: [HttpMatch.pathPrefix('/api')], backends: [Backend.fromService(apiService)] },
       ],
     });
   }

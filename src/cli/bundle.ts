@@ -4,12 +4,11 @@
  * cdk8s and cdk8s-plus-28 are loaded from the user's node_modules (they are external to assets/cli.js).
  */
 import { writeFile } from 'node:fs/promises';
-import type * as kplus from 'cdk8s-plus-28';
 import { parseArgs, parseObjectKey, UsageError } from './args';
 import { diagnosticLines } from './compiled-gateways';
 import { loadManifests } from './manifests';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
-import type { DataPlaneLogLevel, DataPlaneProps } from '../constructs/data-plane';
+import type { DataPlaneLogLevel, DataPlaneProps, DataPlaneServiceType } from '../constructs/data-plane';
 import { NODE_DATA_PLANE_CLASS_NAME } from '../spec/project';
 import { DATA_PLANE_DEFAULT_IMAGE } from '../spec/runtime';
 
@@ -75,7 +74,7 @@ function options(flags: Record<string, string[]>, switches: Set<string>): DataPl
   return {
     replicas,
     image: one('image'),
-    serviceType: serviceType as kplus.ServiceType | undefined,
+    serviceType: serviceType as DataPlaneServiceType | undefined,
     compressConfig: switches.has('compress-config'),
     metricsService: switches.has('metrics-service'),
     networkPolicy: !switches.has('no-network-policy'),

@@ -24,6 +24,7 @@ const commands: Record<string, Command> = {
   serve: { summary: 'run a Gateway from manifests on this machine with the real data plane', load: () => import('./serve.js'), exitWhenDone: true },
   bundle: { summary: 'write the data-plane objects (Deployment, Service, ConfigMaps...) for Gateway API YAML', load: () => import('./bundle.js') },
   migrate: { summary: 'translate Ingresses (and ingress-nginx annotations) into Gateway API objects or a cdk8s program', load: () => import('./migrate.js') },
+  status: { summary: 'print the status the cluster-mode data plane wrote, and the routes not attached and why', load: () => import('./status.js') },
   echo: { summary: 'a backend that answers with JSON describing each request (HTTP/1.1, h2c, TLS, WebSocket)', load: () => import('./echo.js') },
 };
 

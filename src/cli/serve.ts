@@ -30,6 +30,9 @@ manifests supply certificates and CA bundles.
   --admin-port  serve /healthz, /readyz and /metrics on this port
 
 Prints one "listening <protocol> <listenerPort> <address>:<port> <listener>" line per bound listener, then "ready".
+An HTTPS or TLS listener none of whose certificates can be loaded is refused instead, with the file and the reason
+("refused <protocol> <listenerPort> <address>:<port> <listener>: certificate cannot be loaded: ..."; also listed by
+/readyz); the other listeners serve, and it serves as soon as its certificate files are fixed.
 
 The manifests are watched: when they change (a re-synth rewrote dist/), they are compiled again and the new
 config is swapped in without dropping requests ("reloaded ..."). Manifests that do not parse or compile, or hold an

@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CaCertificate } from './certificates';
+import { checkCoreKind, IKubernetesObject } from './kubernetes-object';
 import { GatewayApiResource, resolveObjectName } from './resource';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsSubdomain, checkGroup, checkHostname, checkKind, checkLength, checkMaxItems, checkQualifiedName } from '../spec/checks';
@@ -92,8 +92,9 @@ const SAN_URI = /^(([^:/?#]+):)(\/\/([^/?#]*))([^?#]*)(\?([^#]*))?(#(.*))?/;
 
 /** How the Gateway connects to Services over TLS: which CAs to trust and which name to verify. */
 export class BackendTlsPolicy extends GatewayApiResource {
-  /** A target for a cdk8s-plus Service (optionally one named port). */
-  public static serviceTarget(service: kplus.Service, sectionName?: string): BackendTlsPolicyTarget {
+  /** A target for a Service of the app (a cdk8s-plus `Service` of any major or a `v1` Service `ApiObject`), optionally one named port. */
+  public static serviceTarget(service: IKubernetesObject, sectionName?: string): BackendTlsPolicyTarget {
+    checkCoreKind(new Where(`BackendTlsPolicy.serviceTarget(${service.node.path})`), service, 'Service');
     return { name: service.name, ...(sectionName !== undefined ? { sectionName } : {}) };
   }
 

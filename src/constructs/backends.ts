@@ -1,5 +1,5 @@
-import * as kplus from 'cdk8s-plus-28';
 import type { FilterContext, FilterJson, HttpFilter } from './filters';
+import { checkCoreKind, IKubernetesObject, objectJson } from './kubernetes-object';
 import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkInteger, checkKind, checkPort } from '../spec/checks';
 import { fail, failObject, Where } from '../spec/where';
 
@@ -74,7 +74,7 @@ interface BackendData {
   readonly port?: number;
   readonly weight?: number;
   readonly filters: HttpFilter[];
-  readonly service?: kplus.Service;
+  readonly service?: IKubernetesObject;
 }
 
 /** Where a route's traffic goes. Create with the static factories. */
@@ -84,8 +84,12 @@ export class Backend {
     return new Backend({ group: '', kind: 'Service', name, namespace: options.namespace, port: options.port, weight: options.weight, filters: options.filters ?? [] });
   }
 
-  /** A cdk8s-plus Service; its name, namespace and (single) port are read from it. */
-  public static fromService(service: kplus.Service, options: ServiceBackendOptions = {}): Backend {
+  /**
+   * A Service of the app: a cdk8s-plus `Service` of any major (28 to 33) or a `v1` Service `ApiObject`. Its name and
+   * namespace are read from it; its port too when it has a single one (read when the route renders).
+   */
+  public static fromService(service: IKubernetesObject, options: ServiceBackendOptions = {}): Backend {
+    checkCoreKind(new Where(`Backend.fromService(${service.node.path})`), service, 'Service');
     return new Backend({
       group: '',
       kind: 'Service',
@@ -184,7 +188,7 @@ export class Backend {
 
   private resolvePort(where: Where): number | undefined {
     if (this.data.port !== undefined || !this.data.service) return this.data.port;
-    const ports = this.data.service.ports.map((p) => p.port);
+    const ports: number[] = (objectJson(this.data.service).spec?.ports ?? []).map((p: { port: number }) => p.port);
     if (ports.length !== 1) {
       failObject(where.at('port'), `Service "${this.data.name}" has ${ports.length === 0 ? 'no ports' : `ports ${ports.join(', ')}`}; ` +
         'pass `port` to Backend.fromService()');

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import { checkCoreKind, IKubernetesObject } from './kubernetes-object';
 import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind } from '../spec/checks';
 import { Where } from '../spec/where';
 
@@ -28,8 +28,9 @@ export class TlsCertificate {
     return new TlsCertificate(name, options.namespace);
   }
 
-  /** A cdk8s-plus Secret; its namespace is read from it. */
-  public static fromSecret(secret: kplus.Secret): TlsCertificate {
+  /** A Secret of the app (a cdk8s-plus `Secret` of any major or a `v1` Secret `ApiObject`); its namespace is read from it. */
+  public static fromSecret(secret: IKubernetesObject): TlsCertificate {
+    checkCoreKind(new Where(`TlsCertificate.fromSecret(${secret.node.path})`), secret, 'Secret');
     return new TlsCertificate(secret.name, secret.metadata.namespace);
   }
 
@@ -67,8 +68,9 @@ export class CaCertificate {
     return new CaCertificate('', 'ConfigMap', name, options.namespace);
   }
 
-  /** A cdk8s-plus ConfigMap; its namespace is read from it. */
-  public static fromConfigMap(configMap: kplus.ConfigMap): CaCertificate {
+  /** A ConfigMap of the app (a cdk8s-plus `ConfigMap` of any major or a `v1` ConfigMap `ApiObject`); its namespace is read from it. */
+  public static fromConfigMap(configMap: IKubernetesObject): CaCertificate {
+    checkCoreKind(new Where(`CaCertificate.fromConfigMap(${configMap.node.path})`), configMap, 'ConfigMap');
     return new CaCertificate('', 'ConfigMap', configMap.name, configMap.metadata.namespace);
   }
 

@@ -1,5 +1,5 @@
-import { Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import { Duration, Size } from 'cdk8s';
+import { DataPlanePeer } from './data-plane-peer';
 import { checkDnsLabel, checkDnsSubdomain, checkHeaderName, checkInteger, checkLength, checkQualifiedName } from '../spec/checks';
 import { MAX_LENGTH } from '../spec/limits';
 import { fail, failObject, Where } from '../spec/where';
@@ -22,6 +22,50 @@ export enum ExternalTrafficPolicy {
   CLUSTER = 'Cluster',
   /** Only nodes with a pod answer (client IP kept). */
   LOCAL = 'Local',
+}
+
+/** When the kubelet pulls the data plane's image. */
+export enum DataPlaneImagePullPolicy {
+  /** Every time a pod starts. */
+  ALWAYS = 'Always',
+  /** Only when the node does not have it. */
+  IF_NOT_PRESENT = 'IfNotPresent',
+  /** Never (the image must be on the node). */
+  NEVER = 'Never',
+}
+
+/** Type of the Service that exposes the data plane's listeners. */
+export enum DataPlaneServiceType {
+  /** A cluster-internal address only. */
+  CLUSTER_IP = 'ClusterIP',
+  /** A port on every node (and a cluster address). */
+  NODE_PORT = 'NodePort',
+  /** An external load balancer from the cluster's provider (and a node port and a cluster address). */
+  LOAD_BALANCER = 'LoadBalancer',
+}
+
+/** CPU and memory of each data-plane pod; each field not given keeps its default. */
+export interface DataPlaneResources {
+  /**
+   * CPU request, in millicores (1000 = one core). Autoscaling measures utilization against it.
+   * @default 100
+   */
+  readonly cpuRequestMillis?: number;
+  /**
+   * CPU limit, in millicores.
+   * @default - none (a CPU limit only throttles a proxy)
+   */
+  readonly cpuLimitMillis?: number;
+  /**
+   * Memory request.
+   * @default Size.mebibytes(128)
+   */
+  readonly memoryRequest?: Size;
+  /**
+   * Memory limit; the data plane's heap is sized to three quarters of it.
+   * @default Size.mebibytes(512)
+   */
+  readonly memoryLimit?: Size;
 }
 
 /** Horizontal autoscaling of the data plane. */
@@ -57,24 +101,24 @@ export interface DataPlaneProps {
   /**
    * Container image that runs the bundled data plane (any image with Node.js 20 or later; the data plane checks
    * the Node internals it uses at start and falls back to node:http when they differ).
-   * @default - `node:<version>-alpine` with the exact Node 24 release this version of cdk8s-gateway is tested on
+   * @default - `node:<version>-bookworm-slim` with the exact Node 24 release (and libc) this version of cdk8s-gateway is tested on
    */
   readonly image?: string;
   /**
    * Image pull policy.
-   * @default kplus.ImagePullPolicy.IF_NOT_PRESENT
+   * @default DataPlaneImagePullPolicy.IF_NOT_PRESENT
    */
-  readonly imagePullPolicy?: kplus.ImagePullPolicy;
+  readonly imagePullPolicy?: DataPlaneImagePullPolicy;
   /**
    * CPU and memory of each pod.
    * @default - requests 100m CPU and 128Mi memory, limit 512Mi memory
    */
-  readonly resources?: kplus.ContainerResources;
+  readonly resources?: DataPlaneResources;
   /**
    * Type of the Service that exposes the listeners.
-   * @default kplus.ServiceType.LOAD_BALANCER
+   * @default DataPlaneServiceType.LOAD_BALANCER
    */
-  readonly serviceType?: kplus.ServiceType;
+  readonly serviceType?: DataPlaneServiceType;
   /**
    * Annotations of that Service (cloud load balancer settings).
    * @default - none
@@ -113,12 +157,12 @@ export interface DataPlaneProps {
    * replaced by a node address before the policy sees it; use `Local` to filter on client addresses.
    * @default - anyone
    */
-  readonly listenerPeers?: kplus.INetworkPolicyPeer[];
+  readonly listenerPeers?: DataPlanePeer[];
   /**
    * Who may connect to the admin port (for example the Prometheus pods).
    * @default - nobody but the kubelet
    */
-  readonly adminPeers?: kplus.INetworkPolicyPeer[];
+  readonly adminPeers?: DataPlanePeer[];
   /**
    * Ship the compiled config gzip-compressed (binaryData). Needed when the config is over the 1 MiB a
    * ConfigMap can hold; the pod inflates it and hot reload works the same. Makes the config unreadable in
@@ -204,14 +248,17 @@ export function checkDataPlane(where: Where, o: DataPlaneProps): void {
     if (a.targetCpuUtilizationPercent !== undefined) checkInteger(where.at('autoscaling.targetCpuUtilizationPercent'), a.targetCpuUtilizationPercent, 1, 100);
   }
   if (o.image !== undefined) checkLength(where.at('image'), o.image, 1, 4096);
+  const r = o.resources ?? {};
+  if (r.cpuRequestMillis !== undefined) checkInteger(where.at('resources.cpuRequestMillis'), r.cpuRequestMillis, 1);
+  if (r.cpuLimitMillis !== undefined) checkInteger(where.at('resources.cpuLimitMillis'), r.cpuLimitMillis, r.cpuRequestMillis ?? 1);
   for (const key of Object.keys(o.serviceAnnotations ?? {})) checkQualifiedName(where.at('serviceAnnotations'), key);
   if (o.loadBalancerClass !== undefined) {
     checkLength(where.at('loadBalancerClass'), o.loadBalancerClass, 1, MAX_LENGTH.dnsSubdomain);
-    if (o.serviceType !== undefined && o.serviceType !== kplus.ServiceType.LOAD_BALANCER) {
+    if (o.serviceType !== undefined && o.serviceType !== DataPlaneServiceType.LOAD_BALANCER) {
       failObject(where.at('loadBalancerClass'), `only applies to a LoadBalancer Service (serviceType is ${o.serviceType})`);
     }
   }
-  if (o.externalTrafficPolicy !== undefined && o.serviceType === kplus.ServiceType.CLUSTER_IP) {
+  if (o.externalTrafficPolicy !== undefined && o.serviceType === DataPlaneServiceType.CLUSTER_IP) {
     failObject(where.at('externalTrafficPolicy'), 'only applies to NodePort and LoadBalancer Services (serviceType is ClusterIP)');
   }
   const admin = o.adminPort;

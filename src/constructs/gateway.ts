@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { createNamespaceAtSynth } from './apply-order';
 import { CaCertificate, TlsCertificate } from './certificates';
 import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
+import { grantSpecOf } from './grant-audit';
 import { Listener, RouteKind, TlsMode } from './listener';
 import { checkNextListener } from './listener-conflicts';
 import { ReferenceGrant } from './reference-grant';
@@ -178,6 +180,13 @@ export interface GatewayProps {
    */
   readonly allowedListeners?: AllowedListeners;
   /**
+   * Write the Namespace the Gateway lives in (before the Gateway, so that a first `kubectl apply -f dist/` on an
+   * empty cluster succeeds). Set false when the platform creates it some other way. Nothing is written for
+   * `default` and the `kube-*` namespaces, nor when the app has a Namespace object of that name.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+  /**
    * This project's data plane for the Gateway: its size, exposure, who may reach it, and the settings it
    * runs with (only with `GatewayClass.nodeDataPlane()`).
    * @default - the defaults of DataPlaneProps
@@ -255,6 +264,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
     // render once so that every local problem (TLS refs, selectors) surfaces at construction
     this.renderTls(where.at('tls'));
     this.node.addValidation({ validate: () => this.validateGateway() });
+    if (props.createNamespace !== false) createNamespaceAtSynth(this, () => effectiveNamespace(this.metadata.namespace));
     // `cdk8s synth` of an app with a Gateway of ours writes its running data plane too: no extra call
     if (this.isNodeDataPlane) nodeDataPlaneGatewayCreated(this);
   }
@@ -318,7 +328,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
 
   /** The grants as the compiler's audit reads them (the synth step leaves their findings to it). @internal */
   public _grantSpecs(): GrantSpec[] {
-    return this._grants.map((g) => g._spec());
+    return this._grants.map((g) => grantSpecOf(g._data()));
   }
 
   /** The listeners as rendered: each declared one, then those its grants narrow it to. @internal */

@@ -14,8 +14,11 @@ export type {
   GatewayProps, IGateway, GatewayInfrastructure, GatewayInfrastructureParametersRef, ClientCertificateValidation,
   PortClientCertificateValidation,
 } from './gateway';
-export { DataPlaneLogLevel, ExternalTrafficPolicy } from './data-plane';
-export type { DataPlaneProps, DataPlaneAutoscaling, ClusterModeOptions } from './data-plane';
+export { DataPlaneLogLevel, ExternalTrafficPolicy, DataPlaneImagePullPolicy, DataPlaneServiceType } from './data-plane';
+export type { DataPlaneProps, DataPlaneAutoscaling, DataPlaneResources, ClusterModeOptions } from './data-plane';
+export { DataPlanePeer } from './data-plane-peer';
+export type { DataPlanePeerPodsOptions } from './data-plane-peer';
+export type { IKubernetesObject } from './kubernetes-object';
 export { ListenerSet } from './listener-set';
 export type { ListenerSetProps } from './listener-set';
 export { RouteBase } from './route-base';
@@ -53,4 +56,7 @@ export type {
   TeamGrantProps, BackendGrant, TeamRbac, TeamRouteOptions, TeamHttpRouteProps, TeamGrpcRouteProps, TeamTlsRouteProps,
   TeamTcpRouteProps, TeamUdpRouteProps, TeamListener,
 } from './team';
+export type {
+  TeamGrantDocument, TeamGrantDocumentMetadata, TeamGrantDocumentSpec, TeamGrantDocumentGateway, TeamGrantDocumentListener,
+} from './team-grant-document';
 export { Warnings } from './warnings';

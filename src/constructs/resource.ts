@@ -1,7 +1,7 @@
 import { ApiObject, ApiObjectMetadata, ApiObjectMetadataDefinition, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { appState } from './app-state';
+import { IKubernetesObject } from './kubernetes-object';
 import { checkDnsLabel, checkDnsSubdomain, checkLabelValue, checkQualifiedName } from '../spec/checks';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
 import { Where } from '../spec/where';
@@ -12,9 +12,15 @@ export const DEFAULT_NAMESPACE = 'default';
 /**
  * Common base of the Gateway API constructs: one L2 construct wraps one generated L1 object, which stays
  * reachable as `apiObject` for fields the L2 does not cover.
+ *
+ * It has the members of cdk8s-plus's `IApiResource` (`apiGroup`, `resourceType`, `resourceName`), so any
+ * cdk8s-plus major takes it where it takes one (`Role.allow(...)`), and those of `IKubernetesObject`.
  */
-export abstract class GatewayApiResource extends Construct implements kplus.IApiResource {
-  /** The generated L1 object (escape hatch: `apiObject.addJsonPatch(...)`). */
+export abstract class GatewayApiResource extends Construct implements IKubernetesObject {
+  /**
+   * The generated L1 object (escape hatch: `apiObject.addJsonPatch(...)` for a field this construct does not
+   * cover). Its class is in the `k8s` submodule (docs/api/k8s.md in the repository).
+   */
   public abstract readonly apiObject: ApiObject;
 
   /** The API group, `gateway.networking.k8s.io`. */
@@ -46,6 +52,11 @@ export abstract class GatewayApiResource extends Construct implements kplus.IApi
   /** Labels, annotations and the rest of the object's metadata. */
   public get metadata(): ApiObjectMetadataDefinition {
     return this.apiObject.metadata;
+  }
+
+  /** The object's API version, e.g. `gateway.networking.k8s.io/v1`. */
+  public get apiVersion(): string {
+    return this.apiObject.apiVersion;
   }
 
   /** The Kubernetes kind, e.g. `HTTPRoute`. */

@@ -17,6 +17,7 @@ import type { L4Limits, ServedPort } from './ports/served-port';
 import { TlsPortServer } from './ports/tls-port';
 import { ProxyContext } from './proxy/context';
 import { CertStore } from './tls/cert-store';
+import { RefusedListener, refusedLine, refusedListeners } from './tls/refused-listeners';
 import { EndpointTable } from './upstream/endpoint-table';
 import { Upstreams } from './upstream/upstreams';
 
@@ -66,6 +67,9 @@ export class DataPlane implements PortServerEnv {
   private syncConfigLoaded = false;
   private timer: NodeJS.Timeout | undefined;
   private ready = false;
+  /** Terminating listeners whose certificates cannot be loaded, by `<port> <listener id>`; the rest serves. */
+  private refused = new Map<string, RefusedListener>();
+  private refusedCheckedAt = -1;
   private draining = false;
   private generations = 0;
 
@@ -146,6 +150,7 @@ export class DataPlane implements PortServerEnv {
       this.admin = new AdminServer({
         // cluster mode: ready once sync's config was served (a config from synth may lack other teams' routes)
         ready: () => this.ready && !this.draining && (!this.args.syncDir || this.syncConfigLoaded),
+        problems: () => [...this.refused.values()].map((r) => `refused listener ${r.listener.id} (port ${r.port}): certificate cannot be loaded: ${r.reason}`),
         metrics: () => this.renderMetrics(),
         config: () => JSON.stringify(this.gen.config, null, 2),
       });
@@ -254,6 +259,8 @@ export class DataPlane implements PortServerEnv {
   }
 
   private async reconcilePorts(config: DataPlaneConfig, initial: boolean): Promise<void> {
+    const refused = refusedListeners(config, this.certs);
+    const refusedByKey = new Map(refused.map((r) => [refusedKey(r.port, r.listener.id), r]));
     const wanted = new Map<string, PortConfig>();
     for (const p of config.ports) wanted.set(`${p.port}/${p.transport}`, p);
     for (const [key, server] of this.servers) {
@@ -278,7 +285,11 @@ export class DataPlane implements PortServerEnv {
         const bound = await server.listen(this.args.address, local);
         this.servers.set(key, server);
         // one line per listener (several listeners may share a port)
-        for (const l of p.listeners) this.out(`listening ${l.protocol} ${p.port} ${hostPort(this.args.address, bound)} ${l.id}`);
+        for (const l of p.listeners) {
+          const r = refusedByKey.get(refusedKey(p.port, l.id));
+          const address = hostPort(this.args.address, bound);
+          this.out(r ? refusedLine(r, address) : `listening ${l.protocol} ${p.port} ${address} ${l.id}`);
+        }
       } catch (e) {
         const msg = `cannot bind ${p.transport} port ${p.port} on ${hostPort(this.args.address, local)}: ${(e as Error).message}` +
           (local === p.port && p.port < 1024 ? ` (ports below 1024 need privileges; map it with --port-map ${p.port}=<port>)` : '');
@@ -288,6 +299,25 @@ export class DataPlane implements PortServerEnv {
     }
     this.metrics.listenersReady.get(this.gatewayLabels()).set(this.servers.size);
     for (const s of this.servers.values()) if (s instanceof TlsPortServer) s.refreshDefaultContext();
+    this.noteRefused(refused);
+  }
+
+  /** Logs the listeners refused since the last check (file and reason) and those that serve again. */
+  private noteRefused(now: readonly RefusedListener[]): void {
+    const next = new Map(now.map((r) => [refusedKey(r.port, r.listener.id), r]));
+    for (const [key, r] of next) {
+      if (this.refused.get(key)?.reason === r.reason) continue;
+      this.log.error('listener refused: its certificate cannot be loaded; the other listeners serve', {
+        port: r.port,
+        listener: r.listener.id,
+        reason: r.reason,
+        fix: 'give the Secret PEM tls.crt and tls.key (a kubernetes.io/tls Secret): the listener serves as soon as they load, without a restart',
+      });
+    }
+    for (const [key, r] of this.refused) {
+      if (!next.has(key)) this.log.info('listener serving: its certificate loads now', { port: r.port, listener: r.listener.id });
+    }
+    this.refused = next;
   }
 
   private tick(): void {
@@ -300,6 +330,11 @@ export class DataPlane implements PortServerEnv {
       this.log.info('certificates changed on disk; new connections get the new ones', { version: this.certs.version });
       for (const s of this.servers.values()) if (s instanceof TlsPortServer) s.refreshDefaultContext();
     }
+    // a certificate that was missing is retried on every refresh, changed or not
+    if (this.certs.version !== this.refusedCheckedAt || this.refused.size > 0) {
+      this.refusedCheckedAt = this.certs.version;
+      this.noteRefused(refusedListeners(this.gen.config, this.certs));
+    }
     this.ctx.upstreams.sweep();
   }
 
@@ -307,6 +342,7 @@ export class DataPlane implements PortServerEnv {
     const [open, idle] = this.ctx.upstreams.sweep();
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'active' })).set(open - idle);
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'idle' })).set(idle);
+    this.metrics.penalizedClients.get(this.gatewayLabels()).set(this.clientLimits.penalized);
     return this.metrics.render() + this.syncMetrics();
   }
 
@@ -323,6 +359,10 @@ export class DataPlane implements PortServerEnv {
   private gatewayLabels(): string {
     return labels({ gateway: this.ctx.gatewayLabel });
   }
+}
+
+function refusedKey(port: number, listenerId: string): string {
+  return `${port} ${listenerId}`;
 }
 
 function hostPort(host: string, port: number): string {

@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
 import { BOOT_FILE, BUNDLE_DIR, SYNC_BUNDLE_FILE, SYNC_DIR } from './pod-layout';
 import { stripNamespace } from '../constructs/resource';
 import { GATEWAY_API_GROUP as GATEWAY_GROUP, GATEWAY_RESOURCES } from '../spec/gateway-api';
-import { dnsLabel } from '../spec/project';
+import { dnsLabel, statusLeaseName } from '../spec/project';
 
 /** Where the ServiceAccount token is projected in the sync container (where every Kubernetes client looks). */
 export const TOKEN_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -29,10 +29,25 @@ export const TOKEN_VOLUME = 'sync-api-token';
 
 /** The read-only rules sync needs cluster-wide (Secrets are not among them). */
 export const SYNC_CLUSTER_RULES = [
-  { apiGroups: [GATEWAY_GROUP], resources: Object.values(GATEWAY_RESOURCES), verbs: ['list', 'watch'] },
+  // get: the status writer reads an object again after a 409 Conflict
+  { apiGroups: [GATEWAY_GROUP], resources: Object.values(GATEWAY_RESOURCES), verbs: ['get', 'list', 'watch'] },
+  // status only, never the objects themselves (ReferenceGrant has no status)
+  {
+    apiGroups: [GATEWAY_GROUP],
+    resources: Object.values(GATEWAY_RESOURCES).filter((r) => r !== 'referencegrants').map((r) => `${r}/status`),
+    verbs: ['get', 'update'],
+  },
   { apiGroups: [''], resources: ['namespaces', 'services', 'configmaps'], verbs: ['list', 'watch'] },
   { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
 ];
+
+/** The status writer's election: create the Lease, then read and renew that one Lease only. */
+export function syncLeaseRules(gatewayName: string): kplus.k8s.PolicyRule[] {
+  return [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: [statusLeaseName(gatewayName)], verbs: ['get', 'update'] },
+  ];
+}
 
 export const SYNC_SECRET_RULES = [{ apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] }];
 
@@ -53,6 +68,8 @@ export interface ClusterModeObjects {
   readonly container: kplus.Container;
   readonly clusterRole: kplus.k8s.KubeClusterRole;
   readonly roles: kplus.k8s.KubeRole[];
+  /** The status writer's Lease (in the Gateway's namespace). */
+  readonly leaseRole: kplus.k8s.KubeRole;
 }
 
 /** Adds the sync container, its token and the shared directory to the Deployment, and renders the RBAC. */
@@ -69,7 +86,9 @@ export function renderClusterMode(
     image: r.image,
     imagePullPolicy: r.imagePullPolicy,
     command: ['node', `${BUNDLE_DIR}/${BOOT_FILE}`],
-    args: ['--', `${BUNDLE_DIR}/${SYNC_BUNDLE_FILE}`, '--gateway', `${r.gatewayNamespace}/${r.gatewayName}`, '--sync-dir', SYNC_DIR, '--log-level', r.logLevel],
+    args: ['--', `${BUNDLE_DIR}/${SYNC_BUNDLE_FILE}`, '--gateway', `${r.gatewayNamespace}/${r.gatewayName}`, '--sync-dir', SYNC_DIR, '--log-level', r.logLevel,
+      // one pod of the Gateway's writes its status, elected by a Lease (the host name is the pod name)
+      '--write-status'],
     resources: {
       cpu: { request: kplus.Cpu.millis(50) },
       memory: { request: Size.mebibytes(96), limit: Size.mebibytes(512) },
@@ -126,7 +145,14 @@ export function renderClusterMode(
     });
     return role;
   });
-  return { container, clusterRole, roles };
+  const leaseName = dnsLabel(r.gatewayName, 'dataplane-status-lease');
+  const leaseRole = new kplus.k8s.KubeRole(scope, 'SyncLeaseRole', { metadata: meta(leaseName, r.gatewayNamespace), rules: syncLeaseRules(r.gatewayName) });
+  new kplus.k8s.KubeRoleBinding(scope, 'SyncLeaseRoleBinding', {
+    metadata: meta(leaseName, r.gatewayNamespace),
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: leaseName },
+    subjects: [subject],
+  });
+  return { container, clusterRole, roles, leaseRole };
 }
 
 /**

@@ -51,15 +51,23 @@ export interface DataPlaneMount {
   readonly content?: { [key: string]: string };
 }
 
+/** Transport of a data-plane socket. */
+export enum DataPlaneProtocol {
+  /** TCP (HTTP, HTTPS, TLS and TCP listeners). */
+  TCP = 'TCP',
+  /** UDP (UDP listeners). */
+  UDP = 'UDP',
+}
+
 /** A socket of the data plane: a listener port and its transport. */
 export interface DataPlanePort {
   /** The listener port clients connect to (the Service port). */
   readonly port: number;
   /**
    * Transport.
-   * @default kplus.Protocol.TCP
+   * @default DataPlaneProtocol.TCP
    */
-  readonly protocol?: kplus.Protocol;
+  readonly protocol?: DataPlaneProtocol;
   /**
    * Port name in the Service and the pod (at most 15 characters).
    * @default - `<protocol>-<port>`, e.g. `tcp-80`
@@ -110,6 +118,13 @@ export interface GatewayDataPlaneProps extends DataPlaneProps {
   readonly bundle?: string;
 }
 
+/**
+ * The Kubernetes objects that run one Gateway's data plane. The synth step renders one per Gateway of
+ * `GatewayClass.nodeDataPlane()`; `DataPlaneSynthStep.customize()` hands it over to change them.
+ *
+ * The objects are exposed as `ApiObject`s (cdk8s core), whatever cdk8s-plus the app uses: change any field with
+ * `addJsonPatch` (the data plane's container is `/spec/template/spec/containers/0` of `deployment`).
+ */
 export class GatewayDataPlane extends Construct {
   /**
    * The data plane for a compiled DataPlaneConfig (JSON): the Gateway, ports and mounts are read from it.
@@ -120,29 +135,40 @@ export class GatewayDataPlane extends Construct {
     return new GatewayDataPlane(scope, id, { ...options, ...propsFromConfig(config) });
   }
 
-  /** The data-plane code (`boot.js` and the gzipped bundle). A new bundle rolls the Deployment. */
-  public readonly bundleConfigMap: kplus.ConfigMap;
-  /** The compiled config. Changes are hot-reloaded by the running pods (no restart). */
-  public readonly configConfigMap: kplus.ConfigMap;
-  public readonly serviceAccount: kplus.ServiceAccount;
-  public readonly deployment: kplus.Deployment;
-  /** The data plane's container: the proxy, which holds no API credentials. */
-  public readonly container: kplus.Container;
-  /** Cluster mode: the sync container, the only one with the ServiceAccount token. */
-  public readonly syncContainer?: kplus.Container;
-  /** Exposes the listener ports; absent when the config has no port. */
-  public readonly service?: kplus.Service;
-  public readonly metricsService?: kplus.Service;
-  public readonly networkPolicy?: kplus.NetworkPolicy;
-  public readonly podDisruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
-  public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
-  /** Selects the data-plane pods by their stable labels (Services and the NetworkPolicy use it). */
-  public readonly pods: kplus.Pods;
+  /** The ConfigMap with the data-plane code (`boot.js` and the gzipped bundle). A new bundle rolls the Deployment. */
+  public readonly bundleConfigMap: ApiObject;
+  /** The ConfigMap with the compiled config. Changes are hot-reloaded by the running pods (no restart). */
+  public readonly configConfigMap: ApiObject;
+  /** The pods' ServiceAccount (no token is mounted). */
+  public readonly serviceAccount: ApiObject;
+  /** The Deployment; its only container, `dataplane`, is `/spec/template/spec/containers/0`. */
+  public readonly deployment: ApiObject;
+  /** The Service that exposes the listener ports; absent when the config has no port. */
+  public readonly service?: ApiObject;
+  /** The metrics Service (`metricsService: true`). */
+  public readonly metricsService?: ApiObject;
+  /** The NetworkPolicy (`networkPolicy`, on by default). */
+  public readonly networkPolicy?: ApiObject;
+  /** The PodDisruptionBudget (more than one replica). */
+  public readonly podDisruptionBudget?: ApiObject;
+  /** The HorizontalPodAutoscaler (`autoscaling`). */
+  public readonly autoscaler?: ApiObject;
+  /**
+   * The labels that select the data-plane pods (stable: Services, the NetworkPolicy and the PDB use them). Select
+   * the pods in your own objects with them, e.g. `Pods.select(scope, id, { labels })` of your cdk8s-plus.
+   */
+  public readonly selectorLabels: { [key: string]: string };
   /** The port of the admin server (`/healthz`, `/readyz`, `/metrics`) in the pods. */
   public readonly adminPort: number;
   /** Sizes of the bundle and config ConfigMaps as the API server counts them. */
   public readonly sizes: DataPlaneSizes;
   private readonly plan: PortPlan;
+  // the cdk8s-plus-28 objects this renders with: internal, never part of the public API
+  private readonly kDeployment: kplus.Deployment;
+  private readonly kContainer: kplus.Container;
+  private readonly kPods: kplus.Pods;
+  private readonly kBundle: kplus.ConfigMap;
+  private readonly kConfig: kplus.ConfigMap;
 
   public constructor(scope: Construct, id: string, props: GatewayDataPlaneProps) {
     super(scope, id);
@@ -172,20 +198,23 @@ export class GatewayDataPlane extends Construct {
     checkSize(this, gw, 'bundle', `${name}-bundle`, bundle, undefined);
     checkSize(this, gw, 'config', `${name}-config`, config, compress ? Buffer.byteLength(props.config) : undefined);
     this.sizes = { bundle: bundle.bytes, config: config.bytes };
-    this.bundleConfigMap = new kplus.ConfigMap(this, 'BundleConfigMap', { metadata: meta(`${name}-bundle`), data: bundle.data, binaryData: bundle.binaryData });
-    this.configConfigMap = new kplus.ConfigMap(this, 'ConfigConfigMap', { metadata: meta(`${name}-config`), data: config.data, binaryData: config.binaryData });
+    this.kBundle = new kplus.ConfigMap(this, 'BundleConfigMap', { metadata: meta(`${name}-bundle`), data: bundle.data, binaryData: bundle.binaryData });
+    this.kConfig = new kplus.ConfigMap(this, 'ConfigConfigMap', { metadata: meta(`${name}-config`), data: config.data, binaryData: config.binaryData });
+    this.bundleConfigMap = ApiObject.of(this.kBundle);
+    this.configConfigMap = ApiObject.of(this.kConfig);
 
     // --- Pods -----------------------------------------------------------------------------------
-    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: meta(name), automountToken: false });
+    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata: meta(name), automountToken: false });
+    this.serviceAccount = ApiObject.of(serviceAccount);
     const { autoscaling, replicas, preStopDelay: preStop, drainTimeout: drain, resources } = options;
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
+    this.kDeployment = new kplus.Deployment(this, 'Deployment', {
       metadata: meta(name),
       // a stable selector of our own: the default one is derived from the construct path, and a
       // Deployment's selector cannot change once applied
       select: false,
       replicas: autoscaling ? undefined : replicas,
       podMetadata: { labels, annotations: { ...annotations, [BUNDLE_CHECKSUM_ANNOTATION]: bundleChecksum(bundle) } },
-      serviceAccount: this.serviceAccount,
+      serviceAccount,
       automountServiceAccountToken: false,
       securityContext: {
         ensureNonRoot: true,
@@ -201,8 +230,10 @@ export class GatewayDataPlane extends Construct {
       }),
       minReady: Duration.seconds(5),
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(gatewayName) }));
-    this.pods = kplus.Pods.select(this, 'Pods', { labels: selectorLabels(gatewayName) });
+    this.deployment = ApiObject.of(this.kDeployment);
+    this.selectorLabels = selectorLabels(gatewayName);
+    this.kDeployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+    this.kPods = kplus.Pods.select(this, 'Pods', { labels: this.selectorLabels });
 
     this.plan = planPorts(sockets, options.adminPort);
     this.adminPort = this.plan.adminPort;
@@ -218,7 +249,7 @@ export class GatewayDataPlane extends Construct {
       clusterMode: cluster !== undefined,
     });
     const admin = this.plan.adminPort;
-    this.container = this.deployment.addContainer({
+    this.kContainer = this.kDeployment.addContainer({
       name: 'dataplane',
       image: options.image,
       imagePullPolicy: options.imagePullPolicy,
@@ -252,7 +283,7 @@ export class GatewayDataPlane extends Construct {
     });
     const bundleVolume = this.mountVolumes(mounts, (copyName) => meta(copyName));
     if (cluster) {
-      this.syncContainer = renderClusterMode(this, this.deployment, this.container, bundleVolume, this.serviceAccount, {
+      renderClusterMode(this, this.kDeployment, this.kContainer, bundleVolume, serviceAccount, {
         gatewayNamespace: namespace,
         gatewayName,
         image: options.image,
@@ -262,10 +293,10 @@ export class GatewayDataPlane extends Construct {
         secretNamespaces: [namespace, ...(cluster.certificateNamespaces ?? []).filter((n) => n !== namespace)],
         labels,
         annotations,
-      }).container;
+      });
     }
     if (options.topologySpread) {
-      ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+      this.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
         'topology.kubernetes.io/zone', 'kubernetes.io/hostname',
       ].map((topologyKey) => ({
         maxSkew: 1,
@@ -283,15 +314,15 @@ export class GatewayDataPlane extends Construct {
       addWarning(this, `${gw} has no listener port that compiled, so no Service is rendered for its data plane`);
     }
     if (options.metricsService) {
-      this.metricsService = new kplus.Service(this, 'MetricsService', {
+      this.metricsService = ApiObject.of(new kplus.Service(this, 'MetricsService', {
         metadata: {
           ...meta(`${name}-metrics`),
           annotations: { ...annotations, 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(admin), 'prometheus.io/path': '/metrics' },
         },
         type: kplus.ServiceType.CLUSTER_IP,
-        selector: this.pods,
+        selector: this.kPods,
         ports: [{ name: 'metrics', port: admin, targetPort: admin, protocol: kplus.Protocol.TCP }],
-      });
+      }));
     }
     if (options.networkPolicy) this.networkPolicy = this.renderNetworkPolicy(name, meta, sockets, options);
 
@@ -307,13 +338,13 @@ export class GatewayDataPlane extends Construct {
       if (!resources.cpu?.request) {
         addWarning(this, `${gw}: dataPlane.autoscaling scales on CPU utilization, which needs a CPU request; set dataPlane.resources.cpu.request`);
       }
-      this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+      this.autoscaler = ApiObject.of(new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
         metadata: meta(name),
-        target: this.deployment,
+        target: this.kDeployment,
         minReplicas: autoscaling.minReplicas,
         maxReplicas: autoscaling.maxReplicas,
         metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(autoscaling.targetCpuUtilizationPercent))],
-      });
+      }));
     }
   }
 
@@ -327,16 +358,16 @@ export class GatewayDataPlane extends Construct {
   /** Mounts the ConfigMaps, Secrets and the run directory into the data plane; returns the bundle volume. */
   private mountVolumes(mounts: ReadonlyArray<Omit<MountSpec, 'usedBy'>>, meta: (name: string) => ApiObjectMetadata): kplus.Volume {
     const mount = (path: string, volume: kplus.Volume) => {
-      this.deployment.addVolume(volume);
-      this.container.mount(path, volume, { readOnly: true });
+      this.kDeployment.addVolume(volume);
+      this.kContainer.mount(path, volume, { readOnly: true });
     };
-    const bundleVolume = kplus.Volume.fromConfigMap(this, 'BundleVolume', this.bundleConfigMap, { name: 'bundle' });
+    const bundleVolume = kplus.Volume.fromConfigMap(this, 'BundleVolume', this.kBundle, { name: 'bundle' });
     mount(BUNDLE_DIR, bundleVolume);
-    mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.configConfigMap, { name: 'config' }));
+    mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'ConfigVolume', this.kConfig, { name: 'config' }));
     // the only writable path: Node's temp files and the inflated config when it is compressed
     const run = kplus.Volume.fromEmptyDir(this, 'RunVolume', 'run', { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(16) });
-    this.deployment.addVolume(run);
-    this.container.mount(RUN_DIR, run);
+    this.kDeployment.addVolume(run);
+    this.kContainer.mount(RUN_DIR, run);
 
     const used = new Set<string>();
     for (const m of mounts) {
@@ -351,7 +382,7 @@ export class GatewayDataPlane extends Construct {
       if (!own) {
         // a CA bundle of another namespace: its public content, copied into a ConfigMap the pods can mount
         const copy = new kplus.ConfigMap(this, `Copy-${id}`, {
-          metadata: meta(dnsLabel(`${this.deployment.name}-${m.kind === 'Secret' ? 'secret' : 'cm'}-${m.namespace}-${m.name}`, '')),
+          metadata: meta(dnsLabel(`${this.kDeployment.name}-${m.kind === 'Secret' ? 'secret' : 'cm'}-${m.namespace}-${m.name}`, '')),
           data: Object.fromEntries(m.keys.map((k) => [k, m.content![k] ?? ''])),
         });
         volume = kplus.Volume.fromConfigMap(this, `Volume-${id}`, copy, { name: volName, items, defaultMode: 0o444 });
@@ -371,11 +402,11 @@ export class GatewayDataPlane extends Construct {
 
   private renderService(
     name: string, meta: (n: string) => ApiObjectMetadata, sizing: ResolvedDeploymentOptions, sockets: readonly SocketSpec[],
-  ): kplus.Service {
+  ): ApiObject {
     const service = new kplus.Service(this, 'Service', {
       metadata: { ...meta(name), annotations: { ...meta(name).annotations, ...sizing.serviceAnnotations } },
       type: sizing.serviceType,
-      selector: this.pods,
+      selector: this.kPods,
       ports: sockets.map((s) => ({
         name: s.name,
         port: s.port,
@@ -386,15 +417,15 @@ export class GatewayDataPlane extends Construct {
     const api = ApiObject.of(service);
     if (sizing.loadBalancerClass !== undefined) api.addJsonPatch(JsonPatch.add('/spec/loadBalancerClass', sizing.loadBalancerClass));
     if (sizing.externalTrafficPolicy !== undefined) api.addJsonPatch(JsonPatch.add('/spec/externalTrafficPolicy', sizing.externalTrafficPolicy));
-    return service;
+    return api;
   }
 
   private renderNetworkPolicy(
     name: string, meta: (n: string) => ApiObjectMetadata, sockets: readonly SocketSpec[], options: ResolvedDeploymentOptions,
-  ): kplus.NetworkPolicy {
+  ): ApiObject {
     const policy = new ListenerNetworkPolicy(this, 'NetworkPolicy', {
       metadata: meta(name),
-      selector: this.pods,
+      selector: this.kPods,
       ingress: { default: kplus.NetworkPolicyTrafficDefault.DENY },
     });
     // a NetworkPolicy sees the pod's ports, after the Service translated listener ports
@@ -404,15 +435,15 @@ export class GatewayDataPlane extends Construct {
     });
     if (listenerPorts.length > 0) {
       if (options.listenerPeers === undefined) policy.allowFromAnywhere(listenerPorts);
-      for (const peer of options.listenerPeers ?? []) policy.addIngressRule(peer, listenerPorts);
+      for (const peer of options.listenerPeers ?? []) policy.allowFrom(peer, listenerPorts);
     }
-    for (const peer of options.adminPeers) policy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(this.plan.adminPort)]);
-    return policy;
+    for (const peer of options.adminPeers) policy.allowFrom(peer, [kplus.NetworkPolicyPort.tcp(this.plan.adminPort)]);
+    return ApiObject.of(policy);
   }
 }
 
 function socketOf(p: DataPlanePort): SocketSpec {
-  const transport = p.protocol === kplus.Protocol.UDP ? 'UDP' : 'TCP';
+  const transport = p.protocol === DataPlaneProtocol.UDP ? 'UDP' : 'TCP';
   return { port: p.port, transport, name: p.name ?? `${transport.toLowerCase()}-${p.port}` };
 }
 
@@ -456,7 +487,7 @@ export function propsFromConfig(json: string, objects: readonly unknown[] = []):
     gatewayNamespace: config.gateway.namespace,
     gatewayName: config.gateway.name,
     config: json,
-    ports: inputs.sockets.map((s) => ({ port: s.port, protocol: s.transport === 'UDP' ? kplus.Protocol.UDP : kplus.Protocol.TCP, name: s.name })),
+    ports: inputs.sockets.map((s) => ({ port: s.port, protocol: s.transport === 'UDP' ? DataPlaneProtocol.UDP : DataPlaneProtocol.TCP, name: s.name })),
     mounts: inputs.mounts.map((m) => ({
       kind: m.kind === 'Secret' ? DataPlaneMountKind.SECRET : DataPlaneMountKind.CONFIG_MAP,
       name: m.name,
@@ -475,7 +506,7 @@ function checkProps(who: string, p: GatewayDataPlaneProps): void {
   p.ports.forEach((port, i) => {
     const w = where.at('ports').at(i);
     checkPort(w.at('port'), port.port);
-    if (port.protocol !== undefined && port.protocol !== kplus.Protocol.TCP && port.protocol !== kplus.Protocol.UDP) {
+    if (port.protocol !== undefined && port.protocol !== DataPlaneProtocol.TCP && port.protocol !== DataPlaneProtocol.UDP) {
       fail(w.at('protocol'), port.protocol, 'must be TCP or UDP');
     }
     const key = `${port.port}/${port.protocol ?? 'TCP'}`;

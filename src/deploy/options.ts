@@ -5,8 +5,9 @@
 import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { DEFAULT_ADMIN_PORT } from './pod-layout';
-import { DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT, defaultResources } from './sizing';
+import { containerResources, DEFAULT_IMAGE, DEFAULT_REPLICAS, DEFAULT_TARGET_CPU_PERCENT } from './sizing';
 import { DataPlaneAutoscaling, DataPlaneLogLevel, DataPlaneProps, ExternalTrafficPolicy } from '../constructs/data-plane';
+import type { DataPlanePeer } from '../constructs/data-plane-peer';
 
 /** The deployment fields of DataPlaneProps with every default applied. Internal. */
 export interface ResolvedDeploymentOptions {
@@ -23,8 +24,8 @@ export interface ResolvedDeploymentOptions {
   readonly metricsService: boolean;
   readonly networkPolicy: boolean;
   /** Undefined: anyone. */
-  readonly listenerPeers?: kplus.INetworkPolicyPeer[];
-  readonly adminPeers: kplus.INetworkPolicyPeer[];
+  readonly listenerPeers?: DataPlanePeer[];
+  readonly adminPeers: DataPlanePeer[];
   readonly compressConfig: boolean;
   readonly preStopDelay: Duration;
   readonly drainTimeout: Duration;
@@ -39,9 +40,10 @@ export function resolveDeploymentOptions(o: DataPlaneProps): ResolvedDeploymentO
     replicas: o.replicas ?? DEFAULT_REPLICAS,
     autoscaling: a && { ...a, targetCpuUtilizationPercent: a.targetCpuUtilizationPercent ?? DEFAULT_TARGET_CPU_PERCENT },
     image: o.image ?? DEFAULT_IMAGE,
-    imagePullPolicy: o.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    resources: o.resources ?? defaultResources(),
-    serviceType: o.serviceType ?? kplus.ServiceType.LOAD_BALANCER,
+    // our enums carry the Kubernetes strings, which are the values of cdk8s-plus's enums too
+    imagePullPolicy: (o.imagePullPolicy ?? kplus.ImagePullPolicy.IF_NOT_PRESENT) as kplus.ImagePullPolicy,
+    resources: containerResources(o.resources),
+    serviceType: (o.serviceType ?? kplus.ServiceType.LOAD_BALANCER) as kplus.ServiceType,
     serviceAnnotations: { ...o.serviceAnnotations },
     loadBalancerClass: o.loadBalancerClass,
     externalTrafficPolicy: o.externalTrafficPolicy,

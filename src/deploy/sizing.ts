@@ -4,6 +4,7 @@
  */
 import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import type { DataPlaneResources } from '../constructs/data-plane';
 import { DATA_PLANE_DEFAULT_IMAGE } from '../spec/runtime';
 
 /** The exact Node release the data plane is tested on (src/spec/runtime.ts). */
@@ -11,11 +12,15 @@ export const DEFAULT_IMAGE = DATA_PLANE_DEFAULT_IMAGE;
 export const DEFAULT_REPLICAS = 2;
 export const DEFAULT_TARGET_CPU_PERCENT = 70;
 
-/** Requests sized for a small gateway; a memory limit (no CPU limit, which would only throttle). */
-export function defaultResources(): kplus.ContainerResources {
+/**
+ * DataPlaneResources with each missing field at its default: requests sized for a small gateway, a memory limit
+ * (no CPU limit, which would only throttle).
+ */
+export function containerResources(r: DataPlaneResources = {}): kplus.ContainerResources {
+  const cpuLimit = r.cpuLimitMillis;
   return {
-    cpu: { request: kplus.Cpu.millis(100) },
-    memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
+    cpu: { request: kplus.Cpu.millis(r.cpuRequestMillis ?? 100), ...(cpuLimit !== undefined ? { limit: kplus.Cpu.millis(cpuLimit) } : {}) },
+    memory: { request: r.memoryRequest ?? Size.mebibytes(128), limit: r.memoryLimit ?? Size.mebibytes(512) },
   };
 }
 

@@ -5,6 +5,7 @@ import { gatewayDataPlaneProps } from './gateway-inputs';
 import { compile, formatSynthFinding, synthReport } from '../compiler';
 import type { SynthFinding } from '../compiler';
 import { GrantSpec, withoutGrantFindings } from '../compiler/grant-audit';
+import { orderAfterNamespaces } from '../constructs/apply-order';
 import type { DataPlaneProps } from '../constructs/data-plane';
 import type { Gateway } from '../constructs/gateway';
 import { onNodeDataPlaneGateway } from '../constructs/synth-hooks';
@@ -12,7 +13,7 @@ import { addWarning, Warnings } from '../constructs/warnings';
 
 /** Changes the objects of a Gateway's data plane right after the synth step rendered them. */
 export interface IDataPlaneCustomizer {
-  /** Called once with the rendered data plane: reach its kplus objects and change what you need. */
+  /** Called once with the rendered data plane: reach its objects (cdk8s `ApiObject`s) and patch what you need. */
   customize(dataPlane: GatewayDataPlane): void;
 }
 
@@ -77,6 +78,8 @@ function isNodeDataPlaneGateway(c: IConstruct): c is GatewayLike {
 
 /** Compiles the app's objects and renders one data plane per Gateway of ours; returns the synth errors. */
 function renderDataPlanes(root: IConstruct): string[] {
+  // the Namespaces the app writes (the Gateways' own too) are among the objects compiled, as in dist/
+  orderAfterNamespaces(root);
   const all = root.node.findAll();
   const gateways = all.filter(isNodeDataPlaneGateway).filter((g) => !g.node.tryFindChild(DATA_PLANE_ID));
   if (gateways.length === 0) return [];
@@ -114,6 +117,8 @@ function renderDataPlanes(root: IConstruct): string[] {
       errors.push((e as Error).message);
     }
   }
+  // the data planes' objects also go after their Namespace (src/constructs/apply-order.ts)
+  orderAfterNamespaces(root);
   printWarnings(root);
   return errors;
 }

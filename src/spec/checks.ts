@@ -129,3 +129,13 @@ export function checkUnique(where: Where, names: readonly string[], what: string
     seen.set(key, n);
   }
 }
+
+/** A CIDR range: an IPv4 or IPv6 address, "/" and a prefix length that fits it (NetworkPolicy ipBlock). */
+export function checkCidr(where: Where, value: string): void {
+  const [address, prefix, extra] = value.split('/');
+  const family = isIP(address ?? '');
+  const bits = Number(prefix);
+  if (extra !== undefined || family === 0 || !/^\d{1,3}$/.test(prefix ?? '') || bits > (family === 4 ? 32 : 128)) {
+    fail(where, value, 'must be a CIDR range: an IPv4 or IPv6 address, "/" and a prefix length (e.g. "203.0.113.0/24")');
+  }
+}

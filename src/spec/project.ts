@@ -77,3 +77,8 @@ export function parametersLabels(gatewayName: string): Record<string, string> {
     [MANAGED_BY_LABEL]: MANAGED_BY,
   };
 }
+
+/** The Lease the data-plane pods of one Gateway elect their status writer with (in the Gateway's namespace). */
+export function statusLeaseName(gatewayName: string): string {
+  return dnsLabel(gatewayName, 'dataplane-status');
+}

@@ -12,7 +12,7 @@
  * - API errors are logged at most once a minute per verb, resource and namespace (RBAC denials name all
  *   three), counted in cdk8s_gateway_sync_api_errors_total; the last good config and endpoints stay.
  */
-import { canonicalJson, compile } from '../compiler';
+import { canonicalJson, compile, CompileResult } from '../compiler';
 import { SERVICE_NAME_LABEL, serviceEndpoints } from './endpoints';
 import type { ApiError, KubeApi } from './kube-client';
 import { ObjectCache } from './object-cache';
@@ -41,6 +41,8 @@ export interface GatewaySyncOptions {
   /** How often the same API error is logged again. @default 60000 */
   readonly errorLogIntervalMs?: number;
   readonly log: Logger;
+  /** Called with every compile's result (status writing reads its `status`), the Gateway accepted or not. */
+  readonly onCompiled?: (result: CompileResult) => void;
 }
 
 /** Kinds whose objects are compiler input (everything but EndpointSlices). */
@@ -54,6 +56,7 @@ export class GatewaySync {
   public lastConfig: string | undefined;
   private readonly shared: SharedDir;
   private readonly reflectors = new Map<string, Reflector>();
+  private readonly resources = new Map<string, WatchedResource>();
   private readonly slicesOf = new Map<string, Set<string>>();
   private readonly serviceOfSlice = new Map<string, string>();
   private readonly dirtyServices = new Set<string>();
@@ -120,6 +123,11 @@ export class GatewaySync {
     if (this.metricsTimer) clearInterval(this.metricsTimer);
   }
 
+  /** The resource (in the version discovery found) sync reads a kind from. */
+  public resourceOf(kind: string): WatchedResource | undefined {
+    return this.resources.get(kind);
+  }
+
   /** Every watched type was listed once: the cache is the cluster, not part of it. */
   public get synced(): boolean {
     if (this.reflectors.size === 0) return false;
@@ -130,6 +138,7 @@ export class GatewaySync {
   private watch(r: WatchedResource, namespace?: string): void {
     const id = `${qualifiedName(r)}|${namespace ?? ''}`;
     if (this.reflectors.has(id)) return;
+    this.resources.set(r.kind, r);
     const reflector = new Reflector(this.api, r, namespace, this.cache.sink(r.kind, namespace), {
       onError: (err, res, ns) => this.apiError(err, res, ns),
       onHealthy: () => this.schedule(),
@@ -244,6 +253,7 @@ export class GatewaySync {
     const result = compile(objects, { references: 'strict', allGateways: this.o.anyGatewayClass });
     this.metrics.compileDuration.get(this.metrics.l()).observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.reportFindings(result);
+    this.o.onCompiled?.(result);
     const config = result.configs.find((c) => c.gateway.namespace === this.o.gateway.namespace && c.gateway.name === this.o.gateway.name);
     if (!config) {
       this.metrics.compileErrors.get(this.metrics.l()).inc();

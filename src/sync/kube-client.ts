@@ -44,6 +44,8 @@ export interface KubeApi {
   get(path: string): Promise<any>;
   list(path: string, query: Record<string, string>, verbFor?: string): Promise<ListResult>;
   watch(path: string, query: Record<string, string>, h: WatchHandlers): WatchHandle;
+  /** PUT (replace; with metadata.resourceVersion: 409 Conflict when stale) or POST (create) a JSON body. */
+  write(method: 'PUT' | 'POST', path: string, body: unknown): Promise<any>;
 }
 
 const PAGE_SIZE = 500;
@@ -61,6 +63,10 @@ export class KubeClient implements KubeApi {
 
   public async get(path: string): Promise<any> {
     return this.request('get', path, {});
+  }
+
+  public async write(method: 'PUT' | 'POST', path: string, body: unknown): Promise<any> {
+    return this.request(method === 'PUT' ? 'update' : 'create', path, {}, method, JSON.stringify(body));
   }
 
   /** LIST in pages of 500 (one consistent snapshot: the continue token pins the first page's resourceVersion). */
@@ -136,7 +142,7 @@ export class KubeClient implements KubeApi {
     return `${this.access.server}${path}${q ? `?${q}` : ''}`;
   }
 
-  private async request(verb: string, path: string, query: Record<string, string>): Promise<any> {
+  private async request(verb: string, path: string, query: Record<string, string>, method = 'GET', body?: string): Promise<any> {
     let headers: Record<string, string>;
     try {
       headers = await this.access.headers();
@@ -144,11 +150,12 @@ export class KubeClient implements KubeApi {
       throw new ApiError(0, 'Unauthenticated', `cannot authenticate to ${this.access.server} (${this.access.description}): ${(e as Error).message}`, verb, path);
     }
     return new Promise((resolve, reject) => {
-      const req = https.request(this.url(path, query), { agent: this.agent, headers: { ...headers, accept: 'application/json' } }, (res) => {
-        readAll(res).then((body) => {
-          if (res.statusCode !== 200) return reject(this.error(verb, path, res.statusCode ?? 0, body));
+      const sent = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) };
+      const req = https.request(this.url(path, query), { method, agent: this.agent, headers: { ...headers, ...sent, accept: 'application/json' } }, (res) => {
+        readAll(res).then((text) => {
+          if (res.statusCode !== 200 && res.statusCode !== 201) return reject(this.error(verb, path, res.statusCode ?? 0, text));
           try {
-            resolve(JSON.parse(body));
+            resolve(JSON.parse(text));
           } catch (e) {
             reject(new ApiError(res.statusCode, 'BadResponse', `${verb} ${path}: the answer is not JSON (${(e as Error).message})`, verb, path));
           }
@@ -156,7 +163,7 @@ export class KubeClient implements KubeApi {
       });
       req.setTimeout(this.requestTimeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${this.requestTimeoutMs / 1000} s`), { code: 'ETIMEDOUT' })));
       req.on('error', (e) => reject(this.networkError(verb, path, e)));
-      req.end();
+      req.end(body);
     });
   }
 

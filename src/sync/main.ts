@@ -35,15 +35,18 @@ async function main(argv: string[]): Promise<number> {
     throw e;
   }
   process.on('uncaughtException', (err) => log.error('uncaught exception', { error: err.message, stack: err.stack }));
-  const stop = () => {
+  const stop = async () => {
+    // the Lease is released first: another pod writes status at its next try instead of a lease period later
+    await running.election?.stop();
+    running.writer?.stop();
     running.sync.stop();
     running.sync.writeMetrics();
     running.client.close();
     log.flush();
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
   return -1;
 }
 

@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { find, fixture, synth, warnings } from './fixture';
 import {
-  AllowedRoutes, CaCertificate, ClientCertificateMode, Gateway, GatewayAddress, GatewayClass, Listener, ReferenceGrant,
+  AllowedRoutes, CaCertificate, ClientCertificateMode, DataPlaneServiceType, Gateway, GatewayAddress, GatewayClass, Listener, ReferenceGrant,
   RouteKind, TlsCertificate,
 } from '../../src';
 
@@ -168,13 +168,13 @@ describe('Gateway', () => {
     const ours = new Gateway(chart, 'ours', {
       gatewayClass: GatewayClass.nodeDataPlane(chart),
       listeners: [Listener.http({ name: 'web', port: 80 })],
-      dataPlane: { replicas: 3, image: 'node:24-alpine', serviceType: kplus.ServiceType.NODE_PORT },
+      dataPlane: { replicas: 3, image: 'node:24-alpine', serviceType: DataPlaneServiceType.NODE_PORT },
     });
     new Gateway(chart, 'theirs', { gatewayClass: GatewayClass.fromName('eg'), listeners: [Listener.http({ name: 'web', port: 80 })] });
 
     expect(Gateway.nodeDataPlaneGateways(app)).toEqual([ours]);
     expect(ours.isNodeDataPlane).toBe(true);
-    expect(ours.dataPlane).toEqual({ replicas: 3, image: 'node:24-alpine', serviceType: kplus.ServiceType.NODE_PORT });
+    expect(ours.dataPlane).toEqual({ replicas: 3, image: 'node:24-alpine', serviceType: DataPlaneServiceType.NODE_PORT });
   });
 
   test('dataPlane on another implementation\'s class is an error', () => {
@@ -186,7 +186,7 @@ describe('Gateway', () => {
   test.each([
     [{ autoscaling: { minReplicas: 3, maxReplicas: 2 } }, /dataPlane.autoscaling.maxReplicas 2 must be an integer of at least 3/],
     [{ replicas: -1 }, /dataPlane.replicas -1 must be an integer of at least 0/],
-    [{ loadBalancerClass: 'x', serviceType: kplus.ServiceType.CLUSTER_IP }, /dataPlane.loadBalancerClass: only applies to a LoadBalancer Service/],
+    [{ loadBalancerClass: 'x', serviceType: DataPlaneServiceType.CLUSTER_IP }, /dataPlane.loadBalancerClass: only applies to a LoadBalancer Service/],
     [{ clientCertificateHeader: 'x client cert' }, /dataPlane.clientCertificateHeader "x client cert" must be an HTTP header name/],
     [{ serviceAnnotations: { 'bad key!': 'x' } }, /dataPlane.serviceAnnotations "bad key!" must be an optional DNS subdomain prefix/],
     [{ adminPort: 80 }, /dataPlane.adminPort 80 must be an integer between 1024 and 65535 \(the pod runs without root/],

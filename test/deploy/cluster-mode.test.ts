@@ -59,9 +59,27 @@ test('the proxy container has no API token: the pod does not automount one and o
   expect(Object.keys(bundle.binaryData).sort()).toEqual(['dataplane.js.gz', 'sync.js.gz']);
 });
 
-test('the RBAC is read-only, and Secrets are readable only in the namespaces certificates may come from', () => {
+test('the RBAC reads, writes only status subresources and its own Lease, and Secrets are readable only in the namespaces certificates may come from', () => {
   const rbac = objects.filter((o) => /Role/.test(o.kind));
-  for (const r of rbac.filter((o) => o.rules)) for (const rule of r.rules) expect(rule.verbs).toEqual(['list', 'watch']);
+  for (const r of rbac.filter((o) => o.rules)) {
+    for (const rule of r.rules) {
+      const writes = rule.verbs.filter((v: string) => !['get', 'list', 'watch'].includes(v));
+      if (writes.length === 0) continue;
+      // writes: status subresources (update), and the Lease of the status writer's election
+      if (rule.apiGroups[0] === 'coordination.k8s.io') {
+        expect(r.metadata.namespace).toBe(GW_NS);
+        expect(rule.resources).toEqual(['leases']);
+        if (rule.resourceNames) expect(rule.resourceNames).toEqual(['edge-dataplane-status']);
+        else expect(rule.verbs).toEqual(['create']);
+      } else {
+        expect(writes).toEqual(['update']);
+        for (const res of rule.resources) expect(res).toMatch(/\/status$/);
+      }
+    }
+  }
+  const statusRule = rbac.find((o) => o.kind === 'ClusterRole').rules.find((r: any) => r.resources.some((x: string) => x.endsWith('/status')));
+  expect(statusRule.resources).toEqual(expect.arrayContaining(['gateways/status', 'httproutes/status', 'gatewayclasses/status', 'backendtlspolicies/status', 'listenersets/status']));
+  expect(statusRule.resources).not.toContain('referencegrants/status');
   const clusterRole = rbac.find((o) => o.kind === 'ClusterRole');
   expect(clusterRole.metadata.namespace).toBeUndefined();
   expect(clusterRole.rules.flatMap((r: any) => r.resources)).not.toContain('secrets');

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { gunzipSync } from 'node:zlib';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import * as fc from 'fast-check';
 import { baseProps, kinds, mainContainer, one, podSpec, render, withoutBundleBytes } from './render';
-import { ExternalTrafficPolicy } from '../../src';
-import { DataPlaneMountKind, GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
+import { DataPlaneImagePullPolicy, DataPlanePeer, DataPlaneServiceType, ExternalTrafficPolicy } from '../../src';
+import { DataPlaneMountKind, DataPlaneProtocol, GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
 
 const certMount = { kind: DataPlaneMountKind.SECRET, name: 'example-com-tls', keys: ['tls.crt', 'tls.key'] };
 
@@ -74,7 +73,7 @@ describe('ports', () => {
   test('the Service maps each listener port to the container port the process binds; the admin port stays private', () => {
     fc.assert(fc.property(sockets, fc.integer({ min: 1024, max: 65535 }), (ss, adminPort) => {
       // GIVEN
-      const ports = ss.map((s) => ({ port: s.port, protocol: s.udp ? kplus.Protocol.UDP : kplus.Protocol.TCP }));
+      const ports = ss.map((s) => ({ port: s.port, protocol: s.udp ? DataPlaneProtocol.UDP : DataPlaneProtocol.TCP }));
 
       // WHEN
       const { objects } = render(baseProps({ ports, adminPort }));
@@ -255,7 +254,7 @@ describe('sizing and exposure', () => {
 
   test('Service type, annotations, loadBalancerClass and externalTrafficPolicy are passed through', () => {
     const { objects } = render(baseProps({
-      serviceType: kplus.ServiceType.LOAD_BALANCER,
+      serviceType: DataPlaneServiceType.LOAD_BALANCER,
       serviceAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'external' },
       loadBalancerClass: 'service.k8s.aws/nlb',
       externalTrafficPolicy: ExternalTrafficPolicy.LOCAL,
@@ -268,8 +267,8 @@ describe('sizing and exposure', () => {
   test('image, pull policy and resources are configurable; the heap follows the memory limit', () => {
     const { objects } = render(baseProps({
       image: 'registry.example.com/node:24.3-alpine',
-      imagePullPolicy: kplus.ImagePullPolicy.ALWAYS,
-      resources: { cpu: { request: kplus.Cpu.millis(500) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+      imagePullPolicy: DataPlaneImagePullPolicy.ALWAYS,
+      resources: { cpuRequestMillis: 500, memoryRequest: Size.gibibytes(1), memoryLimit: Size.gibibytes(2) },
     }));
     const c = mainContainer(objects);
     expect(c).toMatchObject({ image: 'registry.example.com/node:24.3-alpine', imagePullPolicy: 'Always' });
@@ -281,7 +280,7 @@ describe('sizing and exposure', () => {
     // GIVEN
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    const prometheus = kplus.Pods.select(chart, 'Prometheus', { labels: { app: 'prometheus' }, namespaces: kplus.Namespaces.select(chart, 'Monitoring', { names: ['monitoring'] }) });
+    const prometheus = DataPlanePeer.pods({ app: 'prometheus' }, { namespaces: ['monitoring'] });
 
     // WHEN
     new GatewayDataPlane(chart, 'dp', baseProps({ metricsService: true, adminPeers: [prometheus] }));
@@ -301,7 +300,7 @@ describe('sizing and exposure', () => {
   test('listener peers replace "anyone" on the listener ports', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
-    const office = kplus.NetworkPolicyIpBlock.ipv4(chart, 'Office', '203.0.113.0/24');
+    const office = DataPlanePeer.ipBlock('203.0.113.0/24');
     new GatewayDataPlane(chart, 'dp', baseProps({ listenerPeers: [office] }));
     const np = one(Testing.synth(chart), 'NetworkPolicy');
     expect(np.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ port: 8080, protocol: 'TCP' }, { port: 8443, protocol: 'TCP' }] }]);
@@ -415,6 +414,6 @@ describe('settings compiled into the config', () => {
       { clusterDomain: 'corp.internal', clientCertificateHeader: 'X-Client-Cert', replicas: 1 });
 
     // THEN
-    expect(dataPlane.deployment.replicas).toBe(1);
+    expect(dataPlane.deployment.toJson().spec.replicas).toBe(1);
   });
 });

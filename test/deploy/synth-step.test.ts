@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Chart, Testing } from 'cdk8s';
+import { App, Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, DataPlaneLogLevel, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant,
-  TlsCertificate,
+  AllowedRoutes, Backend, BackendTlsPolicy, CaCertificate, DataPlaneLogLevel, DataPlanePeer, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener,
+  ReferenceGrant, TlsCertificate,
 } from '../../src';
 import { compile, serializeConfig } from '../../src/compiler';
 import { GatewayDataPlane } from '../../src/deploy/gateway-data-plane';
@@ -205,8 +205,8 @@ test('the Gateway\'s dataPlane also carries how the data plane runs and who may 
   // GIVEN
   const app = Testing.app();
   const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
-  const prometheus = kplus.Pods.select(platform, 'Prometheus', { labels: { app: 'prometheus' } });
-  const balancers = kplus.Pods.select(platform, 'Balancers', { labels: { app: 'balancer' } });
+  const prometheus = DataPlanePeer.pods({ app: 'prometheus' });
+  const balancers = DataPlanePeer.pods({ app: 'balancer' });
   new Gateway(platform, 'edge', {
     gatewayClass: GatewayClass.nodeDataPlane(platform),
     listeners: [Listener.http({ name: 'web', port: 80 })],
@@ -238,13 +238,13 @@ test('the Gateway\'s dataPlane also carries how the data plane runs and who may 
   ]));
 });
 
-test('a customizer reaches the rendered kplus objects (escape hatch)', () => {
+test('a customizer reaches the rendered objects and patches them (escape hatch)', () => {
   // GIVEN
   const f = fixture();
   route(f, 'web', '/', 'web');
   const customizer: IDataPlaneCustomizer = {
     customize: (dp) => {
-      dp.deployment.scheduling.tolerate(kplus.Node.tainted(kplus.NodeTaintQuery.is('dedicated', 'edge')));
+      dp.deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/tolerations', [{ key: 'dedicated', operator: 'Equal', value: 'edge' }]));
       dp.service?.metadata.addAnnotation('example.com/dns', 'edge.example.com');
     },
   };
@@ -270,7 +270,7 @@ test('synth of a chart with 1,000 HTTPRoutes, YAML written (time printed)', () =
 
   // THEN
   const yaml = fs.readFileSync(path.join(f.app.outdir, 'platform.k8s.yaml'), 'utf8');
-  const configJson = DataPlaneSynthStep.of(f.gateway)!.configConfigMap.data['config.json'];
+  const configJson = DataPlaneSynthStep.of(f.gateway)!.configConfigMap.toJson().data['config.json'];
   process.stdout.write(`synth of 1,000 HTTPRoutes with the data plane: ${ms.toFixed(0)} ms (app.synth(), ${yaml.length} bytes of YAML); ` +
     `config ${Buffer.byteLength(configJson)} bytes\n`);
   expect(JSON.parse(configJson).httpRules).toHaveLength(1000);

@@ -99,7 +99,7 @@ export class Spawned {
 
   private onLine(line: string): void {
     this.lines.push(line);
-    const m = /^listening (\S+) (\d+) (\S+):(\d+)/.exec(line);
+    const m = /^(?:listening|refused) (\S+) (\d+) (\S+):(\d+)/.exec(line);
     if (m) this.ports.set(Number(m[2]), Number(m[4]));
     const a = /^admin \S+:(\d+)$/.exec(line);
     if (a) this.adminPort = Number(a[1]);

@@ -7,6 +7,8 @@ export interface AdminState {
   metrics(): string;
   /** The config being served, as JSON. */
   config(): string;
+  /** What does not serve while the rest does (a listener whose certificate cannot be loaded), one line each. */
+  problems?(): string[];
 }
 
 /** `/healthz` (the process answers), `/readyz` (ready to take traffic), `/metrics` (Prometheus), `/config`. */
@@ -41,7 +43,11 @@ export class AdminServer {
     };
     switch (path) {
       case '/healthz': return send(200, 'text/plain', 'ok\n');
-      case '/readyz': return this.state.ready() ? send(200, 'text/plain', 'ready\n') : send(503, 'text/plain', 'not ready\n');
+      case '/readyz': {
+        // the pod stays ready for what serves; what does not is listed under it
+        const problems = (this.state.problems?.() ?? []).map((p) => `${p}\n`).join('');
+        return this.state.ready() ? send(200, 'text/plain', `ready\n${problems}`) : send(503, 'text/plain', `not ready\n${problems}`);
+      }
       case '/metrics': return send(200, 'text/plain; version=0.0.4', this.state.metrics());
       case '/config': return send(200, 'application/json', this.state.config());
       default: return send(404, 'text/plain', 'not found: try /healthz, /readyz, /metrics or /config\n');

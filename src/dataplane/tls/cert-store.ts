@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
@@ -35,6 +35,7 @@ export class CertStore {
   public version = 0;
   private readonly files = new Map<string, FileState>();
   private readonly certs = new Map<string, LoadedCertificate | Error>();
+  private readonly failed = new Map<string, CertificateRef>();
 
   private readonly secretsDirs: string[];
   private readonly configMapsDirs: string[];
@@ -53,6 +54,8 @@ export class CertStore {
     if (c === undefined) {
       c = this.loadCertificate(ref);
       this.certs.set(id, c);
+      if (c instanceof Error) this.failed.set(id, ref);
+      else this.failed.delete(id);
     }
     return c;
   }
@@ -74,8 +77,12 @@ export class CertStore {
         changed = true;
       }
     }
-    // an Error (file missing) is retried on every refresh
-    for (const [id, c] of this.certs) if (c instanceof Error) this.certs.delete(id);
+    // a certificate that failed (file missing, not PEM) is retried on every refresh; one that loads now is a change
+    // too, so that the TLS selections cached with its error are dropped
+    for (const [id, ref] of this.failed) {
+      this.certs.delete(id);
+      if (!(this.certificate(ref) instanceof Error)) changed = true;
+    }
     if (changed) {
       this.certs.clear();
       this.version++;
@@ -102,7 +109,7 @@ export class CertStore {
       const context = tls.createSecureContext({ cert, key });
       return { ref, context, names: certificateNames(cert), cert, key };
     } catch (e) {
-      return new Error(`certificate Secret ${ref.namespace}/${ref.name} (${dir}): ${(e as Error).message}`);
+      return new Error(`certificate Secret ${ref.namespace}/${ref.name}: ${whichFile(dir, cert, key, e as Error)}`);
     }
   }
 
@@ -134,6 +141,22 @@ export class CertStore {
       return new Error(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
+}
+
+/** Which of tls.crt and tls.key is wrong, and how, when OpenSSL refused the pair (its message names neither). */
+function whichFile(dir: string, cert: string, key: string, e: Error): string {
+  try {
+    new X509Certificate(cert);
+  } catch (certError) {
+    return `${path.join(dir, 'tls.crt')} is not a PEM certificate (${(certError as Error).message})`;
+  }
+  try {
+    createPrivateKey(key);
+  } catch (keyError) {
+    return `${path.join(dir, 'tls.key')} is not a PEM private key (${(keyError as Error).message})`;
+  }
+  const mismatch = /key values mismatch|KEY_VALUES_MISMATCH/i.test(e.message);
+  return mismatch ? `${path.join(dir, 'tls.key')} is not the key of ${path.join(dir, 'tls.crt')}` : `${dir}: ${e.message}`;
 }
 
 export function certificateNames(pem: string): string[] {
