@@ -67,7 +67,7 @@ maybe('status written to the cluster = status compiled, for every conformance ma
   let base: any[] = [];
 
   beforeAll(async () => {
-    api = await KubeApiServer.start({ historyLimit: 1_000_000 });
+    api = await KubeApiServer.start();
     api.apply(gatewayApiCrds());
     base = storable(api, [gatewayClass(), ...loadConformanceManifest('manifests.yaml'), ...conformanceHarness()]);
   }, 30_000);
