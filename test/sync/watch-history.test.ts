@@ -5,8 +5,8 @@
  * across the churn, ended by the server after churn on other objects, and the API server away while a delete
  * happens (the resume gets 410 and the relist must drop what is gone).
  */
-import { client } from './status-fixture';
 import { gateway, GRANT_LABEL, GW_NS, namespace, route, service } from './cluster-fixture';
+import { client } from './status-fixture';
 import { Logger } from '../../src/dataplane/ops/log';
 import { GatewaySync } from '../../src/sync/gateway-sync';
 import { KubeClient } from '../../src/sync/kube-client';
