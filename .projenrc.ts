@@ -93,7 +93,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // a user's app: it imports the installed package by name (built from the tarball by .ci/example-apps.mjs)
     exclude: ['examples/cdk8s-app*'],
   },
-  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', '/test-output/'],
+  gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', 'examples/*/*/dist/', '/test-output/'],
   npmignoreEnabled: true,
   // The tarball carries what users load: lib/ (the construct API and the synth step), assets/cli.js (the bundled
   // `cdk8s-gateway` command), assets/boot.js and assets/dataplane.js.gz (what the pods run). lib/dataplane/ and

@@ -11,6 +11,7 @@
 //           fd count and RSS flat, no unexplained error
 //
 //   npx projen bench:reliability [-- --only slow,floods,faults,churn] [--churn-rounds 10] [--churn-size 50000] [--soak 30]
+//                         [--flood-seconds 20] [--flood-kinds rapid-reset,continuation,settings,ping,connections]
 //
 // Run it under the machine's heavy lock: flock /tmp/heavy.lock npx projen bench:reliability
 import { execFileSync, spawn } from 'node:child_process';
@@ -175,8 +176,68 @@ function rssMiB(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 function fdCount(pid) {
   return fs.readdirSync(`/proc/${pid}/fd`).length;
+}
+
+const TCP_STATES = ['', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT', 'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING'];
+
+/**
+ * What a process's file descriptors are: sockets by protocol, TCP state and the port on either side (named when it is
+ * one of the gateway's ports or a backend's), the rest by kind. For a failing fd check: `{ "tcp ESTABLISHED
+ * local=http": 12, "udp remote=udp-backend": 500, "anon_inode:[eventpoll]": 1, ... }`.
+ */
+function fdReport(pid, names) {
+  const sockets = new Map();
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(`/proc/${pid}/net/${proto}`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10) continue;
+      const port = (hex) => parseInt(hex.split(':')[1], 16);
+      const state = proto.startsWith('tcp') ? TCP_STATES[parseInt(f[3], 16)] : '';
+      sockets.set(f[9], { proto: proto.replace('6', ''), state, local: port(f[1]), remote: port(f[2]) });
+    }
+  }
+  const name = (p) => names[p] ?? (p === 0 ? '*' : 'other');
+  const groups = {};
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    let target;
+    try {
+      target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    let key;
+    if (!inode) key = target.startsWith('/') ? 'file' : target.replace(/:\[\d+\]$/, '');
+    else {
+      const s = sockets.get(inode);
+      key = s ? `${s.proto} ${s.state} local=${name(s.local)} remote=${name(s.remote)}`.replace(/ {2}/, ' ') : 'socket (unix or not in /proc/net)';
+    }
+    groups[key] = (groups[key] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(groups).sort((a, b) => b[1] - a[1]));
+}
+
+/** Port number → what it is, for fdReport: the gateway's ports and the backends. */
+function portNames(gw, backends) {
+  const names = {};
+  for (const [k, v] of Object.entries(gw.ports)) names[v] = k;
+  names[gw.admin] = 'admin';
+  for (const [k, v] of Object.entries(backends)) if (typeof v === 'number') names[v] = `${k}-backend`;
+  return names;
 }
 
 async function stopGateway(gw) {
@@ -305,8 +366,11 @@ async function floodsSection(backends) {
   const gw = await startGateway(backends);
   const port = String(gw.ports.http);
   const out = {};
+  const cpu0 = cpuSeconds(gw.proc.pid);
   const base = await runScript('prober.mjs', ['--port', port, '--seconds', '10'], -5);
-  console.log(`  unloaded                 p50 ${base.p50} ms, p99 ${base.p99} ms, max ${base.max} ms, failed ${JSON.stringify(base.failures)}`);
+  base.gatewayCpuSeconds = round(cpuSeconds(gw.proc.pid) - cpu0, 2);
+  console.log(`  unloaded                 p50 ${base.p50} ms, p99 ${base.p99} ms, max ${base.max} ms, failed ${JSON.stringify(base.failures)}; ` +
+    `gateway CPU ${base.gatewayCpuSeconds} s in 10 s`);
   out.unloaded = base;
   // each kind floods from addresses of its own: an address penalized by one flood would be refused at accept in the next
   const kinds = [
@@ -316,18 +380,22 @@ async function floodsSection(backends) {
     ['ping', ['--connections', '8', '--first-address', '60']],
     ['connections', ['--connections', '6000', '--addresses', '1', '--first-address', '80']],
   ];
-  for (const [kind, extra] of kinds) {
+  const chosen = new Set(opt('flood-kinds', kinds.map(([k]) => k).join(',')).split(','));
+  for (const [kind, extra] of kinds.filter(([k]) => chosen.has(k))) {
     const before = await metrics(gw);
+    const cpuBefore = cpuSeconds(gw.proc.pid);
     const [probe, attack] = await Promise.all([
       runScript('prober.mjs', ['--port', port, '--seconds', String(seconds)], -5),
       runScript('attacker.mjs', ['--kind', kind, '--port', port, '--seconds', String(seconds), ...extra], 5),
     ]);
+    const cpu = round(cpuSeconds(gw.proc.pid) - cpuBefore, 2);
     const after = await metrics(gw);
     const closed = (reason) => sum(after, 'cdk8s_gateway_connections_closed_total', { reason }) - sum(before, 'cdk8s_gateway_connections_closed_total', { reason });
     const ratio = round(probe.p99 / base.p99, 2);
     const failed = Object.values(probe.failures).reduce((a, b) => a + b, 0);
-    out[kind] = { probe, attack, p99Ratio: ratio, closedAbuse: closed('abuse'), closedPenalty: closed('client_penalty'), closedLimit: closed('client_limit') };
+    out[kind] = { probe, attack, p99Ratio: ratio, gatewayCpuSeconds: cpu, closedAbuse: closed('abuse'), closedPenalty: closed('client_penalty'), closedLimit: closed('client_limit') };
     console.log(`  ${kind.padEnd(24)} p50 ${probe.p50} ms, p99 ${probe.p99} ms (${ratio}x unloaded), max ${probe.max} ms, failed ${failed}; ` +
+      `gateway CPU ${cpu} s in ${seconds} s; ` +
       `attacker: ${attack.connections} connections, GOAWAY ${JSON.stringify(attack.goaway)}; closed: abuse ${closed('abuse')}, penalty ${closed('client_penalty')}, limit ${closed('client_limit')}`);
     check(failed === 0, `${kind}: no ordinary request failed`);
     if (kind === 'connections') check(closed('client_limit') > 0, `${kind}: the address was held to --max-connections-per-client`);
@@ -664,8 +732,19 @@ async function soakSection(backends) {
   await Promise.all([...workers, reloader, churner, sampler]);
   httpAgent.destroy();
   httpsAgent.destroy();
-  await sleep(5000);
-  const final = { rssMiB: round(rssMiB(gw.proc.pid)), fds: fdCount(gw.proc.pid) };
+  // what the traffic left open closes at the gateway's timeouts (pod defaults: UDP sessions and idle keep-alive
+  // connections 60 s; pooled backend connections 4 s): wait past them, not a fixed few seconds
+  const settleBy = Date.now() + 75_000;
+  const settled = () => fdCount(gw.proc.pid) <= samples[0].fds + 10;
+  const afterTraffic = [];
+  while (!settled() && Date.now() < settleBy) {
+    if (afterTraffic.length % 15 === 0) afterTraffic.push({ s: Math.round((Date.now() - end) / 1000), fds: fdCount(gw.proc.pid), open: fdReport(gw.proc.pid, portNames(gw, backends)) });
+    else afterTraffic.push({ s: Math.round((Date.now() - end) / 1000), fds: fdCount(gw.proc.pid) });
+    await sleep(1000);
+  }
+  const final = { rssMiB: round(rssMiB(gw.proc.pid)), fds: fdCount(gw.proc.pid), secondsToSettle: Math.round((Date.now() - end) / 1000) };
+  for (const a of afterTraffic.filter((x) => x.open)) console.log(`  ${a.s} s after the traffic: ${a.fds} fds: ${JSON.stringify(a.open)}`);
+  if (!settled()) console.log(`  still open ${final.secondsToSettle} s after the traffic: ${JSON.stringify(fdReport(gw.proc.pid, portNames(gw, backends)))}`);
   const m = await metrics(gw);
   const reloadFailures = sum(m, 'cdk8s_gateway_config_reloads_total', { result: 'failure' });
   const third = samples.slice(Math.floor(samples.length / 3));
@@ -674,13 +753,13 @@ async function soakSection(backends) {
   const unexplained = Object.values(stats.unexplained).reduce((a, b) => a + b, 0);
   console.log(`  ${stats.requests} requests/connections, ${stats.ok} ok; explained failures ${JSON.stringify(stats.explained)}; unexplained ${JSON.stringify(stats.unexplained)}`);
   console.log(`  reloads ${reloads} (refused ${reloadFailures}), backend restarts ${restarts}; RSS over the last two thirds: spread ${rssSpread} MiB; ` +
-    `fds ${Math.min(...fdsLate)}..${Math.max(...fdsLate)}; after the traffic stopped: RSS ${final.rssMiB} MiB, fds ${final.fds}`);
+    `fds ${Math.min(...fdsLate)}..${Math.max(...fdsLate)}; after the traffic stopped: RSS ${final.rssMiB} MiB, fds ${final.fds} (${final.secondsToSettle} s after)`);
   check(unexplained === 0, 'soak: no unexplained error');
   check(reloadFailures === 0 && reloads > 0, 'soak: every reload was served');
   check(rssSpread < 96, `soak: RSS flat over the last two thirds (spread ${rssSpread} MiB < 96 MiB)`);
-  check(final.fds <= samples[0].fds + 10, `soak: file descriptors back to the start (${final.fds} vs ${samples[0].fds})`);
+  check(final.fds <= samples[0].fds + 10, `soak: file descriptors back to the start once the idle timeouts passed (${final.fds} vs ${samples[0].fds})`);
   await stopGateway(gw);
-  report.sections.soak = { minutes, stats, reloads, reloadFailures, restarts, samples, final };
+  report.sections.soak = { minutes, stats, reloads, reloadFailures, restarts, samples, final, afterTraffic };
 }
 
 // --- main --------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { parseArgs, UsageError } from './args';
 import { COMPILE_FLAGS, compileFromFlags, diagnosticLines, singleConfig } from './compiled-gateways';
 import { isPort } from '../spec/limits';
 
-const USAGE = `usage: cdk8s-gateway explain --manifests <file|dir>... [--gateway <ns>/<name>] [--port <n>]
+const USAGE = `usage: cdk8s-gateway explain --manifests <file|dir>... [--gateway <ns>/<name>] [--port <n>] [--server-name <sni>]
                              [-H 'name: value']... [--output text|json] [<METHOD>] <URL>
 
 Shows which listener, route, rule and match a request gets, the filters that run, the backends with their
@@ -20,7 +20,10 @@ what kind of traffic it is:
 
   --manifests   YAML/JSON files or directories (repeat for several)
   --gateway     the Gateway to ask (default: the only one in the manifests)
-  --port        the listener port (default: the URL's port, else 80 for http/grpc and 443 for https/grpcs/tls)
+  --port        the listener port (default: the URL's port, else 80 for http/grpc and 443 for https/grpcs/tls);
+                the Host header stays the URL's authority (-H 'Host: name:1234' sets another)
+  --server-name https/grpcs: the TLS server name (SNI) the client sends (default: the URL's host); a Host that
+                another listener owns than the one it selects is answered 421
   -H, --header  a request header, e.g. -H 'x-version: 2' (repeat for several)
   --strict      Services, Secrets and ConfigMaps missing from the manifests are errors
   --output      text (default) or json
@@ -29,8 +32,8 @@ Examples: cdk8s-gateway explain --manifests dist/ GET https://shop.example.com/a
           cdk8s-gateway explain --manifests dist/ grpcs://grpc.example.com/shop.cart.v1.Cart/AddItem -H 'x-beta: on'
           cdk8s-gateway explain --manifests dist/ tls://pg.db.example.com:443
 
-Exit code: 0 when the request or connection reaches a backend (or a redirect), 1 when the gateway answers it
-with an error status or refuses the connection, 2 on a usage error.`;
+Exit code: 0 when the request or connection reaches a backend (or is redirected, or answered as a CORS preflight),
+1 when the gateway answers it with an error status or refuses the connection, 2 on a usage error.`;
 
 type Target =
   | { readonly kind: 'request'; readonly method: string; readonly url: string; readonly grpc: boolean }
@@ -69,7 +72,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const args = parseArgs(argv, { ...COMPILE_FLAGS, header: { value: true, repeat: true, alias: 'H' }, port: { value: true }, output: { value: true } });
+    const args = parseArgs(argv, {
+      ...COMPILE_FLAGS, 'header': { value: true, repeat: true, alias: 'H' }, 'port': { value: true }, 'server-name': { value: true }, 'output': { value: true },
+    });
     const output = args.flags.output?.[0] ?? 'text';
     if (output !== 'text' && output !== 'json') throw new UsageError(`--output must be text or json, got "${output}"`);
     const port = args.flags.port ? Number(args.flags.port[0]) : undefined;
@@ -92,9 +97,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (target.grpc) headers['content-type'] ??= ['application/grpc'];
     const flat = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
-    const e = explainRequest(config, { method: target.method, url: target.url, headers: flat }, { port: target.grpc ? undefined : port });
+    const e = explainRequest(config, { method: target.method, url: target.url, headers: flat }, {
+      port: target.grpc ? undefined : port, serverName: args.flags['server-name']?.[0],
+    });
     process.stdout.write(output === 'json' ? `${canonicalJson(e)}\n` : `${formatExplanation(e)}\n`);
-    return e.status === undefined || (e.status >= 300 && e.status < 400) ? 0 : 1;
+    return e.code === 'GW_ROUTED' || e.code === 'GW_REDIRECT' || e.code === 'GW_CORS_PREFLIGHT' ? 0 : 1;
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`cdk8s-gateway explain: ${err.message}\n${err.showUsage ? `\n${USAGE}\n` : ''}`);

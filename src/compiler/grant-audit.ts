@@ -13,19 +13,13 @@ import { ObjectStatus, Reason, RouteParentStatus } from './status';
 import type { SynthFinding } from './synth-report';
 import { GATEWAY_API_GROUP, ROUTE_KINDS } from '../spec/gateway-api';
 import { hostnameCovers } from '../spec/hostname';
+import type { GrantData } from '../spec/team-grant';
 
-/** A team's grant on one Gateway, as the audit needs it. */
-export interface GrantSpec {
-  /** The team's name. */
-  readonly team: string;
-  /** The team's namespace. */
-  readonly namespace: string;
-  readonly gateway: { readonly namespace: string; readonly name: string };
-  /** Where the grant is made, for messages: `grantTeam("shop") (platform/edge/shop)`. */
-  readonly source: string;
-  /** Granted hostnames; empty: every hostname of the granted listeners. */
-  readonly hostnames: readonly string[];
-  readonly routeKinds: readonly string[];
+/**
+ * A team's grant on one Gateway, as the audit needs it: the grant's data (src/spec/team-grant.ts) with its team
+ * listeners as `{ name, granted, hostname }`.
+ */
+export interface GrantSpec extends Pick<GrantData, 'team' | 'namespace' | 'gateway' | 'source' | 'hostnames' | 'routeKinds'> {
   /** The listeners rendered for the team: their names (sectionNames), the declared listener, the hostname. */
   readonly listeners: ReadonlyArray<{ readonly name: string; readonly granted: string; readonly hostname?: string }>;
 }

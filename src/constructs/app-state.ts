@@ -22,6 +22,21 @@ export interface AppState {
   readonly teamNamespaces: Map<string, TeamNamespace>;
   /** Team backend ReferenceGrants: `<target ns>|<team ns>` → grant construct. */
   readonly backendGrants: Map<string, unknown>;
+  /**
+   * The ReferenceGrants the platform's app emits for grants imported from its documents (`Team.fromGrant`): they
+   * are in the cluster, not in this app, and admit the team's routes to the granted Services.
+   */
+  readonly importedBackendGrants: ImportedBackendGrant[];
+}
+
+/** What the ReferenceGrant the platform emitted for an imported grant admits. */
+export interface ImportedBackendGrant {
+  /** The team's namespace and route kinds (the grant's `from`). */
+  readonly fromNamespace: string;
+  readonly fromKinds: readonly string[];
+  /** The Services' namespace and names (absent: every Service). */
+  readonly toNamespace: string;
+  readonly serviceNames?: readonly string[];
 }
 
 const states = new WeakMap<IConstruct, AppState>();
@@ -30,7 +45,7 @@ export function appState(scope: IConstruct): AppState {
   const root = scope.node.root;
   let state = states.get(root);
   if (!state) {
-    state = { teamNamespaces: new Map(), backendGrants: new Map() };
+    state = { teamNamespaces: new Map(), backendGrants: new Map(), importedBackendGrants: [] };
     states.set(root, state);
     root.node.addValidation({
       validate: () => {

@@ -101,7 +101,7 @@ export interface DataPlaneProps {
   /**
    * Container image that runs the bundled data plane (any image with Node.js 20 or later; the data plane checks
    * the Node internals it uses at start and falls back to node:http when they differ).
-   * @default - `node:<version>-alpine` with the exact Node 24 release this version of cdk8s-gateway is tested on
+   * @default - `node:<version>-bookworm-slim` with the exact Node 24 release (and libc) this version of cdk8s-gateway is tested on
    */
   readonly image?: string;
   /**

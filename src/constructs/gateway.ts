@@ -5,6 +5,7 @@ import { createNamespaceAtSynth } from './apply-order';
 import { CaCertificate, TlsCertificate } from './certificates';
 import { checkDataPlane, DataPlaneProps, dataPlaneParameters } from './data-plane';
 import { GatewayClass, IGatewayClass } from './gateway-class';
+import { grantSpecOf } from './grant-audit';
 import { Listener, RouteKind, TlsMode } from './listener';
 import { checkNextListener } from './listener-conflicts';
 import { ReferenceGrant } from './reference-grant';
@@ -327,7 +328,7 @@ export class Gateway extends GatewayApiResource implements IGateway, AttachmentT
 
   /** The grants as the compiler's audit reads them (the synth step leaves their findings to it). @internal */
   public _grantSpecs(): GrantSpec[] {
-    return this._grants.map((g) => g._spec());
+    return this._grants.map((g) => grantSpecOf(g._data()));
   }
 
   /** The listeners as rendered: each declared one, then those its grants narrow it to. @internal */

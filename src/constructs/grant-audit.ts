@@ -12,10 +12,12 @@ import { IConstruct } from 'constructs';
 import { appState } from './app-state';
 import type { Gateway } from './gateway';
 import { RouteBase } from './route-base';
-import type { TeamGrant } from './team';
+import type { GrantHandle, TeamGrant } from './team';
+import { ImportedTeamGrant } from './team-import';
 import { compile, formatSynthFinding } from '../compiler';
-import { auditGrants } from '../compiler/grant-audit';
+import { auditGrants, GrantSpec } from '../compiler/grant-audit';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
+import { GrantData } from '../spec/team-grant';
 
 const enabled = new WeakSet<IConstruct>();
 
@@ -56,13 +58,29 @@ function treeState(root: IConstruct): string {
   return `${constructs}|${patches}|${routes.join(',')}`;
 }
 
+/** The grant as the compiler's audit reads it. */
+export function grantSpecOf(g: GrantData): GrantSpec {
+  return {
+    team: g.team,
+    namespace: g.namespace,
+    gateway: g.gateway,
+    source: g.source,
+    hostnames: g.hostnames,
+    routeKinds: g.routeKinds,
+    listeners: g.teamListeners.map((l) => ({
+      name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
+    })),
+  };
+}
+
 function grantsOf(root: IConstruct): TeamGrant[] {
   return root.node.findAll().filter((c): c is Gateway => (c as Partial<Gateway>)._grantSpecs !== undefined).flatMap((g) => g.grants);
 }
 
 function grantErrors(root: IConstruct): string[] {
   const grants = grantsOf(root);
-  if (grants.length === 0) return [];
+  const imported = ImportedTeamGrant.of(root);
+  if (grants.length === 0 && imported.length === 0) return [];
   const objects = root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   const json = objects.map((o) => o.toJson());
   const index = new Map(objects.map((o, i) => [o, i]));
@@ -76,8 +94,8 @@ function grantErrors(root: IConstruct): string[] {
     const owner = ns !== undefined ? teamOf.get(ns) : undefined;
     if (owner) madeBy.set(i, owner.team);
   });
-  for (const g of grants) {
-    for (const r of g._madeRoutes) {
+  for (const g of [...grants, ...imported] as GrantHandle[]) {
+    for (const r of g._routes) {
       const i = index.get(r.apiObject);
       if (i !== undefined) madeBy.set(i, g.teamName);
     }
@@ -90,9 +108,34 @@ function grantErrors(root: IConstruct): string[] {
     const spec = json[i].spec ?? {};
     json[i] = { ...json[i], spec: { gatewayClassName: spec.gatewayClassName, listeners: spec.listeners, allowedListeners: spec.allowedListeners } };
   }
-  const classes = [...new Set(grants.map((g) => g.gateway.gatewayClass.gatewayClassName))];
+  // a grant imported from the platform's document: its Gateway is not in this app; the document's listeners stand in
+  const standIns = new Map<string, ImportedTeamGrant>();
+  for (const g of imported) standIns.set(`${g.gatewayData.namespace}/${g.gatewayData.name}`, g);
+  for (const g of standIns.values()) {
+    const gw = g.gatewayData;
+    json.push({
+      apiVersion: `${GATEWAY_API_GROUP}/v1`,
+      kind: 'Gateway',
+      metadata: { name: gw.name, namespace: gw.namespace },
+      spec: { gatewayClassName: gw.gatewayClassName, listeners: standInListeners(imported, gw.namespace, gw.name) },
+    });
+  }
+  const classes = [...new Set([
+    ...grants.map((g) => g.gateway.gatewayClass.gatewayClassName), ...imported.map((g) => g.gatewayData.gatewayClassName),
+  ])];
   const result = compile(json, { gatewayClassNames: classes });
-  return auditGrants(result, { objects: json, grants: grants.map((g) => g._spec()), madeBy }).findings.map(formatSynthFinding);
+  const specs = [...grants, ...imported].map((g) => grantSpecOf(g._data()));
+  return auditGrants(result, { objects: json, grants: specs, madeBy }).findings.map(formatSynthFinding);
+}
+
+/** The listeners of a Gateway as the imported grants on it carry them (each listener once). */
+function standInListeners(imported: readonly ImportedTeamGrant[], namespace: string, name: string): unknown[] {
+  const byName = new Map<string, unknown>();
+  for (const g of imported) {
+    if (g.gatewayData.namespace !== namespace || g.gatewayData.name !== name) continue;
+    for (const l of g.gatewayData.listeners as Array<{ name?: string }>) if (!byName.has(String(l.name))) byName.set(String(l.name), l);
+  }
+  return [...byName.values()];
 }
 
 function chartNamespace(o: ApiObject): string | undefined {

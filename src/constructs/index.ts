@@ -56,4 +56,7 @@ export type {
   TeamGrantProps, BackendGrant, TeamRbac, TeamRouteOptions, TeamHttpRouteProps, TeamGrpcRouteProps, TeamTlsRouteProps,
   TeamTcpRouteProps, TeamUdpRouteProps, TeamListener,
 } from './team';
+export type {
+  TeamGrantDocument, TeamGrantDocumentMetadata, TeamGrantDocumentSpec, TeamGrantDocumentGateway, TeamGrantDocumentListener,
+} from './team-grant-document';
 export { Warnings } from './warnings';

@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadata, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { appState } from './app-state';
 import { effectiveNamespace, GatewayApiResource, resolveObjectName } from './resource';
 import * as k8s from '../imports/gateway.networking.k8s.io';
 import { checkDnsLabel, checkDnsSubdomain, checkGroup, checkKind, checkMaxItems } from '../spec/checks';
@@ -62,7 +63,10 @@ export class ReferenceGrant extends GatewayApiResource {
    * `toKind` named `toName` in `toNamespace`.
    */
   public static isAllowed(scope: IConstruct, from: ReferenceGrantFrom, toNamespace: string, to: ReferenceGrantTo): boolean {
-    return ReferenceGrant.all(scope).some((g) => g.allows(from, toNamespace, to));
+    if (ReferenceGrant.all(scope).some((g) => g.allows(from, toNamespace, to))) return true;
+    // a grant imported from the platform's document: the platform's app emitted its ReferenceGrants
+    return appState(scope).importedBackendGrants.some((g) => g.fromNamespace === from.namespace && g.fromKinds.includes(from.kind) &&
+      g.toNamespace === toNamespace && (to.group ?? '') === '' && to.kind === 'Service' && (!g.serviceNames || (to.name !== undefined && g.serviceNames.includes(to.name))));
   }
 
   public readonly apiObject: ApiObject;

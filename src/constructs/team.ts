@@ -1,9 +1,10 @@
+import * as fs from 'node:fs';
 import { ApiObject, ApiObjectMetadata, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import { appState } from './app-state';
-import type { Backend } from './backends';
 import type { Gateway, IGateway } from './gateway';
 import { enableGrantAudit } from './grant-audit';
+import { writeGrantDocumentsAtSynth } from './grant-documents';
 import { GrpcRoute, GrpcRouteOptions } from './grpc-route';
 import { HttpRoute, HttpRouteOptions } from './http-route';
 import { L4RouteOptions } from './l4-route-base';
@@ -12,15 +13,21 @@ import { ReferenceGrant } from './reference-grant';
 import { effectiveNamespace, stripNamespace } from './resource';
 import { AttachmentTarget, RouteBase, routeClassName, RouteGuard, RouteParentRef, routeResource } from './route-base';
 import { TcpRoute } from './tcp-route';
-import { checkRendering, GrantView, RenderedListener } from './team-listeners';
+import type { TeamGrantDocument } from './team-grant-document';
+import { ImportedTeamGrant } from './team-import';
+import { checkRendering, grantedRoutes, GrantView, RenderedListener } from './team-listeners';
 import { TlsRoute, TlsRouteOptions } from './tls-route';
 import { UdpRoute } from './udp-route';
-import type { GrantSpec } from '../compiler/grant-audit';
 import { checkDnsLabel, checkDnsSubdomain, checkHostname, checkLength } from '../spec/checks';
 import { GATEWAY_API_GROUP } from '../spec/gateway-api';
-import { hostnameCovers, hostnamesIntersect } from '../spec/hostname';
+import { hostnamesIntersect } from '../spec/hostname';
 import { MAX_LENGTH } from '../spec/limits';
 import { TEAM_LABEL } from '../spec/project';
+import {
+  checkTeamBackend, checkTeamHostname, checkTeamNamespace, checkTeamParent, checkTeamRouteKind, defaultTeamHostnames,
+  describeGrantGateway, GrantData, renderTeamSectionNames, teamListenersFor, teamParentSectionNames,
+} from '../spec/team-grant';
+import { grantDocument, GrantGatewayData } from '../spec/team-grant-document';
 import { failObject, show, Where } from '../spec/where';
 
 /** Backends in another namespace a team may send traffic to. */
@@ -114,16 +121,36 @@ export interface TeamListener {
 
 const ROUTE_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
+/**
+ * What a `Team` handle and its `GatewayReference` stand on: a grant made in this app (`TeamGrant`) or one imported
+ * from the platform's exported document (`Team.fromGrant`). Both give the rules their grant as data, so a team's
+ * routes are checked by the same code, with the same messages, wherever the grant was made. @internal
+ */
+export interface GrantHandle {
+  readonly teamName: string;
+  readonly namespace: string;
+  /** The routes made through the team's factories. */
+  readonly _routes: RouteBase[];
+  /** The grant as the rules (src/spec/team-grant.ts) read it. */
+  _data(): GrantData;
+  _attachableListeners(): Listener[];
+  _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined;
+}
+
 /** The grant behind a team handle or a Gateway reference; unreachable from them (not a property). */
-const grantOf = new WeakMap<object, TeamGrant>();
+const grantOf = new WeakMap<object, GrantHandle>();
 
 /**
  * The platform's side of a team grant, made by `Gateway.grantTeam()` under the Gateway: the grant itself, the
  * objects it emits (Namespace, Role, RoleBinding, ReferenceGrants) and `team`, the handle to give the team.
  * The Gateway renders the grant as listeners that admit only the team's namespace, for its hostnames and route
  * kinds, so the cluster enforces it whatever produced a route; synth checks every route against it.
+ *
+ * `app.synth()` also writes the grant as a document, `dist/grants/<gateway namespace>.<gateway>.<team>.json`
+ * (the same as `toDocument()`), for a team whose routes live in another repository: its app reads it with
+ * `Team.fromGrantFile()` and gets the same handle and the same checks.
  */
-export class TeamGrant extends Construct {
+export class TeamGrant extends Construct implements GrantHandle {
   /** A label on the objects a grant emits (Namespace, Role, ReferenceGrant): `cdk8s-gateway.io/team: <team>`. */
   public static readonly TEAM_LABEL = TEAM_LABEL;
 
@@ -135,12 +162,13 @@ export class TeamGrant extends Construct {
   public readonly gateway: Gateway;
   /** The handle to give the team: its route factories and a reference to the Gateway, nothing that widens the grant. */
   public readonly team: Team;
+  /** @internal */
+  public readonly _routes: RouteBase[] = [];
 
   private readonly _hostnames: string[];
   private readonly _listeners: string[];
   private readonly _routeKinds: RouteKind[];
   private readonly _backendGrants: BackendGrant[];
-  private readonly _routes: RouteBase[] = [];
 
   public constructor(gateway: Gateway, id: string, props: TeamGrantProps) {
     // everything is checked before the construct joins the tree, so a refused grant leaves nothing behind
@@ -160,6 +188,7 @@ export class TeamGrant extends Construct {
     }
     gateway._addGrant(this);
     enableGrantAudit(this);
+    writeGrantDocumentsAtSynth(this);
     this.team = Team._of(this);
     if (props.createNamespace) this.emitNamespace();
     if (props.rbac) this.emitRbac(props.rbac);
@@ -197,9 +226,13 @@ export class TeamGrant extends Construct {
     }));
   }
 
-  /** The routes made through the team's factories. @internal */
-  public get _madeRoutes(): RouteBase[] {
-    return [...this._routes];
+  /**
+   * The grant as a versioned document (`apiVersion: cdk8s-gateway.io/v1alpha1`, `kind: TeamGrant`): the Gateway
+   * reference and its listeners the team may use, the hostnames, route kinds and backend grants. A team's app in
+   * another repository passes it to `Team.fromGrant()`; `app.synth()` writes it to dist/grants/ as well.
+   */
+  public toDocument(): TeamGrantDocument {
+    return grantDocument(this._data(), this._gatewayData()) as unknown as TeamGrantDocument;
   }
 
   /** Where the grant is made, for messages: `grantTeam("shop") on Gateway gateway-system/edge (platform/edge/shop)`. @internal */
@@ -207,19 +240,34 @@ export class TeamGrant extends Construct {
     return `grantTeam("${this.teamName}") on ${this.gateway._describe()} (${this.node.path})`;
   }
 
-  /** The grant as the compiler's audit reads it. @internal */
-  public _spec(): GrantSpec {
+  /** @internal */
+  public _data(): GrantData {
     return {
       team: this.teamName,
       namespace: this.namespace,
       gateway: { namespace: effectiveNamespace(this.gateway.namespace), name: this.gateway.name },
       source: this._source,
-      hostnames: this.hostnames,
-      routeKinds: this.routeKinds,
-      listeners: this.teamListeners.map((l) => ({
-        name: l.name, granted: l.grantedListener, ...(l.hostname !== undefined ? { hostname: l.hostname } : {}),
-      })),
+      hostnames: this._hostnames,
+      routeKinds: this._routeKinds,
+      grantedListeners: this._listeners.map((n) => {
+        const l = this.gateway.listener(n);
+        const hostname = l.hostname !== undefined ? { hostname: l.hostname } : {};
+        return { name: l.name, port: l.port, protocol: l.protocol, ...hostname, routeKinds: l.routeKinds };
+      }),
+      teamListeners: this.teamListeners,
+      backendGrants: this._backendGrants,
     };
+  }
+
+  /** The Gateway as the team's app needs it: its granted listeners and the team's, as rendered. @internal */
+  public _gatewayData(): GrantGatewayData {
+    const gw = this.gateway;
+    const gwNs = effectiveNamespace(gw.namespace);
+    const where = new Where(gw._describe(), 'listeners');
+    const listeners = gw._renderedListeners()
+      .filter((r) => this._listeners.includes(r.granted.name) && (r.listener === r.granted || r.grants.includes(this)))
+      .map((r) => r.listener._render(where, grantedRoutes(r, gwNs)));
+    return { name: gw.name, namespace: gwNs, gatewayClassName: gw.gatewayClass.gatewayClassName, listeners };
   }
 
   /** The Gateway's rendered listeners that admit this team. @internal */
@@ -227,113 +275,14 @@ export class TeamGrant extends Construct {
     return this.gateway._renderedListeners().filter((r) => r.grants.includes(this));
   }
 
-  /** A route of `kind` in the team's namespace, attached to its listeners (the team factories). @internal */
-  public _prepare(scope: Construct, id: string, kind: RouteKind, metadata: ApiObjectMetadata | undefined,
-    listeners: string[] | undefined, hostnames: string[] | undefined) {
-    const where = new Where(`${routeClassName(kind)} ${scope.node.path ? `${scope.node.path}/` : ''}${id}`);
-    if (!this._routeKinds.includes(kind)) {
-      failObject(where, `team "${this.teamName}" may not create ${kind} (granted: ${this._routeKinds.join(', ')})`);
-    }
-    const chartNs = Chart.of(scope).namespace;
-    const ns = metadata?.namespace ?? chartNs;
-    if (ns !== undefined && ns !== this.namespace) {
-      failObject(where.at(metadata?.namespace ? 'metadata.namespace' : 'namespace (from the chart)'),
-        `team "${this.teamName}" may not place routes in namespace ${show(ns)} (granted: ${this.namespace})`);
-    }
-    const own = this.teamListeners;
-    const known = [...this._listeners, ...own.map((l) => l.name).filter((n) => !this._listeners.includes(n))];
-    (listeners ?? []).forEach((n, i) => {
-      if (!known.includes(n)) failObject(where.at('listeners').at(i), `team "${this.teamName}" may not use listener ${show(n)} (granted: ${known.join(', ')})`);
-    });
-    const granted = this._listeners.map((n) => this.gateway.listener(n));
-    const picked = (l: TeamListener) => !listeners || listeners.includes(l.name) || listeners.includes(l.grantedListener);
-    const chosen = own.filter((l) => picked(l) && granted.find((g) => g.name === l.grantedListener)!.routeKinds.includes(kind));
-    if (chosen.length === 0) {
-      failObject(where, `team "${this.teamName}" has no granted listener that accepts ${kind} ` +
-        `(granted: ${granted.map((l) => `${l.name}: ${l.protocol}`).join(', ')})`);
-    }
-    // by default a route serves the granted hostnames its listeners can receive
-    const names = hostnames ?? this._hostnames.filter((h) => chosen.some((l) => !l.hostname || hostnamesIntersect(h, l.hostname)));
-    names.forEach((h, i) => {
-      checkLength(where.at('hostnames').at(i), h, 1, MAX_LENGTH.hostname);
-      this._checkHostname(where.at('hostnames').at(i), h);
-    });
-    // parents name the granted listeners (or the team's own); they render as the team's listeners serving the route's names
-    const parents = [...new Set(chosen.map((l) => (listeners?.includes(l.name) ? l.name : l.grantedListener)))];
-    return {
-      metadata: { ...metadata, namespace: this.namespace },
-      parents: parents.map((sectionName) => ({ parent: this.team.gateway, sectionName })),
-      hostnames: names,
-    };
-  }
-
-  /** Binds a route made through the factory to the grant: every later change is checked against it. @internal */
-  public _bind<R extends RouteBase>(route: R, parents: RouteParentRef[], hostnames: string[], addRest: (r: R) => void): R {
-    route._setGuard(this._guard());
-    for (const p of parents) route.addParentRef(p);
-    for (const h of hostnames) (route as unknown as { addHostname(h: string): void }).addHostname(h);
-    addRest(route);
-    this._routes.push(route);
-    return route;
+  /** @internal */
+  public _attachableListeners(): Listener[] {
+    return this.gateway._attachableListeners();
   }
 
   /** @internal */
-  public _checkHostname(where: Where, hostname: string): void {
-    if (this._hostnames.length === 0 || this._hostnames.some((g) => hostnameCovers(g, hostname))) return;
-    failObject(where, `team "${this.teamName}" may not use hostname ${show(hostname)} (granted: ${this._hostnames.join(', ')})`);
-  }
-
-  /** @internal */
-  public _checkParentRef(where: Where, ref: RouteParentRef): void {
-    const gw = this.gateway;
-    const p = ref.parent;
-    const same = p.kind === 'Gateway' && p.apiGroup === GATEWAY_API_GROUP && p.name === gw.name && effectiveNamespace(p.namespace) === effectiveNamespace(gw.namespace);
-    if (!same) failObject(where, `team "${this.teamName}" may only attach to ${gw._describe()} (not ${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name})`);
-    const names = [...this._listeners, ...this.teamListeners.map((l) => l.name)];
-    if (ref.sectionName === undefined || !names.includes(ref.sectionName)) {
-      failObject(where, `team "${this.teamName}" may not use listener ${ref.sectionName === undefined ? '(all listeners)' : show(ref.sectionName)} ` +
-        `(granted: ${[...new Set(names)].join(', ')})`);
-    }
-  }
-
-  /** @internal */
-  public _checkBackend(where: Where, backend: Backend): void {
-    const ns = backend.namespace;
-    if (ns === undefined || ns === this.namespace) return;
-    const grant = this._backendGrants.find((g) => g.namespace === ns);
-    const granted = [this.namespace, ...this._backendGrants.map((g) => g.namespace)].join(', ');
-    if (!grant || !backend._isService) {
-      failObject(where, `team "${this.teamName}" may not use backends in namespace ${show(ns)} (granted: ${granted})`);
-    }
-    if (grant.serviceNames && !grant.serviceNames.includes(backend.name)) {
-      failObject(where, `team "${this.teamName}" may not use Service ${show(`${ns}/${backend.name}`)} (granted in ${ns}: ${grant.serviceNames.join(', ')})`);
-    }
-  }
-
-  /**
-   * A granted listener named in a parentRef renders as the team's listeners on it that serve the route's
-   * hostnames (all of them when none does: the attachment check then says why). @internal
-   */
-  public _renderParentRefs(refs: RouteParentRef[], hostnames: string[]): RouteParentRef[] {
-    const own = this.teamListeners;
-    return refs.flatMap((ref) => {
-      if (ref.sectionName === undefined || !this._listeners.includes(ref.sectionName)) return [ref];
-      const on = own.filter((l) => l.grantedListener === ref.sectionName);
-      const serves = (l: TeamListener) => l.hostname === undefined || hostnames.some((h) => hostnamesIntersect(h, l.hostname!));
-      const serving = on.filter((l) => hostnames.length === 0 || serves(l));
-      const pick = serving.length > 0 ? serving : on;
-      return pick.length > 0 ? pick.map((l) => ({ ...ref, sectionName: l.name })) : [ref];
-    });
-  }
-
-  /** The route guard (closures: a route holding it cannot reach the grant). */
-  private _guard(): RouteGuard {
-    return {
-      _checkHostname: (where, hostname) => this._checkHostname(where, hostname),
-      _checkParentRef: (where, ref) => this._checkParentRef(where, ref),
-      _checkBackend: (where, backend) => this._checkBackend(where, backend),
-      _renderParentRefs: (refs, hostnames) => this._renderParentRefs(refs, hostnames),
-    };
+  public _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined {
+    return this.gateway._refusal(listener, kind, namespace);
   }
 
   private emitNamespace(): void {
@@ -388,15 +337,38 @@ export class TeamGrant extends Construct {
 }
 
 /**
- * What an application team receives from `Gateway.grantTeam()`: factories for routes in its namespace, on its
- * listeners, for its hostnames and route kinds, and a reference to the Gateway. It holds nothing that can
- * change a grant: not the Gateway construct, not the grant, no way to label a namespace. (In one TypeScript
- * program anything can reach anything through the construct tree; what the team writes is checked at synth
- * and, in the cluster, by the listeners the grant renders.)
+ * What an application team receives from `Gateway.grantTeam()` (or, in its own repository, from the platform's
+ * exported grant with `Team.fromGrantFile()`): factories for routes in its namespace, on its listeners, for its
+ * hostnames and route kinds, and a reference to the Gateway. It holds nothing that can change a grant: not the
+ * Gateway construct, not the grant, no way to label a namespace. (In one TypeScript program anything can reach
+ * anything through the construct tree; what the team writes is checked at synth and, in the cluster, by the
+ * listeners the grant renders.)
  */
 export class Team {
+  /**
+   * The team of a grant the platform exported (`TeamGrant.toDocument()`, or the file `app.synth()` writes to the
+   * platform's dist/grants/), for a team's app in its own repository: the same route factories and checks as
+   * `Gateway.grantTeam()` in the platform's app, and at synth the same audit of every route the app writes. A
+   * document of another version is refused, with what to do.
+   */
+  public static fromGrant(scope: Construct, id: string, document: TeamGrantDocument): Team {
+    return Team._of(new ImportedTeamGrant(scope, id, `Team.fromGrant(${show(id)})`, document));
+  }
+
+  /** `Team.fromGrant()` with the document read from a JSON file (the platform's dist/grants/<namespace>.<gateway>.<team>.json). */
+  public static fromGrantFile(scope: Construct, id: string, file: string): Team {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      failObject(new Where(`Team.fromGrantFile(${show(id)})`), `cannot read the grant document ${show(file)}: ${(e as Error).message}; ` +
+        'copy it from the platform app\'s dist/grants/ (written by its `cdk8s synth`)');
+    }
+    return Team._of(new ImportedTeamGrant(scope, id, file, raw));
+  }
+
   /** @internal */
-  public static _of(grant: TeamGrant): Team {
+  public static _of(grant: GrantHandle): Team {
     const team = new Team(grant.teamName, grant.namespace, GatewayReference._of(grant));
     grantOf.set(team, grant);
     return team;
@@ -413,55 +385,56 @@ export class Team {
 
   /** Hostnames the team may serve (empty: any its listeners accept). */
   public get hostnames(): string[] {
-    return grantOf.get(this)!.hostnames;
+    return [...grantOf.get(this)!._data().hostnames];
   }
 
   /** Route kinds the team may create. */
   public get routeKinds(): RouteKind[] {
-    return grantOf.get(this)!.routeKinds;
+    return [...grantOf.get(this)!._data().routeKinds] as RouteKind[];
   }
 
   /** Namespaces (besides its own) the team may send traffic to. */
   public get backendGrants(): BackendGrant[] {
-    return grantOf.get(this)!.backendGrants;
+    return grantOf.get(this)!._data().backendGrants
+      .map((g) => ({ namespace: g.namespace, ...(g.serviceNames ? { serviceNames: [...g.serviceNames] } : {}) }));
   }
 
   /** An HTTPRoute in the team's namespace, attached to its HTTP/HTTPS listeners. */
   public httpRoute(scope: Construct, id: string, props: TeamHttpRouteProps = {}): HttpRoute {
     const g = grantOf.get(this)!;
-    const { metadata, parents, hostnames } = g._prepare(scope, id, RouteKind.HTTP_ROUTE, props.metadata, props.listeners, props.hostnames);
-    return g._bind(new HttpRoute(scope, id, { metadata }), parents, hostnames, (r) => (props.rules ?? []).forEach((rule) => r.addRule(rule)));
+    const { metadata, parents, hostnames } = prepareRoute(g, this, scope, id, RouteKind.HTTP_ROUTE, props.metadata, props.listeners, props.hostnames);
+    return bindRoute(g, new HttpRoute(scope, id, { metadata }), parents, hostnames, (r) => (props.rules ?? []).forEach((rule) => r.addRule(rule)));
   }
 
   /** A GRPCRoute in the team's namespace, attached to its HTTP/HTTPS listeners. */
   public grpcRoute(scope: Construct, id: string, props: TeamGrpcRouteProps = {}): GrpcRoute {
     const g = grantOf.get(this)!;
-    const { metadata, parents, hostnames } = g._prepare(scope, id, RouteKind.GRPC_ROUTE, props.metadata, props.listeners, props.hostnames);
-    return g._bind(new GrpcRoute(scope, id, { metadata }), parents, hostnames, (r) => (props.rules ?? []).forEach((rule) => r.addRule(rule)));
+    const { metadata, parents, hostnames } = prepareRoute(g, this, scope, id, RouteKind.GRPC_ROUTE, props.metadata, props.listeners, props.hostnames);
+    return bindRoute(g, new GrpcRoute(scope, id, { metadata }), parents, hostnames, (r) => (props.rules ?? []).forEach((rule) => r.addRule(rule)));
   }
 
   /** A TLSRoute in the team's namespace, attached to its TLS listeners. */
   public tlsRoute(scope: Construct, id: string, props: TeamTlsRouteProps = {}): TlsRoute {
     const g = grantOf.get(this)!;
-    const { metadata, parents, hostnames } = g._prepare(scope, id, RouteKind.TLS_ROUTE, props.metadata, props.listeners, props.hostnames);
+    const { metadata, parents, hostnames } = prepareRoute(g, this, scope, id, RouteKind.TLS_ROUTE, props.metadata, props.listeners, props.hostnames);
     const route = new TlsRoute(scope, id, { metadata, ruleName: props.ruleName });
-    return g._bind(route, parents, hostnames, (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    return bindRoute(g, route, parents, hostnames, (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 
   /** A TCPRoute in the team's namespace, attached to its TCP listeners. */
   public tcpRoute(scope: Construct, id: string, props: TeamTcpRouteProps = {}): TcpRoute {
     const g = grantOf.get(this)!;
-    const { metadata, parents } = g._prepare(scope, id, RouteKind.TCP_ROUTE, props.metadata, props.listeners, undefined);
+    const { metadata, parents } = prepareRoute(g, this, scope, id, RouteKind.TCP_ROUTE, props.metadata, props.listeners, undefined);
     const route = new TcpRoute(scope, id, { metadata, ruleName: props.ruleName });
-    return g._bind(route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    return bindRoute(g, route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 
   /** A UDPRoute in the team's namespace, attached to its UDP listeners. */
   public udpRoute(scope: Construct, id: string, props: TeamUdpRouteProps = {}): UdpRoute {
     const g = grantOf.get(this)!;
-    const { metadata, parents } = g._prepare(scope, id, RouteKind.UDP_ROUTE, props.metadata, props.listeners, undefined);
+    const { metadata, parents } = prepareRoute(g, this, scope, id, RouteKind.UDP_ROUTE, props.metadata, props.listeners, undefined);
     const route = new UdpRoute(scope, id, { metadata, ruleName: props.ruleName });
-    return g._bind(route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
+    return bindRoute(g, route, parents, [], (r) => (props.backends ?? []).forEach((b) => r.addBackend(b)));
   }
 }
 
@@ -472,8 +445,9 @@ export class Team {
  */
 export class GatewayReference implements IGateway, AttachmentTarget {
   /** @internal */
-  public static _of(grant: TeamGrant): GatewayReference {
-    const ref = new GatewayReference(grant.gateway.name, effectiveNamespace(grant.gateway.namespace));
+  public static _of(grant: GrantHandle): GatewayReference {
+    const data = grant._data();
+    const ref = new GatewayReference(data.gateway.name, data.gateway.namespace);
     grantOf.set(ref, grant);
     return ref;
   }
@@ -494,12 +468,12 @@ export class GatewayReference implements IGateway, AttachmentTarget {
 
   /** The listeners the team may attach routes to (their names are the `sectionName`s to use). */
   public get listeners(): TeamListener[] {
-    return grantOf.get(this)!.teamListeners;
+    return grantOf.get(this)!._data().teamListeners.map((l) => ({ ...l, protocol: l.protocol as ListenerProtocol }));
   }
 
   /** @internal */
   public _describe(): string {
-    return grantOf.get(this)!.gateway._describe();
+    return describeGrantGateway(grantOf.get(this)!._data());
   }
 
   /** @internal */
@@ -509,13 +483,60 @@ export class GatewayReference implements IGateway, AttachmentTarget {
 
   /** @internal */
   public _attachableListeners(): Listener[] {
-    return grantOf.get(this)!.gateway._attachableListeners();
+    return grantOf.get(this)!._attachableListeners();
   }
 
   /** @internal */
   public _refusal(listener: Listener, kind: RouteKind, namespace: string): string | undefined {
-    return grantOf.get(this)!.gateway._refusal(listener, kind, namespace);
+    return grantOf.get(this)!._refusal(listener, kind, namespace);
   }
+}
+
+/** A route of `kind` in the team's namespace, attached to its listeners (the team factories), checked by the grant's rules. */
+function prepareRoute(grant: GrantHandle, team: Team, scope: Construct, id: string, kind: RouteKind, metadata: ApiObjectMetadata | undefined,
+  listeners: string[] | undefined, hostnames: string[] | undefined) {
+  const g = grant._data();
+  const where = new Where(`${routeClassName(kind)} ${scope.node.path ? `${scope.node.path}/` : ''}${id}`);
+  checkTeamRouteKind(where, g, kind);
+  checkTeamNamespace(where.at(metadata?.namespace ? 'metadata.namespace' : 'namespace (from the chart)'), g, metadata?.namespace ?? Chart.of(scope).namespace);
+  const chosen = teamListenersFor(where, g, kind, listeners);
+  // by default a route serves the granted hostnames its listeners can receive
+  const names = hostnames ?? defaultTeamHostnames(g, chosen);
+  names.forEach((h, i) => {
+    checkLength(where.at('hostnames').at(i), h, 1, MAX_LENGTH.hostname);
+    checkTeamHostname(where.at('hostnames').at(i), g, h);
+  });
+  // parents name the granted listeners (or the team's own); they render as the team's listeners serving the route's names
+  return {
+    metadata: { ...metadata, namespace: g.namespace },
+    parents: teamParentSectionNames(chosen, listeners).map((sectionName) => ({ parent: team.gateway, sectionName })),
+    hostnames: names,
+  };
+}
+
+/** Binds a route made through a factory to the grant: every later change is checked against it. */
+function bindRoute<R extends RouteBase>(grant: GrantHandle, route: R, parents: RouteParentRef[], hostnames: string[], addRest: (r: R) => void): R {
+  route._setGuard(grantGuard(grant));
+  for (const p of parents) route.addParentRef(p);
+  for (const h of hostnames) (route as unknown as { addHostname(h: string): void }).addHostname(h);
+  addRest(route);
+  grant._routes.push(route);
+  return route;
+}
+
+/** The route guard (closures: a route holding it cannot reach the grant). */
+function grantGuard(grant: GrantHandle): RouteGuard {
+  return {
+    _checkHostname: (where, hostname) => checkTeamHostname(where, grant._data(), hostname),
+    _checkParentRef: (where, ref) => checkTeamParent(where, grant._data(), ref.parent, ref.sectionName),
+    _checkBackend: (where, backend) =>
+      checkTeamBackend(where, grant._data(), { namespace: backend.namespace, name: backend.name, isService: backend._isService }),
+    _renderParentRefs: (refs, hostnames) => {
+      const g = grant._data();
+      return refs.flatMap((ref) => renderTeamSectionNames(g, ref.sectionName, hostnames).map((sectionName) =>
+        (sectionName === ref.sectionName ? ref : { ...ref, sectionName })));
+    },
+  };
 }
 
 /** Checks a grant against its Gateway and the app, and resolves its defaults. */

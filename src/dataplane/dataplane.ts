@@ -341,6 +341,7 @@ export class DataPlane implements PortServerEnv {
     const [open, idle] = this.ctx.upstreams.sweep();
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'active' })).set(open - idle);
     this.metrics.upstreamConnections.get(labels({ gateway: this.ctx.gatewayLabel, state: 'idle' })).set(idle);
+    this.metrics.penalizedClients.get(this.gatewayLabels()).set(this.clientLimits.penalized);
     return this.metrics.render() + this.syncMetrics();
   }
 

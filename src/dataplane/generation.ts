@@ -104,10 +104,9 @@ export class PortRuntime {
   }
 
   private selectTls(serverName: string): TlsSelection | Error {
-    let listener = this.sni?.listenerFor(serverName);
     // no SNI (or an unknown name): the first terminating listener's certificate, so that the client gets
-    // a certificate and then a 421/404 over HTTP rather than a bare handshake failure
-    if (!listener) listener = this.config.listeners.find((l) => l.protocol === 'HTTPS');
+    // a certificate and then a 421/404 over HTTP rather than a bare handshake failure (explain follows the same rule)
+    const listener = this.router.tlsListenerFor(serverName);
     if (!listener) return new Error(`port ${this.config.port} has no HTTPS listener for server name "${serverName}"`);
     if (!listener.tls || listener.tls.mode !== 'Terminate') {
       return new Error(`listener ${listener.id} does not terminate TLS (mode ${listener.tls?.mode ?? 'none'})`);

@@ -1,4 +1,5 @@
 import type { ExplainedListener } from './explain';
+import type { OutcomeCode } from './outcomes';
 import { normalizeHost } from './request';
 import { SniRouter } from './sni-router';
 import type { BackendConfig, DataPlaneConfig, InvalidBackendConfig, L4BackendConfig, ListenerConfig, PortConfig, SourceRef } from '../config/dataplane-config';
@@ -33,8 +34,8 @@ export interface ConnectionExplanation {
    */
   readonly mode?: string;
   readonly backends: ExplainedL4Backend[];
-  /** GW_ROUTED, GW_HTTP, GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE or GW_NO_BACKEND. */
-  readonly code: string;
+  /** GW_ROUTED, GW_HTTP, GW_NO_LISTENER, GW_UNKNOWN_SERVER_NAME, GW_NO_ROUTE or GW_NO_BACKEND (the outcome table, outcomes.ts). */
+  readonly code: OutcomeCode;
   /** True when the gateway refuses the connection (closed or reset, UDP datagrams dropped). */
   readonly refused: boolean;
   readonly notes: string[];

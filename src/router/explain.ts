@@ -1,7 +1,12 @@
+import { answersGrpc, decideRequest, decisionDetail, RequestDecision, ShareChooser, sharesOf } from './decide';
+import { explainConnection } from './explain-connection';
+import { GRPC_STATUS_NAMES, OutcomeCode } from './outcomes';
 import { PortRouter } from './port-router';
 import { compileFullMatch, parseQuery } from './predicates';
-import { isGrpcContentType, routeRequest, RouteRequestInput } from './request';
-import type { RouteRequest } from './types';
+import { normalizeHost, RouteRequestInput } from './request';
+import { clientRequest, normalizeTarget } from './request-target';
+import { redirectLocation } from './rewrite';
+import type { RouteDecision, RouteRequest } from './types';
 import type {
   BackendConfig,
   DataPlaneConfig,
@@ -11,11 +16,21 @@ import type {
   InvalidBackendConfig,
   ListenerConfig,
   PortConfig,
-  RequestRedirectFilterConfig,
   SourceRef,
   ValueMatchConfig,
 } from '../config/dataplane-config';
 import { hostnameMatches } from '../spec/hostname';
+
+/** What the gateway does with a request, as a client sees it: the outcome code and, when the gateway answers, its statuses. */
+export interface ExplainedOutcome {
+  readonly code: OutcomeCode;
+  /** The HTTP status of the gateway's own answer, as on the wire (a gRPC call's error: 200, trailers-only); absent when the backend answers. */
+  readonly status?: number;
+  /** The grpc-status of the gateway's answer to a gRPC call; absent when the backend answers (or the request is not gRPC). */
+  readonly grpcStatus?: number;
+  /** GW_REDIRECT: the redirect. */
+  readonly redirect?: { readonly statusCode: number; readonly location: string };
+}
 
 /** A backend share as a person reads it: the weight, its percentage of the rule's traffic, and what it is. */
 export interface ExplainedBackend {
@@ -26,16 +41,22 @@ export interface ExplainedBackend {
   /** Set when the share answers 500 because the ref is invalid. */
   readonly invalid?: InvalidBackendConfig;
   readonly filters: HttpFilterConfig[];
+  /** What a request given this share gets; absent when the outcome comes before any share is chosen. */
+  readonly outcome?: ExplainedOutcome;
 }
 
 /** The request `explain` was asked about, as the router saw it (method, scheme, host, port, path, query). */
 export interface ExplainedRequest {
   readonly method: string;
   readonly scheme: string;
+  /** The Host header as the gateway routes it: lower case, no port, no trailing dot. */
   readonly host: string;
+  /** The Gateway listener port the request arrives on. */
   readonly port: number;
   readonly path: string;
   readonly query: string;
+  /** https: the TLS server name (SNI) the client sends ('' for none). */
+  readonly serverName?: string;
 }
 
 /** A listener of the config as `explain` reports it: id, name, protocol, hostname, port and the Gateway or ListenerSet it comes from. */
@@ -59,23 +80,32 @@ export interface Explanation {
   readonly match?: Pick<HttpRouteEntry, 'hostnames' | 'path' | 'method' | 'headers' | 'queryParams'>;
   readonly grpc?: boolean;
   readonly filters: HttpFilterConfig[];
+  /** The rule's shares, each with what a request given it gets. */
   readonly backends: ExplainedBackend[];
   readonly redirect?: { readonly statusCode: number; readonly location: string };
   /**
-   * The status the gateway answers itself: 404 (no listener or no route), 500 (no usable backend, or an
-   * unsupported filter), 3xx (redirect). Absent when the request is forwarded to a backend.
+   * The HTTP status of the answer the gateway gives itself, as on the wire: 404 (no listener for the host, no route),
+   * 421 (a host the TLS connection's listener does not serve), 500 (no usable backend, an unsupported filter), 3xx
+   * (redirect), 200 (a CORS preflight), and 200 for any error of a gRPC call (a trailers-only response with
+   * `grpcStatus`). Absent when the backend answers, or when no HTTP answer comes back at all (`refused`).
    */
   readonly status?: number;
-  /**
-   * gRPC calls (a gRPC content type): the grpc-status the gateway answers itself (UNIMPLEMENTED 12 without a
-   * route, UNAVAILABLE 14 without a usable backend, INTERNAL 13 for an unsupported filter). Absent when the call
-   * is forwarded (the backend answers) or the request is not gRPC.
-   */
+  /** gRPC calls: the grpc-status the gateway answers with (see the outcome table); absent when the backend answers. */
   readonly grpcStatus?: number;
-  /** A stable code for the outcome: GW_ROUTED, GW_REDIRECT, GW_NO_LISTENER, GW_NO_ROUTE, GW_NO_BACKEND, GW_UNSUPPORTED_FILTER. */
-  readonly code: string;
+  /** The outcome (the one table in src/router/outcomes.ts). When the rule's shares end differently, `backends[].outcome` says each. */
+  readonly code: OutcomeCode;
+  /** True when no HTTP answer comes back: nothing listens on the port, or the connection is closed or relayed as it is. */
+  readonly refused?: boolean;
   /** Plain-language notes: why no route matched (near misses), why the answer is 500... */
   readonly notes: string[];
+}
+
+/** Where a request explained by `explainRequest` arrives: the listener port, and for https the TLS server name it names. */
+export interface ExplainOptions {
+  /** The Gateway listener port (default: the URL's, else 80 for http and 443 for https). */
+  readonly port?: number;
+  /** https: the server name (SNI) the client sends (default: the URL's host; none for an IP address). */
+  readonly serverName?: string;
 }
 
 const routers = new WeakMap<PortConfig, PortRouter>();
@@ -90,156 +120,189 @@ function routerFor(config: DataPlaneConfig, port: PortConfig): PortRouter {
 }
 
 /**
- * Explains what the gateway does with a request: which port and listener take it, which route, rule and
- * match win, which filters run, which backends get it with which weights, or which status it answers and why.
- * The port is the URL's (default 80 for http, 443 for https) unless `port` is given.
+ * Explains what the gateway does with a request, by asking the data plane's own decision (`decideRequest`): which
+ * port and listener take it, which route, rule and match win, which filters run, which backends get it with which
+ * weights, or which status it answers and why. The port is the URL's (default 80 for http, 443 for https) unless
+ * `port` is given; the Host header is the URL's authority unless a `host` header is given, and is routed as the wire
+ * routes it (`Host: name:1234` is host `name` on whichever port the request arrives at). For https the TLS server
+ * name is the URL's host unless `serverName` says otherwise: a Host that another listener owns is 421.
  */
-export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput, opts: { readonly port?: number } = {}): Explanation {
-  const req = routeRequest(input);
-  const e = explainHttp(config, req, opts);
-  return isGrpcContentType(req.headers['content-type']) ? withGrpcStatus(e, config) : e;
-}
-
-const GRPC_STATUS_NAMES: Record<number, string> = { 12: 'UNIMPLEMENTED', 13: 'INTERNAL', 14: 'UNAVAILABLE' };
-
-/** What a gRPC client sees of an explanation: the data plane answers gateway errors as gRPC statuses. */
-function withGrpcStatus(e: Explanation, config: DataPlaneConfig): Explanation {
-  const hasPort = config.ports.some((p) => p.port === e.request.port && p.transport === 'TCP');
-  const grpcStatus = e.code === 'GW_NO_ROUTE' || (e.code === 'GW_NO_LISTENER' && hasPort && e.status === 404) ? 12
-    : e.code === 'GW_UNSUPPORTED_FILTER' ? 13
-      : e.code === 'GW_NO_BACKEND' || e.code === 'GW_NO_LISTENER' ? 14 : undefined;
-  const notes = e.backends.some((b) => b.invalid) && grpcStatus === undefined
-    ? [...e.notes, 'calls given an invalid share answer UNAVAILABLE (14)'] : e.notes;
-  return grpcStatus === undefined ? { ...e, notes } : { ...e, grpcStatus, notes };
-}
-
-function explainHttp(config: DataPlaneConfig, req: ReturnType<typeof routeRequest>, opts: { readonly port?: number }): Explanation {
-  const scheme = req.scheme ?? 'http';
-  const portNumber = opts.port ?? req.port ?? (scheme === 'https' ? 443 : 80);
-  const request = { method: req.method, scheme, host: req.host, port: portNumber, path: req.path, query: req.query };
-  const empty = { filters: [], backends: [] };
-  const port = config.ports.find((p) => p.port === portNumber && p.transport === 'TCP');
-  if (!port || (port.kind !== 'HTTP' && port.kind !== 'TLS')) {
+export function explainRequest(config: DataPlaneConfig, input: RouteRequestInput, opts: ExplainOptions = {}): Explanation {
+  const c = clientRequest(input, opts);
+  const target = normalizeTarget(c.target);
+  const host = normalizeHost(target?.authority ?? c.hostHeader);
+  const req: RouteRequest = { method: c.method, host, path: target?.path ?? c.target, query: target?.query ?? '', headers: c.headers };
+  const request: ExplainedRequest = { method: c.method, scheme: c.scheme, host, port: c.port, path: req.path, query: req.query, ...(c.scheme === 'https' ? { serverName: c.serverName } : {}) };
+  const empty = { request, filters: [], backends: [] };
+  const port = config.ports.find((p) => p.port === c.port && p.transport === 'TCP');
+  if (!port) {
     const ports = config.ports.map((p) => `${p.port}/${p.kind}`).join(', ') || 'none';
-    return { request, ...empty, status: 404, code: 'GW_NO_LISTENER', notes: [`no HTTP listener on port ${portNumber} (ports: ${ports})`] };
+    const notes = [`nothing listens on port ${c.port} (ports: ${ports}): the connection is refused`];
+    // `serve --port-map 80=8080` and a URL with the local port: the Host keeps its port, the listener port is another
+    if (opts.port === undefined) {
+      notes.push('the URL\'s port is taken as the listener port; to ask about a request arriving on another (a --port-map), ' +
+        'give that listener port with --port (the Host header stays the URL\'s authority)');
+    }
+    return { ...empty, code: 'GW_NO_LISTENER', refused: true, notes };
   }
-  if (port.kind === 'TLS' && scheme !== 'https') {
-    return { request, ...empty, status: 400, code: 'GW_NO_LISTENER', notes: [`port ${portNumber} expects TLS: use an https:// URL`] };
+  if (port.kind === 'TCP') {
+    const e = explainConnection(config, { port: c.port });
+    return { ...empty, listener: e.listener, code: e.code, refused: true, notes: [`port ${c.port} is a TCP listener: the request's bytes are relayed as they are, HTTP routing does not apply`, ...e.notes] };
+  }
+  const tls = port.kind === 'TLS';
+  if (tls !== (c.scheme === 'https')) {
+    if (!tls) {
+      // a TLS ClientHello is no HTTP request line
+      return { ...empty, status: 400, code: 'GW_BAD_REQUEST', notes: [`port ${c.port} serves cleartext HTTP: a TLS client's ClientHello is answered 400 in cleartext (the client reports a TLS error); use an http:// URL`] };
+    }
+    return { ...empty, code: 'GW_BAD_CLIENT_HELLO', refused: true, notes: [`port ${c.port} expects TLS: a cleartext request is no ClientHello and the connection is closed; use an https:// URL`] };
   }
   const router = routerFor(config, port);
-  const listener = router.listenerFor(req.host);
-  if (!listener || (listener.protocol !== 'HTTP' && listener.protocol !== 'HTTPS')) {
-    const names = port.listeners.map((l) => `${l.name} (${l.hostname ?? 'any host'})`).join(', ');
-    const note = `no listener on port ${portNumber} serves host "${req.host}" (listeners: ${names})`;
-    return { request, ...empty, status: 404, code: 'GW_NO_LISTENER', notes: [note] };
+  let sniListener: ListenerConfig | undefined;
+  if (tls) {
+    const conn = explainConnection(config, { port: c.port, serverName: c.serverName });
+    if (conn.mode !== 'HTTPS') {
+      return { ...empty, listener: conn.listener, code: conn.code, refused: true, notes: [...conn.notes, 'the TLS connection is not served over HTTP: HTTP routing does not apply'] };
+    }
+    sniListener = router.tlsListenerFor(c.serverName);
   }
-  const l: ExplainedListener = {
-    id: listener.id,
-    name: listener.name,
-    protocol: listener.protocol,
-    hostname: listener.hostname,
-    port: portNumber,
-    parent: listener.parent,
-  };
-  const d = router.match(req, listener);
-  if (!d) return { request, listener: l, ...empty, status: 404, code: 'GW_NO_ROUTE', notes: nearMisses(listener, req, config) };
+  if (!target) {
+    const grpc = answersGrpc(undefined, req.headers['content-type']);
+    return { ...empty, ...wireStatus('GW_BAD_REQUEST', 400, 13, grpc), code: 'GW_BAD_REQUEST', notes: [`malformed request target ${JSON.stringify(c.target)}: encoded "/", "\\" or NUL, a bad %-escape or a fragment`] };
+  }
+  return explainDecision(config, router, req, request, sniListener, c.serverName);
+}
 
-  const rule = d.rule;
-  const base = {
-    request,
-    listener: l,
+/** The decision for the request, and for each share of its rule when the decision chooses one. */
+function explainDecision(
+  config: DataPlaneConfig, router: PortRouter, req: RouteRequest, request: ExplainedRequest,
+  sniListener: ListenerConfig | undefined, serverName: string,
+): Explanation {
+  const chooser = new FixedShare();
+  const d = decideRequest(router, req, sniListener, chooser);
+  const grpc = answersGrpc(d, req.headers['content-type']);
+  const port = router.port.port;
+  const outcomeOf = (x: RequestDecision): ExplainedOutcome => explainedOutcome(x, req, request, grpc);
+  const l = d.listener;
+  const listener: ExplainedListener | undefined = l && { id: l.id, name: l.name, protocol: l.protocol, hostname: l.hostname, port, parent: l.parent };
+  const base = { request, listener, filters: [] as HttpFilterConfig[], backends: [] as ExplainedBackend[] };
+  const self = outcomeOf(d);
+  if (d.route === undefined) {
+    const notes = d.code === 'GW_UNKNOWN_HOST' ? [unknownHostNote(router, req.host)]
+      : d.code === 'GW_MISDIRECTED_REQUEST' ? [misdirectedNote(router, d.listener!, req.host, serverName)]
+        : nearMisses(d.listener!, req, config);
+    return { ...base, ...self, code: d.code, notes };
+  }
+  const route = d.route;
+  const rule = route.rule;
+  const e = route.entry;
+  const routed = {
+    ...base,
     route: rule.source,
     ruleIndex: rule.ruleIndex,
     ruleName: rule.ruleName,
-    matchIndex: d.entry.match,
-    match: { hostnames: d.entry.hostnames, path: d.entry.path, method: d.entry.method, headers: d.entry.headers, queryParams: d.entry.queryParams },
+    matchIndex: route.entry.match,
+    match: { hostnames: e.hostnames, path: e.path, method: e.method, headers: e.headers, queryParams: e.queryParams },
     grpc: rule.grpc,
     filters: rule.filters,
   };
-  const unsupported = rule.filters.find((f) => f.type === 'Unsupported');
-  if (unsupported && unsupported.type === 'Unsupported') {
-    return { ...base, backends: [], status: 500, code: 'GW_UNSUPPORTED_FILTER', notes: [unsupported.message] };
+  // every share's own decision, when the decision chose one (the chooser is the only thing that varies)
+  const shares = sharesOf(rule);
+  const byShare = chooser.asked ? shares.map((_, i) => decideRequest(router, req, sniListener, new FixedShare(i))) : [];
+  const outcomes = byShare.map(outcomeOf);
+  const total = shares.reduce((s, b) => s + b.weight, 0);
+  const percent = (b: { readonly weight: number }) => (total > 0 && b.weight > 0 ? Math.round((b.weight / total) * 10000) / 100 : 0);
+  const backends: ExplainedBackend[] = rule.backends.map((b) => {
+    const i = shares.indexOf(b);
+    return {
+      weight: b.weight,
+      percent: percent(b),
+      backend: b.backend !== undefined ? config.backends[b.backend] : undefined,
+      invalid: b.invalid,
+      filters: b.filters,
+      ...(outcomes[i] ? { outcome: outcomes[i] } : {}),
+    };
+  });
+  const notes: string[] = [];
+  if (d.code === 'GW_CORS_PREFLIGHT') {
+    notes.push('a CORS preflight (OPTIONS with Origin and Access-Control-Request-Method): the CORS filter answers it itself, no backend is asked');
+  } else if (d.ruleCheck) {
+    notes.push(authNote(d.ruleCheck, 'the request goes on as shown'));
   }
-  const extAuth = rule.filters.find((f): f is ExternalAuthFilterConfig => f.type === 'ExternalAuth');
-  if (extAuth && extAuth.backend === undefined) {
-    const note = 'the ExternalAuth filter\'s backendRef is invalid (the route\'s ResolvedRefs condition says why): every request answers 500';
-    return { ...base, backends: [], status: 500, code: 'GW_INVALID_BACKEND', notes: [note] };
+  if (byShare.length === 0) {
+    if (d.reason) notes.push(d.reason);
+    return { ...routed, backends, ...self, code: d.code, notes };
   }
-  // an ExternalAuth filter decides at request time: say so next to the outcome it allows
-  const auth = extAuth ? [authNote(extAuth, 'the request goes on as shown')] : [];
-  const redirect = rule.filters.find((f): f is RequestRedirectFilterConfig => f.type === 'RequestRedirect');
-  if (redirect) {
-    const location = redirectLocation(redirect, { scheme, host: req.host, port: portNumber, path: req.path, query: req.query }, d.entry);
-    return { ...base, backends: [], redirect: { statusCode: redirect.statusCode, location }, status: redirect.statusCode, code: 'GW_REDIRECT', notes: auth };
-  }
-  const total = rule.backends.reduce((s, b) => s + b.weight, 0);
-  const backends: ExplainedBackend[] = rule.backends.map((b) => ({
-    weight: b.weight,
-    percent: total > 0 ? Math.round((b.weight / total) * 10000) / 100 : 0,
-    backend: b.backend ? config.backends[b.backend] : undefined,
-    invalid: b.invalid,
-    filters: b.filters,
-  }));
-  const valid = backends.filter((b) => b.backend);
-  if (valid.length === 0) {
-    const notes =
-      backends.length === 0
-        ? ['the rule has no backend with a weight above 0: every request answers 500']
-        : backends.map((b) => `500 for this share: ${b.invalid?.message}`);
-    return { ...base, backends, status: 500, code: 'GW_NO_BACKEND', notes };
-  }
-  // a backendRef's own RequestRedirect answers the requests given that backend (HTTPBackendRef.filters)
-  const redirectOf = (b: ExplainedBackend) => b.filters.find((f): f is RequestRedirectFilterConfig => f.type === 'RequestRedirect');
-  const target = { scheme, host: req.host, port: portNumber, path: req.path, query: req.query };
-  const locate = (f: RequestRedirectFilterConfig) => redirectLocation(f, target, d.entry);
-  const redirecting = valid.filter((b) => redirectOf(b));
-  if (redirecting.length === valid.length && backends.length === valid.length) {
-    const answers = new Set(redirecting.map((b) => `${redirectOf(b)!.statusCode} ${locate(redirectOf(b)!)}`));
-    if (answers.size === 1) {
-      const f = redirectOf(redirecting[0])!;
-      return { ...base, backends, redirect: { statusCode: f.statusCode, location: locate(f) }, status: f.statusCode, code: 'GW_REDIRECT', notes: auth };
+  // what each share's requests get, when it is not simply the backend's answer
+  shares.forEach((b, i) => {
+    const x = byShare[i];
+    const o = outcomes[i];
+    if (o.code === 'GW_ROUTED') {
+      if (x.backendCheck && b.backend) notes.push(authNote(x.backendCheck, `a request picked for ${b.backend} goes on to it`));
+      return;
     }
+    const answer = o.redirect ? `redirected: ${o.redirect.statusCode} Location: ${o.redirect.location}` : `answered ${describeAnswer(o)}`;
+    const why = o.redirect ? '' : decisionDetail(x, req, port);
+    const who = b.backend ? `those given ${b.backend}` : `those given the invalid ref, ${b.invalid?.reason ?? 'invalid'}`;
+    notes.push(shares.length === 1 ? `${answer}${why ? `: ${why}` : ''}` : `${percent(b)}% of requests (${who}) are ${answer}${why ? `: ${why}` : ''}`);
+  });
+  if (outcomes.every((o) => sameOutcome(o, outcomes[0]))) return { ...routed, backends, ...outcomes[0], code: byShare[0].code, notes };
+  // the shares end differently: forwarded when some share forwards, else the largest share's answer
+  let main = byShare.findIndex((x) => x.code === 'GW_ROUTED');
+  if (main < 0) main = shares.reduce((best, b, i) => (b.weight > shares[best].weight ? i : best), 0);
+  return { ...routed, backends, ...outcomes[main], code: byShare[main].code, notes };
+}
+
+/** The share a FixedShare chooser gives; `asked` records whether the decision needed one. */
+class FixedShare implements ShareChooser {
+  public asked = false;
+  constructor(private readonly share = 0) {}
+  public chooseShare(route: RouteDecision): number {
+    this.asked = true;
+    return sharesOf(route.rule).length > this.share ? this.share : -1;
   }
-  const notes = backends.filter((b) => b.invalid).map((b) => `${b.percent}% of requests answer 500: ${b.invalid!.reason}: ${b.invalid!.message}`);
-  for (const b of redirecting) notes.push(`${b.percent}% of requests (those given ${b.backend!.id}) are redirected: ${redirectOf(b)!.statusCode} Location: ${locate(redirectOf(b)!)}`);
-  for (const b of backends) {
-    const f = b.filters.find((x): x is ExternalAuthFilterConfig => x.type === 'ExternalAuth');
-    if (f && b.backend) notes.push(authNote(f, `a request picked for ${b.backend.id} goes on to it`));
-  }
-  return { ...base, backends, code: 'GW_ROUTED', notes: [...auth, ...notes] };
+}
+
+function explainedOutcome(d: RequestDecision, req: RouteRequest, request: ExplainedRequest, grpc: boolean): ExplainedOutcome {
+  const at = { scheme: request.scheme, host: req.host, port: request.port, path: req.path, query: req.query };
+  const redirect = d.code === 'GW_REDIRECT' && d.redirect
+    ? { statusCode: d.redirect.statusCode, location: redirectLocation(d.redirect, at, d.route!.entry) } : undefined;
+  return { code: d.code, ...wireStatus(d.code, d.status, d.grpcStatus, grpc), ...(redirect ? { redirect } : {}) };
+}
+
+/** The statuses a client sees: a gRPC call's error is HTTP 200 with a grpc-status; forwarded requests have none. */
+function wireStatus(code: OutcomeCode, status: number, grpcStatus: number, grpc: boolean): { status?: number; grpcStatus?: number } {
+  if (code === 'GW_ROUTED' || status === 0) return {};
+  if (grpc && grpcStatus >= 0) return { status: 200, grpcStatus };
+  return { status };
+}
+
+function sameOutcome(a: ExplainedOutcome, b: ExplainedOutcome): boolean {
+  return a.code === b.code && a.status === b.status && a.grpcStatus === b.grpcStatus &&
+    a.redirect?.location === b.redirect?.location && a.redirect?.statusCode === b.redirect?.statusCode;
+}
+
+function describeAnswer(o: ExplainedOutcome): string {
+  return `${describeStatus(o)} ${o.code}`;
+}
+
+function unknownHostNote(router: PortRouter, host: string): string {
+  const names = router.port.listeners.map((l) => `${l.name} (${l.hostname ?? 'any host'})`).join(', ');
+  return `no listener on port ${router.port.port} serves host "${host}" (listeners: ${names})`;
+}
+
+function misdirectedNote(router: PortRouter, chosen: ListenerConfig, host: string, serverName: string): string {
+  const owner = router.listenerFor(host);
+  const sni = serverName ? `server name "${serverName}"` : 'no server name (SNI)';
+  return `the TLS connection was set up for listener "${chosen.name}" (${sni}), but host "${host}" ` +
+    `${owner ? `belongs to listener "${owner.name}"` : 'belongs to no listener'}: answered 421 Misdirected Request (RFC 9110 15.5.20); ` +
+    'a client opens a new connection with that server name';
 }
 
 function authNote(f: ExternalAuthFilterConfig, allowed: string): string {
   if (f.backend === undefined) return 'ExternalAuth: the backendRef is invalid, requests it would check answer 500';
   return `ExternalAuth: ${f.backend} is asked first (${f.protocol}); on ${f.protocol === 'HTTP' ? 'a 200' : 'status OK'} ${allowed}, ` +
     'any other answer is returned to the client';
-}
-
-/**
- * The Location of a RequestRedirect, as the spec defines it: scheme, hostname and path from the filter or the
- * request; the port from the filter, else the scheme's well-known port when the filter changes the scheme,
- * else the listener port; the port is left out when it is the scheme's default (80 for http, 443 for https).
- */
-export function redirectLocation(
-  f: RequestRedirectFilterConfig,
-  req: { readonly scheme: string; readonly host: string; readonly port: number; readonly path: string; readonly query: string },
-  entry: Pick<HttpRouteEntry, 'path'>,
-): string {
-  const scheme = f.scheme ?? req.scheme;
-  const host = f.hostname ?? req.host;
-  const port = f.port ?? (f.scheme ? (f.scheme === 'https' ? 443 : 80) : req.port);
-  const defaultPort = scheme === 'https' ? 443 : scheme === 'http' ? 80 : undefined;
-  const path = f.path ? rewritePath(f.path, req.path, entry.path) : req.path;
-  return `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}${path}${req.query ? `?${req.query}` : ''}`;
-}
-
-/** Applies ReplaceFullPath or ReplacePrefixMatch (by whole segments; `/foo/` with prefix `/foo` and `/xyz` is `/xyz/`). */
-export function rewritePath(mod: { readonly type: string; readonly value: string }, path: string, matched: HttpRouteEntry['path']): string {
-  if (mod.type === 'ReplaceFullPath') return mod.value;
-  const prefix = matched.type === 'PathPrefix' ? matched.value : '/';
-  const rest = prefix === '/' ? path : path.slice(prefix.length);
-  const out = mod.value.replace(/\/+$/, '') + rest;
-  return out === '' ? '/' : out.startsWith('/') ? out : `/${out}`;
 }
 
 function nearMisses(listener: ListenerConfig, req: RouteRequest, config: DataPlaneConfig): string[] {
@@ -298,7 +361,8 @@ function valueOk(m: ValueMatchConfig, v: string): boolean {
 /** A readable, multi-line rendering of an explanation (what `cdk8s-gateway explain` prints). */
 export function formatExplanation(e: Explanation): string {
   const r = e.request;
-  const lines = [`request:  ${r.method} ${r.scheme}://${r.host}:${r.port}${r.path}${r.query ? `?${r.query}` : ''}`];
+  const sni = r.serverName === undefined ? '' : `, server name ${r.serverName ? `"${r.serverName}"` : '(none)'}`;
+  const lines = [`request:  ${r.method} ${r.scheme}://${r.host}:${r.port}${r.path}${r.query ? `?${r.query}` : ''}${sni}`];
   if (e.listener) {
     const p = e.listener.parent;
     lines.push(`listener: ${e.listener.name} (${e.listener.protocol} port ${e.listener.port}, hostname ${e.listener.hostname ?? 'any'}) of ${p.kind} ${p.namespace}/${p.name}`);
@@ -320,10 +384,15 @@ export function formatExplanation(e: Explanation): string {
       lines.push(`  - ${what} weight ${b.weight} (${b.percent}%)${b.filters.length ? ` filters: ${b.filters.map(describeFilter).join('; ')}` : ''}`);
     }
   }
-  const grpc = e.grpcStatus !== undefined ? ` (gRPC ${e.grpcStatus} ${GRPC_STATUS_NAMES[e.grpcStatus] ?? ''})` : '';
-  lines.push(`outcome:  ${e.code}${e.status ? ` → ${e.status}${grpc}` : ' → forwarded'}`);
+  lines.push(`outcome:  ${e.code} → ${e.refused ? 'refused' : describeStatus(e)}`);
   for (const n of e.notes) lines.push(`  ${n}`);
   return lines.join('\n');
+}
+
+/** `forwarded`, `404`, `200 (gRPC 12 UNIMPLEMENTED)`. */
+function describeStatus(o: ExplainedOutcome): string {
+  if (o.status === undefined) return 'forwarded';
+  return o.grpcStatus !== undefined ? `gRPC ${o.grpcStatus} ${GRPC_STATUS_NAMES[o.grpcStatus] ?? ''} (HTTP ${o.status}, trailers-only)` : String(o.status);
 }
 
 /** One line describing a filter, for people. */

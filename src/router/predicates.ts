@@ -1,3 +1,4 @@
+import type { EntryOutcomes } from './decide';
 import type { RouteDecision, RouteRequest } from './types';
 import type { HttpRouteEntry, ValueMatchConfig } from '../config/dataplane-config';
 
@@ -26,6 +27,8 @@ export interface CompiledEntry extends RouteDecision {
   readonly pathRegex?: RegExp | null;
   /** No method, header or query predicate: the path decides alone. */
   readonly plain: boolean;
+  /** What requests matched to this entry get (decide.ts), built on the first one. */
+  outcomes: EntryOutcomes | undefined;
 }
 
 /** Path match kinds of a compiled entry (HTTPRoute `matches[].path.type`), as numbers for the hot path: Exact. */
@@ -92,6 +95,7 @@ export function compileEntry(entry: HttpRouteEntry, decision: RouteDecision): Co
     headers: firstByName(entry.headers.map(compileValueMatch), (n) => n.toLowerCase()),
     queryParams: firstByName(entry.queryParams.map(compileValueMatch), (n) => n),
     pathRegex: entry.path.type === 'RegularExpression' ? compileFullMatch(entry.path.value) : undefined,
+    outcomes: undefined,
   };
 }
 

@@ -2,7 +2,7 @@ import type { HttpRouteEntry, HttpRuleConfig, ListenerConfig, TlsRouteEntry } fr
 
 /**
  * What the router needs to know about a request. The data plane fills it once per request; `explain` and the
- * testing API build it with `routeRequest()` from a method, a URL and headers.
+ * testing API read it from a method, a URL and headers as the client sends them (`clientRequest`, `normalizeTarget`).
  */
 export interface RouteRequest {
   /** Upper-case method. */

@@ -29,10 +29,18 @@ export interface TestRequest {
    */
   readonly headers?: { [name: string]: string };
   /**
-   * The Gateway listener port the request arrives on.
+   * The Gateway listener port the request arrives on. The Host header stays the URL's authority, so
+   * `{ url: 'http://shop.example.com:8080/', port: 80 }` is a request with `Host: shop.example.com:8080` arriving on
+   * port 80 (routed by the name, as the gateway does).
    * @default - the URL's port, else 80 for http and 443 for https
    */
   readonly port?: number;
+  /**
+   * https: the TLS server name (SNI) the client sends. A Host header that another listener owns than the one this
+   * name selects is answered 421 Misdirected Request.
+   * @default - the URL's host (none for an IP address)
+   */
+  readonly serverName?: string;
 }
 
 /** A gRPC call, as a client would make it. */
@@ -164,17 +172,33 @@ export interface TestFilter {
 /** What the gateway does with a request. */
 export interface TestResponse {
   /**
-   * The status the gateway answers itself: 404 (no route), 500 (no usable backend), 3xx (redirect).
-   * @default - none: the request is forwarded to a backend
+   * The HTTP status the gateway answers with itself, as on the wire.
+   *
+   * 404 (no listener for the host, no route), 421 (a host the TLS connection's listener does not serve), 500 (no
+   * usable backend), 3xx (redirect), 200 (a CORS preflight, and any gateway error of a gRPC call: a trailers-only
+   * response carrying `grpcStatus`).
+   * @default - none: the request is forwarded to a backend (or, with `refused`, no answer comes back)
    */
   readonly statusCode?: number;
-  /** A stable code: GW_ROUTED, GW_REDIRECT, GW_NO_LISTENER, GW_NO_ROUTE, GW_NO_BACKEND, GW_UNSUPPORTED_FILTER. */
+  /**
+   * A stable code for the outcome, the one the gateway puts in its `x-gateway-error` header when it answers itself.
+   *
+   * GW_ROUTED (forwarded), GW_REDIRECT, GW_CORS_PREFLIGHT, GW_UNKNOWN_HOST, GW_MISDIRECTED_REQUEST, GW_NO_ROUTE,
+   * GW_NO_BACKEND, GW_INVALID_BACKEND, GW_UNSUPPORTED_FILTER, GW_BAD_REQUEST, or GW_NO_LISTENER when nothing listens on
+   * the port.
+   */
   readonly outcome: string;
   /**
-   * gRPC calls: the grpc-status the gateway answers itself (12 UNIMPLEMENTED, 13 INTERNAL, 14 UNAVAILABLE).
+   * gRPC calls: the grpc-status the gateway answers itself (12 UNIMPLEMENTED, 13 INTERNAL, 14 UNAVAILABLE...).
    * @default - the call is forwarded (or the request is not gRPC)
    */
   readonly grpcStatus?: number;
+  /**
+   * True when no HTTP answer comes back: nothing listens on the port, or the connection is closed (or relayed as it
+   * is) before HTTP.
+   * @default false
+   */
+  readonly refused?: boolean;
   /**
    * The listener that took the request.
    * @default - none matched
@@ -284,11 +308,12 @@ export class GatewayTester {
 
   /** What the Gateway does with a request: the route, rule, filters and weighted backends, or its own status. */
   public request(req: TestRequest): TestResponse {
-    const e = explainRequest(this.config, { method: req.method, url: req.url, headers: req.headers }, { port: req.port });
+    const e = explainRequest(this.config, { method: req.method, url: req.url, headers: req.headers }, { port: req.port, serverName: req.serverName });
     return {
       statusCode: e.status,
       outcome: e.code,
       grpcStatus: e.grpcStatus,
+      refused: e.refused,
       listener: e.listener?.name,
       route: routeRef(e.route),
       ruleIndex: e.ruleIndex,

@@ -34,7 +34,8 @@ describe('synth fails on every escape, naming the route, the hostname and the gr
     const tester = GatewayTester.of(b.gateway);
     for (const r of escape.foreign ?? PAY_CHECKOUT) {
       const res = tester.request({ url: `${r.scheme}://${r.host}:${r.port ?? (r.scheme === 'https' ? 443 : 80)}${r.path}` });
-      expect({ request: r, backends: res.backends.map((x) => x.service), status: res.statusCode }).toEqual({ request: r, backends: [], status: 404 });
+      const status = misdirected(r) ? 421 : 404;
+      expect({ request: r, backends: res.backends.map((x) => x.service), status: res.statusCode }).toEqual({ request: r, backends: [], status });
     }
     expect(tester.request({ url: 'https://shop.example.com/' }).backends.map((x) => x.service)).toEqual(['storefront']);
   });
@@ -271,4 +272,9 @@ function reachable(root: unknown): object[] {
   };
   walk(root);
   return [...seen];
+}
+
+/** As on the wire: over TLS, a Host another listener owns than the one the SNI chose is 421 (explain and GatewayTester say so too). */
+function misdirected(r: { scheme: string; host: string }): boolean {
+  return r.scheme === 'https' && r.host === 'example.com';
 }

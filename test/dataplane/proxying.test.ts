@@ -143,6 +143,28 @@ test('HEAD gets the headers (with Content-Length) and no body', async () => {
   expect(out).toMatch(/content-length: 1234/i);
 });
 
+test('after a HEAD, the next request on the same keep-alive connection is answered (the HEAD answer has no body to wait for)', async () => {
+  // GIVEN one client connection, and a backend that announces the length of the body a GET would get
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string) => new Promise<string>((resolve, reject) => {
+    const req = http.request(gw.url(80, '/head?size=1234'), { method, agent, timeout: 5000 }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve(`${res.statusCode} ${res.headers['content-length']} ${bytes}`));
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} not answered within 5 s`)));
+    req.on('error', reject);
+    req.end();
+  });
+
+  // WHEN a HEAD, then a GET, then a HEAD go over it
+  const answers = [await send('HEAD'), await send('GET'), await send('HEAD')];
+  agent.destroy();
+
+  // THEN each is answered (the gateway read no body after the backend's HEAD answer, and finished the exchange)
+  expect(answers).toEqual(['200 1234 0', '200 1234 1234', '200 1234 0']);
+});
+
 test('curl over HTTP/1.1 and over HTTP/2 with prior knowledge reach the backend', async () => {
   const h1 = JSON.parse(await curl(gw.url(80, '/curl')));
   expect(h1.path).toBe('/curl');
@@ -160,6 +182,33 @@ test('an HTTP/2 client with a request body is proxied to an HTTP/1.1 backend', a
   expect(res.json.protocol).toBe('HTTP/1.1');
   expect(res.json.body).toBe('hello over h2');
   expect(res.json.host).toBe('h2.example.com');
+});
+
+// Node's http2 client ends a POST without a body this way (HEADERS, then an empty DATA frame with END_STREAM); the
+// stream's readable side ends before the data plane's stream scheduler starts the exchange a turn later
+test.each(['POST', 'OPTIONS', 'PUT'])('an HTTP/2 %s whose empty body ends in a DATA frame of its own is answered by the backend', async (method) => {
+  const session = http2.connect(gw.url(80, '/'));
+  try {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to an HTTP/2 ${method} with an empty body within 3 s`)), 3000);
+      session.on('error', reject);
+      const req = session.request({ ':method': method, ':path': `/empty-${method}` }, { endStream: false });
+      let status = 0;
+      const chunks: Buffer[] = [];
+      req.on('response', (h) => (status = Number(h[':status'])));
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status, body: Buffer.concat(chunks).toString() });
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({ method, path: `/empty-${method}`, body: '' });
+  } finally {
+    session.close();
+  }
 });
 
 test('a backend with appProtocol kubernetes.io/h2c is spoken to over HTTP/2 cleartext', async () => {

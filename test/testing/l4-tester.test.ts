@@ -40,8 +40,12 @@ describe('gRPC calls (examples/grpc)', () => {
 
   test('an unknown service gets UNIMPLEMENTED from the gateway, and the h2c port does not exist', () => {
     const r = t.grpc({ service: 'shop.orders.v1.Orders', method: 'Get', authority: 'grpc.example.com', tls: true });
-    expect(r).toMatchObject({ outcome: 'GW_NO_ROUTE', statusCode: 404, grpcStatus: 12 });
-    expect(t.grpc({ service: 'shop.cart.v1.Cart', method: 'AddItem', authority: 'grpc.example.com' })).toMatchObject({ outcome: 'GW_NO_LISTENER', grpcStatus: 14 });
+    // a gRPC call's error is a trailers-only response: HTTP 200 carrying the grpc-status, as the wire answers
+    expect(r).toMatchObject({ outcome: 'GW_NO_ROUTE', statusCode: 200, grpcStatus: 12 });
+    // nothing listens on port 80: the connection is refused, no gateway answers (a client library reports UNAVAILABLE itself)
+    const h2c = t.grpc({ service: 'shop.cart.v1.Cart', method: 'AddItem', authority: 'grpc.example.com' });
+    expect(h2c).toMatchObject({ outcome: 'GW_NO_LISTENER', refused: true });
+    expect(h2c.grpcStatus).toBeUndefined();
   });
 });
 
@@ -107,7 +111,7 @@ describe('cdk8s-gateway explain with grpcs://, tls://, tcp:// and udp:// URLs', 
     expect(r.out).toMatch(/match: {4}Exact \/shop\.cart\.v1\.Cart\/RemoveItem, POST/);
     const unknown = await capture(['--manifests', path.join(dir, 'grpc'), 'grpcs://grpc.example.com/shop.x.v1.X/Y']);
     expect(unknown.code).toBe(1);
-    expect(unknown.out).toMatch(/GW_NO_ROUTE → 404 \(gRPC 12 UNIMPLEMENTED\)/);
+    expect(unknown.out).toMatch(/GW_NO_ROUTE → gRPC 12 UNIMPLEMENTED \(HTTP 200, trailers-only\)/);
   });
 
   test('a TLS server name, and a UDP port', async () => {

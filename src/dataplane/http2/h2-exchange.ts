@@ -50,9 +50,14 @@ export class H2Exchange extends Exchange {
     this.lowerNames = lower;
     this.headers = rec;
     const cl = rec['content-length'];
-    if (stream.endAfterHeaders) this.contentLength = 0;
+    // The stream scheduler starts this exchange a turn after nghttp2 announced the stream: an empty body ended by a
+    // DATA frame of its own (Node's client sends a bodiless POST so) has ended the readable side and emitted 'end'
+    // by now, with nobody listening. Its end is taken here, or the backend would wait for a body that never ends.
+    const endedAlready = stream.readableEnded;
+    if (stream.endAfterHeaders || endedAlready) this.contentLength = 0;
     else if (typeof cl === 'string') this.contentLength = Number(cl);
     else this.bodyChunked = true;
+    if (endedAlready) this.requestEnded = true;
     this.wantsTrailers = rec.te === 'trailers';
     const socket = stream.session?.socket as (net.Socket & { encrypted?: boolean }) | undefined;
     this.secure = !!socket?.encrypted;

@@ -170,7 +170,10 @@ export class Metrics {
     'TLS handshakes on ports with client-certificate validation, by gateway, port and result (verified, unverified, rejected).');
   public readonly connectionsClosed = new CounterFamily('cdk8s_gateway_connections_closed_total',
     'Client connections the gateway closed on its own, by gateway, port and reason (handshake_timeout, header_timeout, ' +
-    'pending_limit, client_limit, client_penalty, abuse: a client that broke a per-connection limit such as the HTTP/2 rapid-reset budget).');
+    'pending_limit, client_limit, client_penalty (on a Node without net.Server blockList), abuse: a client that broke a per-connection limit such as the HTTP/2 rapid-reset budget).');
+  public readonly penalizedClients = new CounterFamily('cdk8s_gateway_penalized_clients',
+    'Client addresses whose new connections are refused at accept for a while (--abuse-penalty), by gateway; such ' +
+    'connections are closed before the gateway reads them and are not counted in cdk8s_gateway_connections_closed_total.', 'gauge');
   public readonly tlsRouted = new CounterFamily('cdk8s_gateway_tls_connections_total',
     'TLS connections by how their ClientHello was routed: gateway, port, listener and mode (Terminate, Passthrough, or the GW_* code that refused it).');
 
@@ -179,7 +182,8 @@ export class Metrics {
     for (const f of [this.requests, this.requestDuration, this.upstreamDuration, this.errors, this.upstreamErrors, this.retries,
       this.mirrors, this.activeConnections, this.activeRequests, this.upstreamConnections, this.reloads, this.configGeneration,
       this.lastReloadSuccess, this.certificateReloads, this.listenersReady, this.grpcRequests, this.l4Connections, this.l4Bytes,
-      this.l4Duration, this.udpSessions, this.udpDatagrams, this.udpDropped, this.clientCertificates, this.tlsRouted, this.connectionsClosed]) {
+      this.l4Duration, this.udpSessions, this.udpDatagrams, this.udpDropped, this.clientCertificates, this.tlsRouted, this.connectionsClosed,
+      this.penalizedClients]) {
       f.render(out);
     }
     return out.join('\n') + '\n';

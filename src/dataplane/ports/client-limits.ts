@@ -1,4 +1,4 @@
-import type * as net from 'node:net';
+import * as net from 'node:net';
 import { resetSocket } from '../l4/relay';
 import type { KeyedSeries } from '../ops/metrics';
 
@@ -38,8 +38,30 @@ export type RefusalReason = 'client_limit' | 'client_penalty';
  */
 export class ClientLimits {
   private readonly clients = new Map<string, Client>();
+  /** The listening servers of the TCP-based ports: each refuses the addresses in `blocked`. */
+  private readonly servers = new Set<net.Server>();
+  /**
+   * Addresses serving a penalty, as Node's `blockList` of every listening server: Node closes such a connection
+   * right after accept, before any Socket, TLS or HTTP/2 state exists (the cheapest refusal a Node process has; a
+   * rapid-reset client reconnecting in a loop made ~16,000 attempts a second here). A BlockList cannot forget an
+   * address, so `sweep` builds a new one when a penalty ends.
+   */
+  private blocked: net.BlockList | undefined;
+  /** Address → end of its penalty, for the addresses serving one (in `blocked` unless it refused them). */
+  private readonly blockedUntil = new Map<string, number>();
 
   constructor(private readonly settings: ClientLimitSettings) {}
+
+  /** Addresses refused at accept now (the cdk8s_gateway_penalized_clients gauge). */
+  public get penalized(): number {
+    return this.blockedUntil.size;
+  }
+
+  /** Makes `server` refuse penalized addresses at accept (see `blocked`). */
+  public guard(server: net.Server): void {
+    this.servers.add(server);
+    (server as Blockable).blockList = this.blocked;
+  }
 
   /** Addresses with open connections or a penalty running. */
   public get size(): number {
@@ -93,12 +115,35 @@ export class ClientLimits {
     if (c.penaltyUntil > now) return;
     c.penaltyUntil = now + this.settings.abusePenaltyMs * 2 ** Math.min(c.strikes, MAX_DOUBLINGS);
     c.strikes++;
+    if (!this.blocked) this.useBlockList(new net.BlockList());
+    block(this.blocked!, address);
+    this.blockedUntil.set(address, c.penaltyUntil);
   }
 
   /** Forgets addresses with nothing open whose penalty is over (called by the data plane's timer). */
   public sweep(now: number): void {
+    let ended = false;
+    for (const [address, until] of this.blockedUntil) {
+      if (until <= now) {
+        this.blockedUntil.delete(address);
+        ended = true;
+      }
+    }
+    if (ended) {
+      const next = this.blockedUntil.size > 0 ? new net.BlockList() : undefined;
+      for (const address of this.blockedUntil.keys()) block(next!, address);
+      this.useBlockList(next);
+    }
     const quiet = this.settings.abusePenaltyMs * FORGET_AFTER;
     for (const [address, c] of this.clients) if (c.open === 0 && c.penaltyUntil + quiet <= now) this.clients.delete(address);
+  }
+
+  private useBlockList(list: net.BlockList | undefined): void {
+    this.blocked = list;
+    for (const server of this.servers) {
+      if (server.listening) (server as Blockable).blockList = list;
+      else this.servers.delete(server); // a port closed since
+    }
   }
 
   /** @internal */
@@ -111,6 +156,22 @@ export class ClientLimits {
 }
 
 function ignore(): void {}
+
+/**
+ * Adds `address` to `list`; false when the list refuses it (e.g. a link-local address with a zone), which `admit`
+ * then refuses instead, after accept.
+ */
+function block(list: net.BlockList, address: string): boolean {
+  try {
+    list.addAddress(address, net.isIPv6(address) ? 'ipv6' : 'ipv4');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** net.Server reads its `blockList` option from this property at each accept (Node 22.13+, 23.4+). */
+type Blockable = net.Server & { blockList?: net.BlockList };
 
 const CLIENT = Symbol('client');
 type Counted = net.Socket & { [CLIENT]?: { limits: ClientLimits; address: string } };

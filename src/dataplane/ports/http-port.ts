@@ -12,6 +12,7 @@ export class HttpPortServer extends PortServer {
   private readonly server = net.createServer({ noDelay: true }, (socket) => this.onConnection(socket));
 
   public listen(address: string, localPort: number): Promise<number> {
+    this.env.clientLimits.guard(this.server);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen({ host: address, port: localPort, backlog: 2048 }, () => {

@@ -51,6 +51,9 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   /** HTTP/1.1 through node:http, when the native parser's internal is unusable (native-support.ts). */
   private fallback: NodeHttpServer | undefined;
   private readonly closes: KeyedSeries;
+  /** New HTTP/2 connections waiting for their turn to be handed to nghttp2 (serveHttp2). */
+  private readonly h2Arrivals: { socket: net.Socket; first?: Buffer }[] = [];
+  private h2ArrivalScheduled = false;
 
   /** Why an opening connection that missed its deadline was closed (`header_timeout`, `handshake_timeout`). */
   protected abstract readonly openingTimeoutReason: string;
@@ -117,6 +120,7 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     this.draining = true;
     this.stopAccepting();
     this.opening.destroyAll();
+    this.dropH2Arrivals();
     for (const c of this.conns) c.drain();
     for (const s of this.sessions) s.close();
     this.fallback?.drain();
@@ -130,6 +134,7 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
   /** Forcibly closes everything (end of the drain grace period). */
   public destroyAll(): void {
     this.opening.destroyAll();
+    this.dropH2Arrivals();
     for (const c of this.conns) c.destroy();
     for (const s of this.sessions) s.destroy();
     this.fallback?.destroyAll();
@@ -156,10 +161,52 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
     c.attach(first);
   }
 
-  /** Serves a socket over HTTP/2 (the preface may already have been read into `first`). */
+  /**
+   * Serves a socket over HTTP/2 (the preface may already have been read into `first`).
+   *
+   * nghttp2 announces every stream of a read before JavaScript can stop it (here: up to 129, then the scheduler closes
+   * the session; ~2,300 HEADERS+RST_STREAM pairs fit in one 64 KiB read), and a rapid-reset client's first read is such
+   * a read. So:
+   * - a first read already seen here (h2c: the preface sniff) with more new streams than may be open at once is closed
+   *   as abuse before any session exists (the same rule the stream scheduler applies per read);
+   * - new sessions are handed to nghttp2 on later turns of the event loop, for at most H2_HANDOVER_BUDGET_MS per turn
+   *   (at least one): the first reads of many connections that arrive together (a flood from several addresses) are
+   *   spread over several turns, with other clients' reads in between, instead of one stall of all of them.
+   */
   protected serveHttp2(socket: net.Socket, first?: Buffer): void {
-    if (first) socket.unshift(first);
-    this.h2.emit('connection', socket);
+    if (first && newStreamsIn(first, PREFACE_LENGTH) > this.limits.h2MaxConcurrentStreams) {
+      this.abusiveClient(socket.remoteAddress, `more than ${this.limits.h2MaxConcurrentStreams} streams opened in the first read (rapid reset)`);
+      // the server preface (empty SETTINGS) and GOAWAY ENHANCE_YOUR_CALM, then the connection closes
+      socket.end(CALM_GOAWAY, () => socket.destroy());
+      return;
+    }
+    this.h2Arrivals.push({ socket, first });
+    if (!this.h2ArrivalScheduled) {
+      this.h2ArrivalScheduled = true;
+      setImmediate(this.handOverH2);
+    }
+  }
+
+  private readonly handOverH2 = (): void => {
+    this.h2ArrivalScheduled = false;
+    // at least one session per turn, more while they are cheap (an ordinary session's start is well under the budget;
+    // a flood's first read is tens of milliseconds)
+    const until = performance.now() + H2_HANDOVER_BUDGET_MS;
+    do {
+      const next = this.h2Arrivals.shift();
+      if (!next) break;
+      if (next.socket.destroyed) continue;
+      if (next.first) next.socket.unshift(next.first);
+      this.h2.emit('connection', next.socket);
+    } while (performance.now() < until);
+    if (this.h2Arrivals.length > 0) {
+      this.h2ArrivalScheduled = true;
+      setImmediate(this.handOverH2);
+    }
+  };
+
+  private dropH2Arrivals(): void {
+    for (const { socket } of this.h2Arrivals.splice(0)) socket.destroy();
   }
 
   /** The listener an HTTP/2 stream's TLS handshake chose (undefined on cleartext). */
@@ -189,7 +236,10 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
 
   /** A session broke a per-connection limit: counted, logged, and its client address penalized. */
   private abusive(session: http2.ServerHttp2Session, reason: string): void {
-    const client = (session as SessionWithClient)[CLIENT];
+    this.abusiveClient((session as SessionWithClient)[CLIENT], reason);
+  }
+
+  private abusiveClient(client: string | undefined, reason: string): void {
     this.closedBecause('abuse').inc();
     this.env.clientLimits.penalize(client, this.clock.now);
     this.ctx.log.warn('HTTP/2 connection closed for abuse; its address is refused for a while', { port: this.port, client: client ?? '', reason });
@@ -208,6 +258,28 @@ export abstract class PortServer implements ConnectionHost, ServedPort {
 const { NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
 const CLIENT = Symbol('client-address');
 type SessionWithClient = http2.ServerHttp2Session & { [CLIENT]?: string };
+const PREFACE_LENGTH = 24;
+/** Time per event-loop turn spent starting new HTTP/2 sessions (their first reads) while more are waiting. */
+const H2_HANDOVER_BUDGET_MS = 1;
+/** An empty SETTINGS frame (the server's connection preface), then GOAWAY (last stream 0, ENHANCE_YOUR_CALM). */
+const CALM_GOAWAY = Buffer.from([
+  0, 0, 0, 4, 0, 0, 0, 0, 0, // SETTINGS, length 0
+  0, 0, 8, 7, 0, 0, 0, 0, 0, // GOAWAY, length 8
+  0, 0, 0, 0, 0, 0, 0, 0xb, // last stream 0, ENHANCE_YOUR_CALM
+]);
+
+/** HEADERS frames among the whole HTTP/2 frames of `data` from `offset` (a frame cut off at the end is not counted). */
+export function newStreamsIn(data: Buffer, offset: number): number {
+  let n = 0;
+  for (let o = offset; o + 9 <= data.length;) {
+    const length = data.readUIntBE(o, 3);
+    if (o + 9 + length > data.length) break;
+    if (data[o + 3] === 0x1) n++;
+    o += 9 + length;
+  }
+  return n;
+}
+
 /** nghttp2's messages for the floods it catches (too many CONTINUATION frames; SETTINGS, PING... acks piling up). */
 const FLOOD = /Flooding was detected|Too many CONTINUATION frames/;
 

@@ -10,6 +10,7 @@ export class TcpPortServer extends L4PortServer {
   private readonly server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (s) => this.onConnection(s));
 
   public listen(address: string, localPort: number): Promise<number> {
+    this.env.clientLimits.guard(this.server);
     return listenOn(this.server, address, localPort).then((p) => (this.boundPort = p));
   }
 

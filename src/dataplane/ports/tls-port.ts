@@ -70,6 +70,7 @@ export class TlsPortServer extends PortServer {
   }
 
   public listen(address: string, localPort: number): Promise<number> {
+    this.env.clientLimits.guard(this.acceptor);
     return listenOn(this.acceptor, address, localPort).then((p) => (this.boundPort = p));
   }
 

@@ -120,6 +120,18 @@ export class CorsPlan {
   }
 }
 
+const plans = new WeakMap<CorsFilterConfig, CorsPlan>();
+
+/** The CorsPlan of a filter of the loaded config (built on first use; a reload's filters are new objects). */
+export function corsPlanOf(f: CorsFilterConfig): CorsPlan {
+  let p = plans.get(f);
+  if (p === undefined) {
+    p = new CorsPlan(f);
+    plans.set(f, p);
+  }
+  return p;
+}
+
 /** Headers a route with a CORS filter adds to every other answer: whether CORS headers appear depends on Origin. */
 export const CORS_VARY = Object.freeze(['vary', 'Origin']) as readonly string[];
 

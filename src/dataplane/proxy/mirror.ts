@@ -13,7 +13,6 @@ const MAX_MIRROR_BUFFER = 256 * 1024;
  * discarded, failures are counted but never affect the client's request.
  */
 export class MirrorRequest implements UpstreamSink {
-  public readonly upstreamHeadRequest = false;
   private conn: UpstreamConnection | null = null;
   private endpoint: Endpoint | null = null;
   private pending: Buffer[] = [];
@@ -24,6 +23,8 @@ export class MirrorRequest implements UpstreamSink {
   constructor(
     private readonly ctx: ProxyContext, private readonly backend: BackendConfig, clusterDomain: string,
     private readonly head: string | Record<string, string | string[]>, private readonly chunked: boolean, private readonly hasBody: boolean,
+    /** A HEAD request: the answer has no body to read, whatever its Content-Length says. */
+    public readonly upstreamHeadRequest = false,
   ) {
     const r = ctx.upstreams.resolve(backend, clusterDomain);
     if (r instanceof Error) this.closed = true;

@@ -1,12 +1,12 @@
-import { CorsPlan } from './cors';
 import { ExtAuthPlan } from './ext-auth';
 import { HeaderOps } from './header-ops';
 import { SessionPlan } from './session';
 import { WeightedPicker } from './weighted';
 import type {
-  BackendConfig, CorsFilterConfig, DataPlaneConfig, HeaderModifierFilterConfig, HttpFilterConfig, HttpRuleConfig,
-  InvalidBackendConfig, RequestRedirectFilterConfig, UnsupportedFilterConfig, UrlRewriteFilterConfig, WeightedBackendConfig,
+  BackendConfig, DataPlaneConfig, HeaderModifierFilterConfig, HttpFilterConfig, HttpRuleConfig, InvalidBackendConfig,
+  UrlRewriteFilterConfig, WeightedBackendConfig,
 } from '../../config/dataplane-config';
+import { decidingFilters, sharesOf } from '../../router';
 import { HistogramSeries, labels, Metrics, Series } from '../ops/metrics';
 
 export interface MirrorPlan {
@@ -16,7 +16,11 @@ export interface MirrorPlan {
   readonly series: Series;
 }
 
-/** One weighted backend of a rule, with its own filters folded onto the rule's. */
+/**
+ * One weighted backend of a rule (a share of its traffic), with its own filters folded onto the rule's. What a request
+ * given it gets (answers, redirects, ExternalAuth checks) is the router's decision (src/router/decide.ts); this holds
+ * what carrying it out needs.
+ */
 export class BackendChoice {
   public readonly backend?: BackendConfig;
   public readonly invalid?: InvalidBackendConfig;
@@ -24,13 +28,8 @@ export class BackendChoice {
   public readonly responseOps?: HeaderOps;
   public readonly rewrite?: UrlRewriteFilterConfig;
   public readonly mirrors: MirrorPlan[];
-  public readonly unsupported?: UnsupportedFilterConfig;
   /** An ExternalAuth filter of this backendRef's own (a rule's runs before the backend is chosen). */
   public readonly extAuth?: ExtAuthPlan;
-  /** A RequestRedirect of this backendRef's own: a request given this backend is answered with the redirect. */
-  public readonly redirect?: RequestRedirectFilterConfig;
-  /** A CORS filter of this backendRef's own; it replaces the rule's for requests given this backend. */
-  public readonly cors?: CorsPlan;
   /** Backend label for metrics and logs (`ns/svc:port`, or `invalid:<reason>`). */
   public readonly label: string;
   public readonly weight: number;
@@ -41,7 +40,10 @@ export class BackendChoice {
   private retriesSeries?: Series;
 
   constructor(
-    private readonly plan: RulePlan, wb: WeightedBackendConfig, config: DataPlaneConfig,
+    private readonly plan: RulePlan,
+    /** Its position among the rule's shares (`sharesOf(rule)`), as decisions name it. */
+    public readonly index: number,
+    wb: WeightedBackendConfig, config: DataPlaneConfig,
     ruleRequest: HeaderModifierFilterConfig[], ruleResponse: HeaderModifierFilterConfig[], ruleMirrors: MirrorPlan[],
     private readonly metrics: Metrics,
   ) {
@@ -54,10 +56,7 @@ export class BackendChoice {
     this.responseOps = HeaderOps.compile([...ruleResponse, ...own.response]);
     this.rewrite = own.rewrite ?? plan.rewrite;
     this.mirrors = [...ruleMirrors, ...own.mirrors];
-    this.unsupported = own.unsupported;
     this.extAuth = own.extAuth;
-    this.redirect = own.redirect;
-    this.cors = own.cors ? new CorsPlan(own.cors) : undefined;
   }
 
   public get upstreamDuration(): HistogramSeries {
@@ -100,11 +99,9 @@ export class BackendChoice {
 export class RulePlan {
   public readonly routeLabel: string;
   public readonly ruleLabel: string;
-  public readonly redirect?: RequestRedirectFilterConfig;
   public readonly rewrite?: UrlRewriteFilterConfig;
-  public readonly cors?: CorsPlan;
-  public readonly unsupported?: UnsupportedFilterConfig;
   public readonly extAuth?: ExtAuthPlan;
+  /** The rule's shares, in the order `sharesOf(rule)` lists them (a decision's `share` indexes this). */
   public readonly choices: BackendChoice[];
   /** Some backendRef has a CORS filter of its own: the backend is chosen before CORS is answered. */
   public readonly backendCors: boolean;
@@ -125,15 +122,12 @@ export class RulePlan {
     this.routeLabel = `${rule.source.kind}/${rule.source.namespace}/${rule.source.name}`;
     this.ruleLabel = rule.ruleName ?? String(rule.ruleIndex);
     const f = splitFilters(rule.filters, config, gatewayLabel, metrics);
-    this.redirect = f.redirect;
     this.rewrite = f.rewrite;
-    this.cors = f.cors ? new CorsPlan(f.cors) : undefined;
-    this.unsupported = f.unsupported;
     this.extAuth = f.extAuth;
-    this.choices = rule.backends.filter((b) => b.weight > 0)
-      .map((b) => new BackendChoice(this, b, config, f.request, f.response, f.mirrors, metrics));
+    const shares = sharesOf(rule);
+    this.choices = shares.map((b, i) => new BackendChoice(this, i, b, config, f.request, f.response, f.mirrors, metrics));
     this.picker = new WeightedPicker(this.choices);
-    this.backendCors = this.choices.some((c) => c.cors);
+    this.backendCors = shares.some((b) => decidingFilters(b.filters).cors !== undefined);
     this.retryCodes = rule.retry ? new Set(rule.retry.codes) : undefined;
     this.retryAttempts = rule.retry?.attempts ?? 0;
     this.retryBackoffMs = rule.retry?.backoffMs ?? 25;
@@ -198,14 +192,12 @@ export class RulePlan {
   }
 }
 
+/** The filters that shape a forwarded request (those that decide its outcome are read by decidingFilters). */
 interface SplitFilters {
   request: HeaderModifierFilterConfig[];
   response: HeaderModifierFilterConfig[];
   mirrors: MirrorPlan[];
-  redirect?: RequestRedirectFilterConfig;
   rewrite?: UrlRewriteFilterConfig;
-  cors?: CorsFilterConfig;
-  unsupported?: UnsupportedFilterConfig;
   extAuth?: ExtAuthPlan;
 }
 
@@ -217,9 +209,7 @@ function splitFilters(
     switch (f.type) {
       case 'RequestHeaderModifier': out.request.push(f); break;
       case 'ResponseHeaderModifier': out.response.push(f); break;
-      case 'RequestRedirect': out.redirect = f; break;
       case 'URLRewrite': out.rewrite = f; break;
-      case 'CORS': out.cors = f; break;
       case 'RequestMirror':
         if (f.backend !== undefined && f.percent > 0) {
           const backend = config.backends[f.backend];
@@ -227,7 +217,6 @@ function splitFilters(
           out.mirrors.push({ backend, fraction: f.percent / 100, series });
         }
         break;
-      case 'Unsupported': out.unsupported = f; break;
       case 'ExternalAuth': out.extAuth = new ExtAuthPlan(f, config); break;
     }
   }

@@ -75,7 +75,9 @@ export class Upstreams {
   ): Endpoint | Promise<Endpoint | Error> | Error {
     const known = this.mappedEndpoints.get(backend);
     if (known && known.version === this.certs.version) return known.endpoint;
-    const mapped = this.backendMap.get(backend.id);
+    // a mapping is for the Service port, whatever protocol a backend of it is spoken to with (a port that GRPCRoutes and
+    // HTTPRoutes share is two backends, the second `<ns>/<svc>:<port>#<protocol>`)
+    const mapped = this.backendMap.get(backend.id) ?? this.backendMap.get(`${backend.namespace}/${backend.name}:${backend.port}`);
     if (mapped) {
       const endpoint = this.endpoint(backend, mapped.host, mapped.port);
       // an Error (a CA bundle missing) is not kept: the file may appear

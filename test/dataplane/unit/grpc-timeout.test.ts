@@ -1,5 +1,5 @@
 /** The grpc-timeout header as the gateway reads it (gRPC over HTTP/2: 1-8 digits and a unit). */
-import { grpcTimeoutMs } from '../../../src/dataplane/proxy/exchange';
+import { grpcTimeoutMs } from '../../../src/dataplane/proxy/grpc';
 
 test.each([
   ['100m', 100],

@@ -1,4 +1,4 @@
-import { normalizeTarget } from '../../../src/dataplane/proxy/path';
+import { normalizeTarget } from '../../src/router/request-target';
 
 describe('normalizeTarget', () => {
   test.each([
