@@ -139,6 +139,12 @@ project.addTask('bench:l4', {
   exec: 'node bench/l4/run.mjs',
 });
 
+// bench/edge: TLS termination (HTTPS/1.1, handshakes, resumption), HTTP/2 and gRPC vs nginx and HAProxy (installs wrk, nginx, haproxy, h2load)
+project.addTask('bench:edge', {
+  description: 'Benchmark TLS termination, HTTP/2 and gRPC against nginx and HAProxy on one core each; writes bench/results/edge.json and edge.svg',
+  exec: 'node bench/edge/run.mjs',
+});
+
 // bench/router: the compiled router vs a linear scan at 10/1,000/10,000 routes, and compile time (issue 3 targets)
 project.addTask('bench:router', {
   description: 'Benchmark the compiled router against a linear scan (10/1,000/10,000 routes over 100/5,000 hostnames) and the compile time',

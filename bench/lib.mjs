@@ -185,6 +185,30 @@ export function wrk(url, { seconds, connections, headers = [], script }) {
   return { rps, p50, p99, requests, bytesPerSec, errors: errors ?? null };
 }
 
+/**
+ * h2load on the load core for `seconds` (after a 1 s warm-up): `clients` connections × `streams` concurrent
+ * streams, optional request body file and headers. Requests/s, requests done, 2xx answers, failures.
+ */
+export function h2load(url, { seconds, clients, streams, headers = [], body, extra = [] }) {
+  const args = ['-D', String(seconds), '--warm-up-time', '1', '-c', String(clients), '-m', String(streams), ...extra];
+  for (const h of headers) args.push('-H', h);
+  if (body) args.push('-d', body);
+  args.push(url);
+  const [c, a] = pinned(LOAD_CORE, 'h2load', args);
+  const out = execFileSync(c, a, { encoding: 'utf8' });
+  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
+  const m = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out);
+  const codes = /status codes: (\d+) 2xx/.exec(out);
+  return { rps, requests: Number(m?.[3] ?? 0), succeeded: Number(codes?.[1] ?? 0), failed: Number(m?.[5] ?? 0) + Number(m?.[6] ?? 0) };
+}
+
+/** A gRPC request body for h2load: one uncompressed message, bench.Msg{text: "hello"}. */
+export function grpcBodyFile(dir) {
+  const file = path.join(dir, 'grpc-body.bin');
+  fs.writeFileSync(file, Buffer.from([0, 0, 0, 0, 7, 0x0a, 5, ...Buffer.from('hello')]));
+  return file;
+}
+
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** [user, system] CPU time (µs) a process has used so far. */

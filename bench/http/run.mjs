@@ -203,6 +203,8 @@ async function main() {
   const hl = half.h2load;
   console.log(`half load (${half.targetRps} req/s), open loop (Poisson): ours p50 ${ol.p50.toFixed(2)} p99 ${ol.p99.toFixed(2)} ms; ` +
     `nginx p50 ${ol.nginxAtSameLoad.p50.toFixed(2)} p99 ${ol.nginxAtSameLoad.p99.toFixed(2)} ms; bare node pipe p50 ${ol.nodePipeAtSameLoad.p50.toFixed(2)} p99 ${ol.nodePipeAtSameLoad.p99.toFixed(2)} ms`);
+  console.log(`half load p99, ours ÷ bare node pipe (median rounds): ${(ol.p99 / ol.nodePipeAtSameLoad.p99).toFixed(2)} (target <= 1.3); ` +
+    `per round: ${ol.p99Rounds.map((x, i) => (x / ol.nodePipeAtSameLoad.p99Rounds[i]).toFixed(2)).join(' ')}`);
   console.log(`half load, h2load: ours p50 ${hl.p50.toFixed(2)} p99 ${hl.p99.toFixed(2)} ms; ` +
     `nginx p50 ${hl.nginxAtSameLoad.p50.toFixed(2)} p99 ${hl.nginxAtSameLoad.p99.toFixed(2)} ms; bare node pipe p50 ${hl.nodePipeAtSameLoad.p50.toFixed(2)} p99 ${hl.nodePipeAtSameLoad.p99.toFixed(2)} ms`);
   if (HALF_ONLY) {
@@ -281,7 +283,9 @@ async function main() {
       'requests per CPU-second >= 0.5x nginx': cpuRatio('nginx') >= 0.5,
       // open loop at a constant rate: see the half-load comment above for why wrk's closed loop is not used here
       // open loop with Poisson arrivals: see the half-load comment above for why not wrk or h2load
-      'p99 < 2 ms at half our max rate (open loop)': half.openLoop.p99 < 2,
+      // issue 21: the absolute 2 ms is retired (the bare Node pipe misses it on this machine); what stays is the p99
+      // at half our max rate within 1.3x the bare Node pipe's p99 at the same rate, Poisson arrivals, interleaved rounds
+      'p99 at half our max rate (open loop, Poisson) <= 1.3x the bare Node pipe at the same rate': half.openLoop.p99 <= 1.3 * half.openLoop.nodePipeAtSameLoad.p99,
       '10,000 routes >= 0.9x 10 routes': scaleRatio >= 0.9,
       '10,000 routes >= 0.9x 10 routes (requests per CPU-second)': scaleCpuRatio >= 0.9,
       'idle RSS with 1,000 routes < 80 MB': rssMb < 80,

@@ -13,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  arg, Bench, cpuUs, ensureBundle, ensureTools, esc, freePort, LOAD_CORE, machine, median, medianOf, NGINX, nodeBinary, pinned, PROXY_CORE, root,
+  arg, Bench, cpuUs, ensureBundle, ensureTools, esc, freePort, grpcBodyFile, h2load as h2loadRun, LOAD_CORE, machine, median, medianOf, NGINX, nodeBinary, PROXY_CORE, root,
   waitForPort, writeResults, wrk,
 } from '../lib.mjs';
 
@@ -52,16 +52,9 @@ function grpcConfig() {
 
 /** h2load on the load core: gRPC unary calls (a 9-byte message) for `seconds`. */
 function h2load(port, seconds, clients = 8, streams = 16) {
-  const body = path.join(bench.tmp, 'grpc-body.bin');
-  // a gRPC frame: not compressed, length 7, Msg{text: "hello"}
-  fs.writeFileSync(body, Buffer.from([0, 0, 0, 0, 7, 0x0a, 5, ...Buffer.from('hello')]));
-  const [c, a] = pinned(LOAD_CORE, 'h2load', ['-D', String(seconds), '--warm-up-time', '1', '-c', String(clients), '-m', String(streams),
-    '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-d', body, `http://127.0.0.1:${port}/bench.Echo/Get`]);
-  const out = execFileSync(c, a, { encoding: 'utf8' });
-  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(out)?.[1] ?? 0);
-  const m = /requests: (\d+) total, (\d+) started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out);
-  const codes = /status codes: (\d+) 2xx/.exec(out);
-  return { rps, requests: Number(m?.[3] ?? 0), succeeded: Number(codes?.[1] ?? 0), failed: Number(m?.[5] ?? 0) + Number(m?.[6] ?? 0) };
+  return h2loadRun(`http://127.0.0.1:${port}/bench.Echo/Get`, {
+    seconds, clients, streams, headers: ['content-type: application/grpc', 'te: trailers'], body: grpcBodyFile(bench.tmp),
+  });
 }
 
 /** Runs `load()` against a proxy process and adds the proxy's CPU time per unit of work. */

@@ -5,6 +5,7 @@ import { buildConfig } from './config';
 import { Context } from './context';
 import { CoreObjects, ReferenceMode } from './core-objects';
 import { Diagnostic } from './diagnostics';
+import { dataPlaneAddresses } from './gateway-addresses';
 import { buildGateways, gatewayStatus, listenerSetStatus } from './gateways';
 import { resolveRouteKindConflicts } from './kind-conflicts';
 import { Namespaces } from './namespaces';
@@ -30,6 +31,12 @@ export interface CompileOptions {
   readonly gatewayClassNames?: readonly string[];
   /** How to treat Services, Secrets and ConfigMaps missing from the input. @default 'namespace' */
   readonly references?: ReferenceMode;
+  /**
+   * Cluster mode (sync): a Gateway's `status.addresses` are those of its data-plane Service among the input
+   * (gateway-addresses.ts), and an accepted Gateway without any is Programmed=False AddressNotAssigned. Off at
+   * synth, where the Service has not been applied yet.
+   */
+  readonly dataPlaneAddresses?: boolean;
 }
 
 /** What `compile` returns: a DataPlaneConfig per accepted Gateway, the status the spec asks a controller to write, and input problems. */
@@ -73,7 +80,7 @@ export function compile(objects: readonly unknown[], opts: CompileOptions = {}):
 
   const status: ObjectStatus[] = [
     ...classStatuses,
-    ...gateways.map(gatewayStatus),
+    ...gateways.map((g) => gatewayStatus(g, opts.dataPlaneAddresses ? dataPlaneAddresses(ctx, g.obj) : undefined)),
     ...listenerSets.map(listenerSetStatus),
     ...routes.filter((r) => r.parents.length > 0).map((r) => routeStatus(r, ctx.controllerName)),
     ...policies.statuses(ctx.controllerName),

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { assumed, assumedExternal, Context, note } from './context';
 import { caBundleProblem, certificateProblem } from './core-objects';
+import type { DataPlaneAddresses } from './gateway-addresses';
 import { ListenerState, readListener, resolveConflicts } from './listeners';
 import { LabelSelector, readSelector } from './namespaces';
 import { compareAge, describe, Obj } from './objects';
@@ -368,16 +369,21 @@ export function resolveCaBundle(ctx: Context, owner: Obj, r: Reader, allowCrossN
   return { ref: { kind, namespace, name, key: 'ca.crt' } };
 }
 
-/** The Gateway's status (call after routes are attached, so attachedRoutes is final). */
-export function gatewayStatus(gw: GatewayState): ObjectStatus {
+/**
+ * The Gateway's status (call after routes are attached, so attachedRoutes is final). `addresses` are given in
+ * cluster mode only (the data-plane Service's): none assigned yet makes an accepted Gateway Programmed=False.
+ */
+export function gatewayStatus(gw: GatewayState, addresses?: DataPlaneAddresses): ObjectStatus {
   const g = gw.obj.generation;
   const own = gw.listeners.filter((l) => l.parent === gw.obj);
   const unresolved = own.filter((l) => !l.resolvedRefs.status);
   const conditions: Condition[] = [
     condition(ConditionType.Accepted, gw.accepted.status, gw.accepted.reason, gw.accepted.message, g),
-    gw.accepted.status
-      ? condition(ConditionType.Programmed, true, Reason.Programmed, 'the data-plane config for this Gateway was generated', g)
-      : condition(ConditionType.Programmed, false, Reason.Invalid, gw.accepted.message, g),
+    !gw.accepted.status
+      ? condition(ConditionType.Programmed, false, Reason.Invalid, gw.accepted.message, g)
+      : addresses && 'notAssigned' in addresses
+        ? condition(ConditionType.Programmed, false, Reason.AddressNotAssigned, addresses.notAssigned, g)
+        : condition(ConditionType.Programmed, true, Reason.Programmed, 'the data-plane config for this Gateway was generated', g),
     !gw.resolvedRefs.status
       ? condition(ConditionType.ResolvedRefs, false, gw.resolvedRefs.reason, gw.resolvedRefs.message, g)
       : unresolved.length > 0
@@ -403,6 +409,7 @@ export function gatewayStatus(gw: GatewayState): ObjectStatus {
     conditions,
     listeners: own.map((l) => l.status(g)),
     attachedListenerSets: gw.listenerSets.filter((s) => s.verdict.status).length,
+    ...(addresses && 'addresses' in addresses ? { addresses: addresses.addresses } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ export type { ReferenceMode } from './core-objects';
 export { formatDiagnostic } from './diagnostics';
 export type { Diagnostic, DiagnosticObject } from './diagnostics';
 export { findStatus, findCondition, Reason, ConditionType } from './status';
+export type { GatewayStatusAddress } from './gateway-addresses';
 export type { Condition, ConditionStatus, ObjectStatus, ListenerStatus, RouteParentStatus, PolicyAncestorStatus, ParentRefStatusKey, GroupKind } from './status';
 export { canonicalJson } from './canonical-json';
 export { intersectHostnames } from './attach';

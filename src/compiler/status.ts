@@ -2,7 +2,9 @@
  * Status the compiler computes for every object it is responsible for, shaped like the Kubernetes status
  * subresource the spec defines (minus `lastTransitionTime`, which would make the output time-dependent).
  */
+import type { GatewayStatusAddress } from './gateway-addresses';
 
+/** A condition's status, as `metav1.Condition` spells it. */
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
 /** A status condition as in the Gateway API CRDs (`metav1.Condition`: type, status, reason, message, observedGeneration). */
@@ -66,6 +68,8 @@ export interface ObjectStatus {
   readonly listeners?: ListenerStatus[];
   /** Gateway: ListenerSets attached and Accepted. */
   readonly attachedListenerSets?: number;
+  /** Gateway, in cluster mode only (`CompileOptions.dataPlaneAddresses`): its data-plane Service's addresses. */
+  readonly addresses?: GatewayStatusAddress[];
   /** Routes: one entry per parentRef this controller is responsible for. */
   readonly parents?: RouteParentStatus[];
   /** BackendTLSPolicy: one entry per Gateway that uses a targeted Service. */

@@ -45,6 +45,8 @@ export interface DataPlaneArgs {
   readonly udpMaxSessions: number;
   /** The ClientHello and the TLS handshake must complete within this. */
   readonly tlsHandshakeTimeoutMs: number;
+  /** TLS session resumption (session tickets) on terminating ports; off: every connection is a full handshake. */
+  readonly tlsSessionResumption: boolean;
   /** Connections one client address may hold open at once (HTTP, TLS and TCP ports together); 0: no limit. */
   readonly maxConnectionsPerClient: number;
   /** How long new connections of an address are refused after one of its connections was closed for abuse; 0: never. */
@@ -81,6 +83,8 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
   --tcp-idle-timeout <seconds>       TCPRoute/TLSRoute connections with no bytes either way are closed after (default 3600)
   --udp-idle-timeout <seconds>       UDPRoute client sessions with no datagram either way end after (default 60)
   --udp-max-sessions <n>             UDP client sessions per port; new clients beyond are dropped (default 16384)
+  --tls-handshake-timeout <seconds>  time a TLS client has to send its ClientHello and finish the handshake (default 10)
+  --no-tls-session-resumption        issue no TLS session tickets: every connection is a full handshake
   --tls-handshake-timeout <seconds>  time a TLS client has from the accept to send its ClientHello and finish the handshake (default 10)
   --max-connections-per-client <n>   open connections per client address on HTTP, TLS and TCP ports; 0: no limit (default 4096)
   --abuse-penalty <seconds>          refuse an address's new connections this long after one was closed for abuse; 0: off (default 10)
@@ -91,7 +95,9 @@ export const DATAPLANE_USAGE = `usage: dataplane --config <file> [options]
 `;
 
 /** Defaults of the layer-4 timeouts and limits (also what `cdk8s-gateway serve` runs with). */
-export const L4_DEFAULTS = { tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000 } as const;
+export const L4_DEFAULTS = {
+  tcpIdleTimeoutMs: 3_600_000, udpIdleTimeoutMs: 60_000, udpMaxSessions: 16384, tlsHandshakeTimeoutMs: 10_000, tlsSessionResumption: true,
+} as const;
 
 /** Defaults of the per-client and per-connection abuse limits (also what `cdk8s-gateway serve` runs with). */
 export const ABUSE_DEFAULTS = {
@@ -143,6 +149,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
   let udpIdleTimeoutMs: number = L4_DEFAULTS.udpIdleTimeoutMs;
   let udpMaxSessions: number = L4_DEFAULTS.udpMaxSessions;
   let tlsHandshakeTimeoutMs: number = L4_DEFAULTS.tlsHandshakeTimeoutMs;
+  let tlsSessionResumption: boolean = L4_DEFAULTS.tlsSessionResumption;
   let maxConnectionsPerClient: number = ABUSE_DEFAULTS.maxConnectionsPerClient;
   let abusePenaltyMs: number = ABUSE_DEFAULTS.abusePenaltyMs;
   let h2MaxConcurrentStreams: number = ABUSE_DEFAULTS.h2MaxConcurrentStreams;
@@ -177,6 +184,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
       case '--udp-idle-timeout': udpIdleTimeoutMs = intArg(flag, value(), 1, 86400) * 1000; break;
       case '--udp-max-sessions': udpMaxSessions = intArg(flag, value(), 1, 1_000_000); break;
       case '--tls-handshake-timeout': tlsHandshakeTimeoutMs = intArg(flag, value(), 1, 600) * 1000; break;
+      case '--no-tls-session-resumption': tlsSessionResumption = false; break;
       case '--max-connections-per-client': maxConnectionsPerClient = intArg(flag, value(), 0, 10_000_000); break;
       case '--abuse-penalty': abusePenaltyMs = intArg(flag, value(), 0, 86400) * 1000; break;
       case '--h2-max-concurrent-streams': h2MaxConcurrentStreams = intArg(flag, value(), 1, 100_000); break;
@@ -206,6 +214,7 @@ export function parseDataPlaneArgs(argv: readonly string[]): DataPlaneArgs {
     udpIdleTimeoutMs,
     udpMaxSessions,
     tlsHandshakeTimeoutMs,
+    tlsSessionResumption,
     maxConnectionsPerClient,
     abusePenaltyMs,
     h2MaxConcurrentStreams,

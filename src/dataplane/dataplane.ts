@@ -96,6 +96,7 @@ export class DataPlane implements PortServerEnv {
       udpIdleTimeoutMs: args.udpIdleTimeoutMs,
       udpMaxSessions: args.udpMaxSessions,
       tlsHandshakeTimeoutMs: args.tlsHandshakeTimeoutMs,
+      tlsSessionResumption: args.tlsSessionResumption,
     };
   }
 

@@ -17,7 +17,7 @@ import { checkDataPlane, DataPlaneProps, ExternalTrafficPolicy } from '../constr
 import { addWarning } from '../constructs/warnings';
 import { checkDnsLabel, checkDnsSubdomain, checkPort } from '../spec/checks';
 import { PORT_NAME } from '../spec/patterns';
-import { BUNDLE_CHECKSUM_ANNOTATION, dnsLabel } from '../spec/project';
+import { BUNDLE_CHECKSUM_ANNOTATION, dataPlaneServiceName, dnsLabel } from '../spec/project';
 import { fail, Where } from '../spec/where';
 
 /** The user and group the data plane runs as (the `node` user of the official Node.js images). */
@@ -186,7 +186,7 @@ export class GatewayDataPlane extends Construct {
     const gw = `Gateway ${namespace}/${gatewayName}`;
     const labels = { ...props.infrastructureLabels, ...dataPlaneLabels(gatewayName) };
     const annotations = props.infrastructureAnnotations;
-    const name = dnsLabel(gatewayName, 'dataplane');
+    const name = dataPlaneServiceName(gatewayName);
     const meta = (objectName: string) => ({ name: objectName, namespace, labels, annotations });
 
     // --- ConfigMaps ---------------------------------------------------------------------------

@@ -78,6 +78,11 @@ export function parametersLabels(gatewayName: string): Record<string, string> {
   };
 }
 
+/** The data-plane Service the synth step renders for a Gateway (in the Gateway's namespace). */
+export function dataPlaneServiceName(gatewayName: string): string {
+  return dnsLabel(gatewayName, 'dataplane');
+}
+
 /** The Lease the data-plane pods of one Gateway elect their status writer with (in the Gateway's namespace). */
 export function statusLeaseName(gatewayName: string): string {
   return dnsLabel(gatewayName, 'dataplane-status');

@@ -250,7 +250,7 @@ export class GatewaySync {
     const objects: any[] = [];
     for (const kind of COMPILE_KINDS) for (const o of this.cache.all(kind)) objects.push(o);
     const started = process.hrtime.bigint();
-    const result = compile(objects, { references: 'strict', allGateways: this.o.anyGatewayClass });
+    const result = compile(objects, { references: 'strict', allGateways: this.o.anyGatewayClass, dataPlaneAddresses: true });
     this.metrics.compileDuration.get(this.metrics.l()).observe(Number(process.hrtime.bigint() - started) / 1e9);
     this.reportFindings(result);
     this.o.onCompiled?.(result);

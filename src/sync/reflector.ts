@@ -26,6 +26,8 @@ export interface ReflectorEvents {
 
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/** A watch that ends sooner than this without an event is treated as a failure (backed off), as client-go does. */
+const SHORT_WATCH_MS = 1_000;
 
 export class Reflector {
   /** The first complete list arrived (the sink holds this type). */
@@ -95,6 +97,7 @@ export class Reflector {
     let healthy = false;
     /** An ERROR event decided what comes next: the end of the stream that follows is not a reason to rewatch. */
     let handled = false;
+    const startedAt = Date.now();
     const query = { resourceVersion: this.resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: String(this.watchTimeoutSeconds) };
     this.watch = this.api.watch(this.path, query, {
       onEvent: (type, obj) => {
@@ -133,7 +136,14 @@ export class Reflector {
       },
       onEnd: (err) => {
         if (this.stopped || handled) return;
-        if (!err) return this.startWatch();
+        if (!err) {
+          // a watch the server (or a proxy between) ends at once, with nothing in it, is not a timeout: rewatching
+          // at once would be a tight loop against the API server (client-go's "very short watch")
+          if (!healthy && Date.now() - startedAt < SHORT_WATCH_MS) {
+            return this.retry(shortWatch(this.path, Date.now() - startedAt), () => this.startWatch());
+          }
+          return this.startWatch();
+        }
         if (err.status === 410) {
           this.relists++;
           this.events.onRelist(this.resource, this.namespace);
@@ -157,4 +167,9 @@ export class Reflector {
 function watchError(path: string, status: any): ApiError {
   const e = new Error(`watch ${path}: ${status?.code ?? '?'} ${status?.reason ?? 'Error'}: ${status?.message ?? JSON.stringify(status)}`) as ApiError;
   return Object.assign(e, { status: status?.code ?? 500, reason: status?.reason ?? 'Error', verb: 'watch', path });
+}
+
+function shortWatch(path: string, ms: number): ApiError {
+  const e = new Error(`watch ${path}: ended after ${ms} ms without an event (very short watch); watching again after a backoff`) as ApiError;
+  return Object.assign(e, { status: 200, reason: 'VeryShortWatch', verb: 'watch', path });
 }

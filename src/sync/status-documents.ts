@@ -7,17 +7,11 @@
 import type { ObjectCache } from './object-cache';
 import type { Condition, ListenerStatus, ObjectStatus } from '../compiler/status';
 import { GATEWAY_API_GROUP, ROUTE_KINDS } from '../spec/gateway-api';
-import { dnsLabel } from '../spec/project';
 import { SUPPORTED_FEATURES } from '../spec/supported-features';
 
 export interface StatusScope {
   readonly gateway: { readonly namespace: string; readonly name: string };
   readonly controllerName: string;
-}
-
-/** The data-plane Service the synth step renders for a Gateway (deploy/gateway-data-plane.ts names it so). */
-export function dataPlaneServiceName(gatewayName: string): string {
-  return dnsLabel(gatewayName, 'dataplane');
 }
 
 /**
@@ -105,21 +99,6 @@ function mergeShared(
   return out;
 }
 
-/** Addresses of the Gateway's data-plane Service: its load balancer's ingress, else its cluster IP. */
-function addresses(cache: ObjectCache, scope: StatusScope): any[] {
-  const svc = cache.get('Service', scope.gateway.namespace, dataPlaneServiceName(scope.gateway.name));
-  const out: any[] = [];
-  for (const i of svc?.status?.loadBalancer?.ingress ?? []) {
-    if (i?.ip) out.push({ type: 'IPAddress', value: i.ip });
-    else if (i?.hostname) out.push({ type: 'Hostname', value: i.hostname });
-  }
-  if (out.length === 0) {
-    const ips: string[] = svc?.spec?.clusterIPs ?? (svc?.spec?.clusterIP ? [svc.spec.clusterIP] : []);
-    for (const ip of ips) if (ip && ip !== 'None') out.push({ type: 'IPAddress', value: ip });
-  }
-  return out;
-}
-
 /**
  * The status `obj` should have, or undefined when the scope's leader does not write this object's status.
  * `computed` is the compiler's status of the object (undefined when it has none any more).
@@ -139,7 +118,8 @@ export function ownedStatus(scope: StatusScope, cache: ObjectCache, obj: any, co
     case 'Gateway': {
       if (!computed?.conditions || ns !== scope.gateway.namespace || obj.metadata?.name !== scope.gateway.name) return undefined;
       const { addresses: _a, attachedListenerSets: _l, ...rest } = old;
-      const addr = addresses(cache, scope);
+      // the compiler's (cluster mode: the data-plane Service's), as the Programmed condition says
+      const addr = computed.addresses ?? [];
       return {
         ...rest,
         ...(addr.length > 0 ? { addresses: addr } : {}),
@@ -211,6 +191,9 @@ export function statusFromCluster(objects: readonly any[], controllerName: strin
         conditions: conditionsFromWire(st.conditions),
         listeners: listenersFromWire(st.listeners),
         ...(st.attachedListenerSets !== undefined ? { attachedListenerSets: st.attachedListenerSets } : {}),
+        ...(Array.isArray(st.addresses) && st.addresses.length > 0
+          ? { addresses: st.addresses.map((a: any) => ({ type: a.type, value: a.value })) }
+          : {}),
       });
     } else if (o?.kind === 'ListenerSet') {
       if (st.conditions) out.push({ ...base, conditions: conditionsFromWire(st.conditions), listeners: listenersFromWire(st.listeners) });

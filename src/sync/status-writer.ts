@@ -174,9 +174,8 @@ export class StatusWriter {
           this.pending.add(`${kind}/${namespace}/${name}`);
           return;
         }
-        // a retry is a write like any other: it waits for its token
-        const wait = this.takeToken();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        // a retry is a write like any other: it waits for its token, and takes it (takeToken only takes one it has)
+        for (let wait = this.takeToken(); wait > 0; wait = this.takeToken()) await new Promise((r) => setTimeout(r, wait));
         return this.write(kind, namespace, name, fresh, tries - 1);
       }
       if (err.status === 409) this.conflicts++;

@@ -2,13 +2,17 @@
  * Cluster mode at synth: one data-plane prop renders the sync container, its token (in that container only)
  * and least-privilege RBAC; the rendered RBAC is then the only authority sync gets on the stand-in API server.
  */
+import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { readManifests } from './kubelet';
 import { Backend, Gateway, GatewayClass, HttpMatch, HttpRoute, Listener, ReferenceGrant } from '../../src';
+import { KubeClient } from '../../src/sync/kube-client';
 import { startEchoServers } from '../support/echo';
 import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
+import { REPO_ROOT } from '../support/node-versions';
 import { Spawned, tempDir } from '../support/processes';
+import { waitFor } from '../support/wait';
 import { GW_NS, serveCluster, slice, until } from '../sync/cluster-fixture';
 
 function synth(dir: string): any[] {
@@ -133,4 +137,79 @@ describe('sync with exactly the rendered RBAC', () => {
     // the rest keeps serving
     expect((await until(gw.url(80, '/'), (s) => s === 200))).toBeGreaterThanOrEqual(0);
   });
+});
+
+describe('the pod\'s sync with --write-status and exactly the rendered RBAC', () => {
+  const V1 = 'gateway.networking.k8s.io/v1';
+  const SA = `system:serviceaccount:${GW_NS}:edge-dataplane`;
+  let api: KubeApiServer;
+  let sync: Spawned;
+  let token: string;
+
+  beforeAll(async () => {
+    api = await KubeApiServer.start();
+    api.apply(gatewayApiCrds());
+    for (const ns of [GW_NS, 'certs', 'issuer']) api.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    api.apply(objects);
+    api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: GW_NS }, spec: { ports: [{ name: 'http', port: 80 }] } });
+    token = api.issueToken(SA);
+    const kubeconfig = api.writeKubeconfig(tempDir('gw-sa-status-'), token, 'sa');
+    // the rendered container's own arguments (after the bundle path), with a local shared directory and the kubeconfig
+    const args: string[] = container('sync').args.slice(2);
+    args[args.indexOf('--sync-dir') + 1] = tempDir('gw-sync-status-');
+    expect(args).toContain('--write-status');
+    sync = new Spawned(spawn(process.execPath, [path.join(REPO_ROOT, 'assets', 'sync.js'), ...args, '--kubeconfig', kubeconfig, '--identity', 'edge-dataplane-0'],
+      { stdio: ['ignore', 'pipe', 'pipe'] }));
+  }, 30_000);
+
+  afterAll(async () => {
+    sync?.proc.kill('SIGKILL');
+    await api?.close();
+  });
+
+  const lease = () => api.get('coordination.k8s.io/v1', 'Lease', GW_NS, 'edge-dataplane-status');
+  const ours = (o: any) => (o?.status?.parents ?? []).find((p: any) => p.controllerName === 'cdk8s-gateway.io/node-data-plane');
+  const condition = (o: any, type: string) => (o?.status?.conditions ?? []).find((c: any) => c.type === type);
+  const byServiceAccount = () => api.requests.filter((r) => r.user === SA);
+
+  const denied = () => byServiceAccount().filter((r) => r.code === 403);
+  /** Waits for `done` unless a request is denied first: a missing rule fails with the request it denied. */
+  const untilDoneOrDenied = async (done: () => boolean) => {
+    await waitFor(() => denied().length > 0 || done(), 10_000);
+    expect(denied()).toEqual([]);
+  };
+
+  test('takes the Lease and writes the GatewayClass\', Gateway\'s and route\'s status, with no request denied', async () => {
+    const gatewayName = objects.find((o) => o.kind === 'Gateway').metadata.name;
+    const className = objects.find((o) => o.kind === 'GatewayClass').metadata.name;
+    const routeName = objects.find((o) => o.kind === 'HTTPRoute').metadata.name;
+    await untilDoneOrDenied(() => lease()?.spec?.holderIdentity === 'edge-dataplane-0'
+      && condition(api.get(V1, 'Gateway', GW_NS, gatewayName), 'Accepted')?.status === 'True'
+      && condition(api.get(V1, 'GatewayClass', '', className), 'Accepted')?.status === 'True'
+      && ours(api.get(V1, 'HTTPRoute', GW_NS, routeName))?.conditions?.some((c: any) => c.type === 'Accepted' && c.status === 'True'));
+    // the writes went through the ServiceAccount's token: the Lease created, status written through /status only
+    const writes = byServiceAccount().filter((r) => !['list', 'watch', 'get'].includes(r.verb));
+    expect(writes.filter((r) => r.verb === 'create').map((r) => `${r.path} ${r.code}`)).toEqual([`/apis/coordination.k8s.io/v1/namespaces/${GW_NS}/leases 201`]);
+    const statusWrites = writes.filter((r) => r.verb === 'update' && r.path.endsWith('/status'));
+    expect(new Set(statusWrites.map((r) => r.path.split('/').slice(-3, -1).join('/')))).toEqual(new Set([
+      `gatewayclasses/${className}`, `gateways/${gatewayName}`, `httproutes/${routeName}`,
+    ]));
+    for (const r of statusWrites) expect(r.code).toBe(200);
+    // after a 409 Conflict the writer reads the object again (GET): allowed for every kind it writes
+    const c = new KubeClient({ server: api.url, tls: { ca: api.ca }, description: 'the stand-in', headers: async () => ({ authorization: `Bearer ${token}` }) });
+    try {
+      for (const objectPath of [`/apis/${V1}/gatewayclasses/${className}`, `/apis/${V1}/namespaces/${GW_NS}/gateways/${gatewayName}`, `/apis/${V1}/namespaces/${GW_NS}/httproutes/${routeName}`]) {
+        expect((await c.get(objectPath)).metadata.name).toBe(objectPath.split('/').pop());
+      }
+    } finally {
+      c.close();
+    }
+  }, 30_000);
+
+  test('renews the Lease, and releases it on SIGTERM', async () => {
+    const renewed = lease().spec.renewTime;
+    await untilDoneOrDenied(() => lease().spec.renewTime !== renewed);
+    sync.proc.kill('SIGTERM');
+    await untilDoneOrDenied(() => lease().spec.holderIdentity === '');
+  }, 30_000);
 });

@@ -30,7 +30,7 @@ test('prints the written status as compile prints the computed one, and the rout
   api.apply(objects);
   const pod = await startStatusPod(api, { namespace: NS, name: 'edge' });
   try {
-    const expected = formatStatus(compile(objects, { references: 'strict' }).status.filter((s) => s.name !== 'orphan'));
+    const expected = formatStatus(compile(objects, { references: 'strict', dataPlaneAddresses: true }).status.filter((s) => s.name !== 'orphan'));
     const kubeconfig = api.writeKubeconfig(tempDir('gw-kc-'));
     let out = '';
     let code: number | null = null;

@@ -1,6 +1,6 @@
 /**
  * Status in the cluster, on the stand-in API server: another controller's `status.parents` entry survives our
- * writes; the leader's process killed → another pod writes within one lease period; 1,000 routes changing 10
+ * writes; Programmed=False AddressNotAssigned until the data-plane LoadBalancer has an ingress; the leader's process killed → another pod writes within one lease period; 1,000 routes changing 10
  * times each → status writes within the documented bound (DEFAULT 5/s, bursts of 10).
  */
 import { spawn } from 'node:child_process';
@@ -82,10 +82,34 @@ test('another controller\'s status.parents entry survives our writes, also when 
   }
 });
 
-function typeOf(api: KubeApiServer): any {
-  for (const t of (api.store as any).types.values()) if (t.kind === 'HTTPRoute') return t;
-  throw new Error('no HTTPRoute type');
+function typeOf(api: KubeApiServer, kind = 'HTTPRoute'): any {
+  for (const t of (api.store as any).types.values()) if (t.kind === kind) return t;
+  throw new Error(`no ${kind} type`);
 }
+
+test('the Gateway is Programmed=False AddressNotAssigned until its LoadBalancer Service has an ingress, then Programmed with that address', async () => {
+  const api = await KubeApiServer.start();
+  setup(api);
+  api.apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge-dataplane', namespace: NS }, spec: { type: 'LoadBalancer', clusterIP: '10.96.0.20', ports: [{ port: 80 }] } });
+  const pod = await startStatusPod(api, { namespace: NS, name: 'edge' });
+  const programmed = () => (api.get(V1, 'Gateway', NS, 'edge')?.status?.conditions ?? []).find((c: any) => c.type === 'Programmed');
+  try {
+    const pending = await until(programmed, (c) => c?.reason === 'AddressNotAssigned');
+    expect(pending.status).toBe('False');
+    expect(pending.message).toMatch(/Service gateway-system\/edge-dataplane \(LoadBalancer\) has no load-balancer ingress/);
+    expect(api.get(V1, 'Gateway', NS, 'edge').status.addresses).toBeUndefined();
+    // the cloud's load-balancer controller assigns one
+    const svc = api.get('v1', 'Service', NS, 'edge-dataplane');
+    api.store.update(typeOf(api, 'Service'), NS, 'edge-dataplane', { ...svc, status: { loadBalancer: { ingress: [{ ip: '203.0.113.9' }] } } }, 'status');
+    const done = await until(programmed, (c) => c?.status === 'True');
+    expect(done.reason).toBe('Programmed');
+    expect(done.lastTransitionTime >= pending.lastTransitionTime).toBe(true);
+    expect(api.get(V1, 'Gateway', NS, 'edge').status.addresses).toEqual([{ type: 'IPAddress', value: '203.0.113.9' }]);
+  } finally {
+    pod.stop();
+    await api.close();
+  }
+});
 
 function startSyncProcess(kubeconfig: string, identity: string, leaseSeconds: number): Spawned {
   const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'assets', 'sync.js'), '--gateway', `${NS}/edge`, '--sync-dir', tempDir('gw-sync-'),
@@ -126,7 +150,7 @@ test('the leader killed: another pod writes status within one lease period', asy
 }, 30_000);
 
 test('1,000 routes changing 10 times each: status writes stay within the bound', async () => {
-  const api = await KubeApiServer.start({ historyLimit: 1_000_000 });
+  const api = await KubeApiServer.start();
   setup(api);
   const N = 1000;
   for (let i = 0; i < N; i++) api.apply(route(`r${i}`, `/r${i}/v0`));

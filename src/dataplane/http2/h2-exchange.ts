@@ -11,6 +11,23 @@ const { NGHTTP2_INTERNAL_ERROR } = http2.constants;
 /** Response headers HTTP/2 forbids (connection-specific), dropped if a backend sends them. */
 const H2_FORBIDDEN = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
 
+/** Whether stream.respond() takes a raw headers list (Node >= 24; see H2Exchange.respond). */
+let rawResponseHeaders = true;
+
+/** Response headers as Node's headers object (repeated names as arrays), without the ones HTTP/2 forbids. */
+function headersObject(status: number, headers: string[], length: number): http2.OutgoingHttpHeaders {
+  const out: http2.OutgoingHttpHeaders = { ':status': status };
+  for (let i = 0; i < headers.length; i += 2) {
+    const n = headers[i].toLowerCase();
+    if (H2_FORBIDDEN.has(n)) continue;
+    const prev = out[n];
+    const v = headers[i + 1];
+    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+  }
+  if (length >= 0) out['content-length'] = length;
+  return out;
+}
+
 /** An exchange whose client speaks HTTP/2 (h2c prior knowledge or TLS ALPN h2). */
 export class H2Exchange extends Exchange {
   private trailers: string[] | undefined;
@@ -85,18 +102,10 @@ export class H2Exchange extends Exchange {
     if (this.stream.destroyed || this.stream.headersSent) return;
     this.headSent = true;
     this.noBody = this.method === 'HEAD' || status === 204 || status === 304;
-    const out: http2.OutgoingHttpHeaders = { ':status': status };
-    for (let i = 0; i < headers.length; i += 2) {
-      const n = headers[i].toLowerCase();
-      if (H2_FORBIDDEN.has(n)) continue;
-      const prev = out[n];
-      const v = headers[i + 1];
-      out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
-    }
-    if (length >= 0 && status !== 204 && status !== 304 && !this.headOnly) out['content-length'] = length;
-    if (this.headOnly) return this.respondAndEnd(out);
+    const withLength = length >= 0 && status !== 204 && status !== 304 && !this.headOnly;
+    if (this.headOnly) return this.respondAndEnd(headersObject(status, headers, withLength ? length : -1));
     try {
-      this.stream.respond(out, { waitForTrailers: this.wantsTrailers, endStream: false });
+      this.respond(status, headers, withLength ? length : -1);
     } catch (e) {
       this.ctx.log.debug('h2 respond failed', { error: e as Error });
       return;
@@ -138,6 +147,32 @@ export class H2Exchange extends Exchange {
     this.trailers = ['grpc-status', String(status), 'grpc-message', message];
     this.stream.end();
     return true;
+  }
+
+  /**
+   * Sends the response HEADERS. Node 24 takes a flat [name, value, ...] list as it is (names lowercased by nghttp2's
+   * side); older releases only take a headers object, which costs an object, a key lookup per header and
+   * Node's own walk over it for every stream. Which one this Node takes is learnt from the first response.
+   */
+  private respond(status: number, headers: string[], length: number): void {
+    const options = { waitForTrailers: this.wantsTrailers, endStream: false };
+    if (rawResponseHeaders) {
+      const out: (string | number)[] = [':status', status];
+      for (let i = 0; i < headers.length; i += 2) {
+        const n = headers[i].toLowerCase();
+        // `length` replaces a content-length among the headers (as the object's key does)
+        if (!H2_FORBIDDEN.has(n) && (length < 0 || n !== 'content-length')) out.push(n, headers[i + 1]);
+      }
+      if (length >= 0) out.push('content-length', length);
+      try {
+        this.stream.respond(out as unknown as http2.OutgoingHttpHeaders, options);
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE' || this.stream.headersSent) throw e;
+        rawResponseHeaders = false;
+      }
+    }
+    this.stream.respond(headersObject(status, headers, length), options);
   }
 
   /** The whole response in one HEADERS frame (gRPC trailers-only). */

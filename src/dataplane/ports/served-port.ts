@@ -29,4 +29,6 @@ export interface L4Limits {
   readonly udpMaxSessions: number;
   /** TLS ports: the ClientHello (when TLSRoutes need it first) and then the handshake must complete within this. */
   readonly tlsHandshakeTimeoutMs: number;
+  /** TLS ports: whether terminated connections may resume a session (tickets); off: a full handshake each time. */
+  readonly tlsSessionResumption: boolean;
 }

@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
@@ -12,6 +13,7 @@ import { labels, Series } from '../ops/metrics';
 import { alertInvalidClientCertificates, stopAlertingClientCertificates } from '../tls/client-cert-alert';
 import { ALERT_DECODE_ERROR, ClientHello, readClientHello, tlsAlert } from '../tls/client-hello';
 import { describeClientCertificate, setClientIdentity } from '../tls/client-identity';
+import { SessionTicketKeys } from '../tls/session-tickets';
 
 /**
  * A TLS port. Its listeners may be:
@@ -49,6 +51,8 @@ export class TlsPortServer extends PortServer {
   private alerting = false;
   private readonly routed = new Map<string, Series>();
   private readonly certResults = new Map<string, Series>();
+  /** Session ticket keys (none with --no-tls-session-resumption or before a certificate loaded). */
+  private tickets: { secret: string; keys: SessionTicketKeys } | undefined;
 
   constructor(env: PortServerEnv, port: number, kind: string) {
     super(env, port, kind);
@@ -60,10 +64,10 @@ export class TlsPortServer extends PortServer {
     };
     const sni = (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void): void => this.sni(name, cb);
     // no handshakeTimeout: the port's sweep closes handshakes past the deadline (OpeningConnections)
-    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], SNICallback: sni });
+    this.server = tls.createServer({ ALPNProtocols: ['h2', 'http/1.1'], SNICallback: sni, ...this.sessionOptions() });
     this.server.on('secureConnection', (socket) => this.onSecure(socket));
     this.server.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
-    this.terminate = tls.createServer({ SNICallback: sni });
+    this.terminate = tls.createServer({ SNICallback: sni, ...this.sessionOptions() });
     this.terminate.on('secureConnection', (socket) => this.onTerminated(socket));
     this.terminate.on('tlsClientError', (err, socket) => this.onTlsClientError(err, socket));
     this.refreshDefaultContext();
@@ -94,9 +98,23 @@ export class TlsPortServer extends PortServer {
     }
     this.alerting = strict;
     const https = rt.port.defaultPem('HTTPS');
-    if (https) this.server.setSecureContext(https);
+    if (https) this.server.setSecureContext({ ...https, ...this.sessionOptions() });
     const terminate = rt.port.defaultPem('TLS');
-    if (terminate) this.terminate.setSecureContext(terminate);
+    if (terminate) this.terminate.setSecureContext({ ...terminate, ...this.sessionOptions() });
+    // ticket keys shared by the replicas: derived from the default certificate's key (see SessionTicketKeys)
+    const secret = (https ?? terminate)?.key;
+    if (!this.env.l4Limits.tlsSessionResumption || !secret) return;
+    if (this.tickets?.secret !== secret) this.tickets = { secret, keys: new SessionTicketKeys(secret) };
+    if (https) this.tickets.keys.attach(this.server);
+    if (terminate) this.tickets.keys.attach(this.terminate);
+  }
+
+  /**
+   * Session resumption is by tickets (state kept by the client, keys shared by the replicas: SessionTicketKeys);
+   * --no-tls-session-resumption turns them off (SSL_OP_NO_TICKET; Node keeps no internal session cache either).
+   */
+  private sessionOptions(): tls.SecureContextOptions {
+    return this.env.l4Limits.tlsSessionResumption ? {} : { secureOptions: crypto.constants.SSL_OP_NO_TICKET };
   }
 
   public sweep(now: number): void {
@@ -312,6 +330,7 @@ export class TlsPortServer extends PortServer {
       this.ctx.log.warn('no certificate for TLS server name', { port: this.port, serverName: name, error: sel.message });
       return cb(sel);
     }
+    this.tickets?.keys.adopt(sel.context);
     cb(null, sel.context);
   }
 
