@@ -96,11 +96,13 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['examples/cdk8s-app*/node_modules/', '/assets/', '/.cache/', '/bench/results/tmp/', 'examples/*/dist/', 'examples/*/*/dist/', '/test-output/'],
   npmignoreEnabled: true,
   // The tarball carries what users load: lib/ (the construct API and the synth step), assets/cli.js (the bundled
-  // `cdk8s-gateway` command), assets/boot.js and assets/dataplane.js.gz (what the pods run). lib/dataplane/ and
-  // lib/cli/ are only the sources of those bundles, so they stay out; so does the unzipped data plane.
+  // `cdk8s-gateway` command), assets/boot.js, assets/dataplane.js.gz and assets/sync.js.gz (what the pods run, and
+  // `serve --kubeconfig` runs through boot.js as a pod does). lib/dataplane/, lib/cli/ and lib/sync/ are only the
+  // sources of those bundles, so they stay out; so do the unzipped bundles and API.md (Construct Hub renders the
+  // reference from .jsii; the README links the repository's API.md).
   npmIgnoreOptions: {
     ignorePatterns: ['/bench/', '/examples/', '/scripts/', '/.ci/', '/.cache/', '/docs/', '/test-output/', '!/assets/',
-      '/assets/dataplane.js', '*.tsbuildinfo', '*.map'],
+      '/assets/dataplane.js', '/assets/sync.js', '/API.md', '*.tsbuildinfo', '*.map'],
   },
   bin: { 'cdk8s-gateway': 'bin/cdk8s-gateway' },
 });
@@ -174,7 +176,7 @@ project.addTask('import', {
 });
 
 // after projen's own `!/lib/**/*.js` (a later pattern wins): the bundles' sources are not loaded from the package
-project.npmignore?.exclude('/lib/dataplane/', '/lib/cli/');
+project.npmignore?.exclude('/lib/dataplane/', '/lib/cli/', '/lib/sync/');
 
 project.package.addField('engines', { node: '>= 20.0.0' });
 

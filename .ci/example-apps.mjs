@@ -8,6 +8,7 @@
 // package.json and main.ts. ts-node type-checks main.ts, so a library type the app's cdk8s-plus objects do not
 // satisfy fails here. examples/cdk8s-app-no-plus uses no cdk8s-plus at all.
 //
+// examples/cdk8s-app-readme is the README's app (main.ts and main.test.ts, word for word): its jest test runs too.
 // Needs: lib/ and the tarball built (`npx projen compile && npx projen package:js`).
 // Usage: node .ci/example-apps.mjs   (PLUS_MAJORS=28,30,31,32,33 for every major the registry has; default 28,33)
 import { execFileSync } from 'node:child_process';
@@ -23,9 +24,9 @@ const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8',
 
 // the tarball carries what users load, nothing else
 const files = run('tar', ['tzf', tarball], root).split('\n').filter(Boolean);
-const stray = files.filter((f) => /^package\/(test|bench|examples|scripts|src)\/|^package\/lib\/(dataplane|cli)\/|\.map$|\.tsbuildinfo$/.test(f));
+const stray = files.filter((f) => /^package\/(test|bench|examples|scripts|src)\/|^package\/lib\/(dataplane|cli|sync)\/|^package\/assets\/(dataplane|sync)\.js$|^package\/API\.md$|\.map$|\.tsbuildinfo$/.test(f));
 if (stray.length) throw new Error(`the tarball carries files users never load:\n  ${stray.join('\n  ')}`);
-for (const need of ['package/.jsii', 'package/lib/index.js', 'package/assets/cli.js', 'package/assets/boot.js', 'package/assets/dataplane.js.gz']) {
+for (const need of ['package/.jsii', 'package/lib/index.js', 'package/assets/cli.js', 'package/assets/boot.js', 'package/assets/dataplane.js.gz', 'package/assets/sync.js.gz']) {
   if (!files.includes(need)) throw new Error(`the tarball misses ${need}`);
 }
 process.stdout.write(`tarball ${path.basename(tarball)}: ${fs.statSync(tarball).size} bytes, ${files.length} files\n`);
@@ -70,10 +71,13 @@ function buildApp(name, major) {
   run(path.join(root, 'node_modules', '.bin', 'cdk8s'), ['synth'], dir);
   const out = run(process.execPath, [path.join(dir, 'node_modules', 'cdk8s-gateway', 'bin', 'cdk8s-gateway'), 'compile', '--manifests', 'dist/'], dir);
   const config = JSON.parse(out.slice(out.indexOf('{')));
-  const objects = fs.readdirSync(path.join(dir, 'dist')).flatMap((f) =>
+  // dist/grants/ holds the team grants as JSON documents (for teams' own repositories), not Kubernetes objects
+  const objects = fs.readdirSync(path.join(dir, 'dist')).filter((f) => f.endsWith('.yaml')).flatMap((f) =>
     parseAllDocuments(fs.readFileSync(path.join(dir, 'dist', f), 'utf8')).map((d) => d.toJS()).filter(Boolean));
   checkObjects(label, objects);
-  process.stdout.write(`${label} (${plus}): cdk8s synth + compile ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // the app's own jest tests (the README's test of a route), against the installed package
+  const tested = pj.scripts?.test ? (run('npm', ['test', '--silent'], dir), ' + npm test') : '';
+  process.stdout.write(`${label} (${plus}): cdk8s synth + compile${tested} ok (${JSON.stringify(config).length} bytes of config) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
 /** What the app's own objects became: the route's backend is its Service; the data plane runs the pinned image. */

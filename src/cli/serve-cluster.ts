@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { parseObjectKey, Parsed, UsageError } from './args';
 import { Logger, parseLogLevel } from '../dataplane/ops/log';
 import { packageRoot } from '../deploy/assets';
+import { BOOT_FILE, BUNDLE_FILE } from '../deploy/pod-layout';
 import { startSync } from '../sync/args';
 import { KubeconfigError } from '../sync/kubeconfig';
 
@@ -50,7 +51,9 @@ export async function runCluster(args: Parsed): Promise<number> {
   if (args.switches.has('no-access-log')) dpArgs.push('--no-access-log');
   const env: Record<string, string> = {};
   for (const k of DATA_PLANE_ENV) if (process.env[k] !== undefined) env[k] = process.env[k]!;
-  const child: ChildProcess = spawn(process.execPath, [path.join(packageRoot(), 'assets', 'dataplane.js'), ...dpArgs], {
+  // as in a pod: boot.js runs the gzipped bundle (the package ships only dataplane.js.gz, what synth reads)
+  const assets = path.join(packageRoot(), 'assets');
+  const child: ChildProcess = spawn(process.execPath, [path.join(assets, BOOT_FILE), '--', path.join(assets, BUNDLE_FILE), ...dpArgs], {
     env, stdio: ['ignore', 'inherit', 'inherit'],
   });
 

@@ -4,7 +4,7 @@
  * settings of the Ingress's locations and servers, and gets a finding: translated, approximated (translated
  * with a stated difference), untranslatable (with the reason) or ignored (ingress-nginx ignores it too).
  *
- * The list of untranslatable annotations and their reasons is also the README's table (keep them in sync).
+ * The list of untranslatable annotations and their reasons is also the table of docs/migrate.md (keep them in sync).
  */
 import { DEFAULT_CLASS_ANNOTATION, INGRESS_CLASS_ANNOTATION, Ingress, NGINX_PREFIX, ObjectKey, keyOf } from './input';
 import type { CorsFilterConfig } from '../config/dataplane-config';
@@ -100,7 +100,7 @@ const NO_EQUIVALENT = ': no Gateway API v1.6.1 equivalent';
 
 /**
  * ingress-nginx annotations (without the prefix) that have no Gateway API v1.6.1 equivalent, with the reason.
- * Exported for the README table and its test.
+ * Exported for the table of docs/migrate.md and its test.
  */
 export const UNTRANSLATABLE: Record<string, string> = {
   'auth-type': `basic and digest authentication${NO_EQUIVALENT} (put the check in an ExternalAuth service)`,

@@ -1,6 +1,6 @@
 /**
  * The Gateway API conformance features this implementation claims: written to its GatewayClass's
- * `status.supportedFeatures` in cluster mode (sorted by name, as the spec requires) and listed in the README
+ * `status.supportedFeatures` in cluster mode (sorted by name, as the spec requires) and listed in docs/cluster-mode.md
  * (test/sync/supported-features.test.ts keeps the two the same). Only features whose conformance manifests
  * the compiler's tests and the data plane's end-to-end tests cover are listed.
  */

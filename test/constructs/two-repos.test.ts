@@ -137,9 +137,9 @@ describe('the shop app, in its own repository', () => {
     ]);
   });
 
-  test('the README\'s block runs as written (with the example\'s grant file) and writes the team\'s route', () => {
+  test('the block of docs/ownership.md runs as written (with the example\'s grant file) and writes the team\'s route', () => {
     // GIVEN the ts block of "## Teams in their own repositories", `cdk8s-gateway` being this package
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'ownership.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Teams in their own repositories'));
     const code = /```ts\n([\s\S]*?)```/.exec(section)![1].replace(/^ {3}/gm, '').replace("'grants/gateway-system.edge.shop.json'", JSON.stringify(SHOP_GRANT));
     const js = ts.transpileModule(code, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;

@@ -170,7 +170,7 @@ test('the data-plane process gets no credentials: no kubeconfig or token in its 
   expect(child).toBeDefined();
   const env = fs.readFileSync(`/proc/${child}/environ`, 'utf8').split('\0').filter(Boolean);
   const cmdline = fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0');
-  expect(cmdline.some((a) => a.endsWith('dataplane.js'))).toBe(true);
+  expect(cmdline.some((a) => a.endsWith('dataplane.js.gz'))).toBe(true);
   const token = c.api.adminToken;
   expect(env.map((e) => e.split('=')[0]).sort()).toEqual(expect.arrayContaining(['PATH']));
   for (const e of env) {

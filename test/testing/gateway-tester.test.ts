@@ -108,7 +108,7 @@ describe('with the L2 constructs', () => {
   const { Backend, Gateway, GatewayClass, HttpMatch, Listener } = require('../../src') as typeof import('../../src');
 
   test('an application team tests its route: GET http://shop.example.com/api/cart goes to api:8080', () => {
-    // GIVEN the README's platform and shop charts
+    // GIVEN the platform and shop charts of the short example (docs/ownership.md)
     const app = Testing.app();
     const platform = new Chart(app, 'platform', { namespace: 'gateway-system' });
     const gateway = new Gateway(platform, 'edge', { gatewayClass: GatewayClass.nodeDataPlane(platform), listeners: [Listener.http({ name: 'web', port: 80 })] });

@@ -34,7 +34,7 @@ export type RefusalReason = 'client_limit' | 'client_penalty';
  * reset per attempt instead of a new HTTP/2 session's worth of work each time.
  *
  * Behind a load balancer that rewrites source addresses (a Service with externalTrafficPolicy: Cluster), every
- * client of a node shares the node's address: raise or turn off both limits there (see the README).
+ * client of a node shares the node's address: raise or turn off both limits there (see docs/data-plane.md).
  */
 export class ClientLimits {
   private readonly clients = new Map<string, Client>();

@@ -2,3 +2,5 @@
 export { KubeApiServer } from './server';
 export type { KubeApiServerOptions, RequestRecord } from './server';
 export { gatewayApiCrds } from './crds';
+export { kubectl } from './kubectl';
+export type { KubectlResult } from './kubectl';
