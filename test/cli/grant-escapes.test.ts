@@ -8,32 +8,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { run as explainCmd } from '../../src/cli/explain';
-import { selfSignedCert, TestCert } from '../support/certs';
-import { RunningEcho, startEchoServers } from '../support/echo';
 import {
-  buildEscape, CERT_NAMES, expectForeignNotServed, expectTeamsServed, ForeignRequest, GRANT_ESCAPES, GrantEscape, manifestsOf, PAY_CHECKOUT,
+  buildEscape, expectForeignNotServed, expectTeamsServed, ForeignRequest, GRANT_ESCAPES, GrantEscape, manifestsOf, PAY_CHECKOUT, useEscapeBackends,
 } from '../support/grant-escapes';
 import { Spawned, startCli, tempDir } from '../support/processes';
 
 process.env.CDK8S_GATEWAY_QUIET = '1';
 
-let cert: TestCert;
-let echoes: Record<string, RunningEcho>;
+const backends = useEscapeBackends();
 const dir = tempDir('gw-escapes-wire-');
-
-beforeAll(async () => {
-  cert = selfSignedCert(CERT_NAMES);
-  const list = await startEchoServers('steal-0', 'storefront-0', 'invoices-0');
-  echoes = { steal: list[0], storefront: list[1], invoices: list[2] };
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(echoes ?? {}).map((e) => e.close()));
-});
 
 /** The escape's YAML, as the platform and the team would apply it (objects the team's RBAC refuses left out). */
 function manifestsFile(escape: GrantEscape, name: string): string {
-  const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-')), cert);
+  const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-')), backends.cert);
   const { platform, team } = manifestsOf(b);
   const applied = escape.refusedByRbac ? team.filter((o) => !escape.refusedByRbac!(o)) : team;
   const file = path.join(dir, `${name}.yaml`);
@@ -67,13 +54,13 @@ describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: the for
     file = manifestsFile(escape, `escape-${i}`);
     gw = await startCli(['serve', '--manifests', file, '--gateway', 'gateway-system/edge', '--address', '127.0.0.1', '--admin-port', '0',
       ...ports(escape).flatMap((p) => ['--port-map', `${p}=0`]),
-      '--backend', `shop/steal:8080=${echoes.steal.target}`,
-      '--backend', `shop/storefront:8080=${echoes.storefront.target}`,
-      '--backend', `payments/invoices:8080=${echoes.invoices.target}`,
-      '--backend', `payments/steal:8080=${echoes.steal.target}`,
-      '--backend', `gateway-system/steal:8080=${echoes.steal.target}`,
-      '--backend', `unlisted/steal:8080=${echoes.steal.target}`,
-      '--backend', `evil/steal:8080=${echoes.steal.target}`]);
+      '--backend', `shop/steal:8080=${backends.echoes.steal.target}`,
+      '--backend', `shop/storefront:8080=${backends.echoes.storefront.target}`,
+      '--backend', `payments/invoices:8080=${backends.echoes.invoices.target}`,
+      '--backend', `payments/steal:8080=${backends.echoes.steal.target}`,
+      '--backend', `gateway-system/steal:8080=${backends.echoes.steal.target}`,
+      '--backend', `unlisted/steal:8080=${backends.echoes.steal.target}`,
+      '--backend', `evil/steal:8080=${backends.echoes.steal.target}`]);
   });
 
   afterAll(async () => {
@@ -81,11 +68,11 @@ describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: the for
   });
 
   test('on the wire: the gateway answers the foreign requests itself, and never with the escape\'s backend', async () => {
-    await expectForeignNotServed(gw, escape.foreign ?? PAY_CHECKOUT, cert.cert);
+    await expectForeignNotServed(gw, escape.foreign ?? PAY_CHECKOUT, backends.cert.cert);
   });
 
   test('on the wire: both teams\' own routes still work', async () => {
-    await expectTeamsServed(gw, cert.cert);
+    await expectTeamsServed(gw, backends.cert.cert);
   });
 
   test('explain: no route of the escape matches, and its outcome is the wire\'s', async () => {

@@ -17,7 +17,8 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { ApiObject, App, Chart, Include, JsonPatch } from 'cdk8s';
-import { TestCert } from './certs';
+import { selfSignedCert, TestCert } from './certs';
+import { RunningEcho, startEchoServers } from './echo';
 import { request, SimpleResponse } from './http';
 import type { Spawned } from './processes';
 import {
@@ -378,4 +379,24 @@ export async function expectTeamsServed(gw: Spawned, ca: string): Promise<void> 
   expect((await sendToGateway(gw, { scheme: 'https', host: 'shop.example.com', path: '/' }, ca)).json?.pod).toBe('storefront-0');
   expect((await sendToGateway(gw, { scheme: 'http', host: 'cart.shop.example.com', path: '/cart' }, ca)).json?.pod).toBe('storefront-0');
   expect((await sendToGateway(gw, { scheme: 'https', host: 'pay.example.com', path: '/invoices/7' }, ca)).json?.pod).toBe('invoices-0');
+}
+
+/** The certificate and the echo backends (steal, storefront, invoices) every wire test of the escapes uses. */
+export interface EscapeBackends {
+  cert: TestCert;
+  echoes: Record<'steal' | 'storefront' | 'invoices', RunningEcho>;
+}
+
+/** Starts the escapes' certificate and echo backends before a test file's tests and closes them after. */
+export function useEscapeBackends(): EscapeBackends {
+  const b = {} as EscapeBackends;
+  beforeAll(async () => {
+    b.cert = selfSignedCert(CERT_NAMES);
+    const [steal, storefront, invoices] = await startEchoServers('steal-0', 'storefront-0', 'invoices-0');
+    b.echoes = { steal, storefront, invoices };
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(b.echoes ?? {}).map((e) => e.close()));
+  });
+  return b;
 }

@@ -11,28 +11,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApiObject, Chart } from 'cdk8s';
 import { GW_NS } from './cluster-fixture';
-import { selfSignedCert, TestCert } from '../support/certs';
-import { RunningEcho, startEchoServers } from '../support/echo';
 import {
-  buildEscape, CERT_NAMES, expectForeignNotServed, expectTeamsServed, GRANT_ESCAPES, GrantEscape, GrantEscapeBase, manifestsOf, PAY_CHECKOUT,
-  sendToGateway,
+  buildEscape, expectForeignNotServed, expectTeamsServed, GRANT_ESCAPES, GrantEscape, GrantEscapeBase, manifestsOf, PAY_CHECKOUT,
+  sendToGateway, useEscapeBackends,
 } from '../support/grant-escapes';
 import { gatewayApiCrds, KubeApiServer } from '../support/kube-apiserver';
 import { Spawned, startCli, tempDir } from '../support/processes';
 
-let cert: TestCert;
-let echoes: Record<string, RunningEcho>;
+const backends = useEscapeBackends();
 const dir = tempDir('gw-sync-escapes-');
-
-beforeAll(async () => {
-  cert = selfSignedCert(CERT_NAMES);
-  const list = await startEchoServers('steal-0', 'storefront-0', 'invoices-0');
-  echoes = { steal: list[0], storefront: list[1], invoices: list[2] };
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(echoes ?? {}).map((e) => e.close()));
-});
 
 const isNamespace = (o: any) => o.apiVersion === 'v1' && o.kind === 'Namespace';
 
@@ -87,9 +74,9 @@ function ports(escape: GrantEscape): number[] {
 function serve(kubeconfig: string, escape: GrantEscape): Promise<Spawned> {
   return startCli(['serve', '--kubeconfig', kubeconfig, '--gateway', `${GW_NS}/edge`, '--address', '127.0.0.1', '--admin-port', '0', '--no-access-log',
     ...ports(escape).flatMap((p) => ['--port-map', `${p}=0`]),
-    '--backend', `shop/storefront:8080=${echoes.storefront.target}`,
-    '--backend', `payments/invoices:8080=${echoes.invoices.target}`,
-    ...['shop', 'payments', GW_NS, 'unlisted', 'evil'].flatMap((ns) => ['--backend', `${ns}/steal:8080=${echoes.steal.target}`])]);
+    '--backend', `shop/storefront:8080=${backends.echoes.storefront.target}`,
+    '--backend', `payments/invoices:8080=${backends.echoes.invoices.target}`,
+    ...['shop', 'payments', GW_NS, 'unlisted', 'evil'].flatMap((ns) => ['--backend', `${ns}/steal:8080=${backends.echoes.steal.target}`])]);
 }
 
 describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: applied to the cluster, the foreign hostname is not served', (_name, escape, i) => {
@@ -98,7 +85,7 @@ describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: applied
 
   beforeAll(async () => {
     api = await KubeApiServer.start();
-    applyEscape(api, buildEscape(escape, fs.mkdtempSync(path.join(dir, `app-${i}-`)), cert), escape);
+    applyEscape(api, buildEscape(escape, fs.mkdtempSync(path.join(dir, `app-${i}-`)), backends.cert), escape);
     gw = await serve(api.writeKubeconfig(fs.mkdtempSync(path.join(dir, `kube-${i}-`))), escape);
   });
 
@@ -108,15 +95,15 @@ describe.each(GRANT_ESCAPES.map((e, i) => [e.name, e, i] as const))('%s: applied
   });
 
   test('the gateway answers the foreign requests itself, and both teams\' own routes still work', async () => {
-    await expectForeignNotServed(gw, escape.foreign ?? PAY_CHECKOUT, cert.cert);
-    await expectTeamsServed(gw, cert.cert);
+    await expectForeignNotServed(gw, escape.foreign ?? PAY_CHECKOUT, backends.cert.cert);
+    await expectTeamsServed(gw, backends.cert.cert);
   });
 });
 
 describe('with the teams\' own credentials (the RBAC their grants emit)', () => {
   test('team shop\'s route claiming pay.example.com is accepted by the API server and not served; a later change of shop\'s is', async () => {
     const escape = GRANT_ESCAPES.find((e) => /^new HttpRoute on the team's own listener/.test(e.name))!;
-    const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-rbac-')), cert);
+    const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-rbac-')), backends.cert);
     const api = await KubeApiServer.start();
     let gw: Spawned | undefined;
     try {
@@ -135,13 +122,13 @@ describe('with the teams\' own credentials (the RBAC their grants emit)', () => 
       marker.spec = { ...marker.spec, rules: [{ matches: [{ path: { type: 'PathPrefix', value: '/marker' } }], backendRefs: [{ name: 'storefront', port: 8080 }] }] };
       expect((await api.createAs(tokens.shop, marker)).status).toBe(201);
       for (let start = Date.now(); ;) {
-        const r = await sendToGateway(gw, { scheme: 'https', host: 'shop.example.com', path: '/marker' }, cert.cert);
+        const r = await sendToGateway(gw, { scheme: 'https', host: 'shop.example.com', path: '/marker' }, backends.cert.cert);
         if (r.json?.pod === 'storefront-0') break;
         if (Date.now() - start > 5000) throw new Error(`shop's marker route not served within 5 s: ${r.status}`);
         await new Promise((res) => setTimeout(res, 20));
       }
-      await expectForeignNotServed(gw, PAY_CHECKOUT, cert.cert);
-      await expectTeamsServed(gw, cert.cert);
+      await expectForeignNotServed(gw, PAY_CHECKOUT, backends.cert.cert);
+      await expectTeamsServed(gw, backends.cert.cert);
       expect(gw.json().some((l) => l.msg?.startsWith('not served: HTTPRoute shop/steal'))).toBe(true);
     } finally {
       await gw?.stop();
@@ -151,7 +138,7 @@ describe('with the teams\' own credentials (the RBAC their grants emit)', () => 
 
   test('team shop cannot write its route into payments\' namespace: the API server refuses it', async () => {
     const escape = GRANT_ESCAPES.find((e) => e.refusedByRbac)!;
-    const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-refused-')), cert);
+    const b = buildEscape(escape, fs.mkdtempSync(path.join(dir, 'app-refused-')), backends.cert);
     const api = await KubeApiServer.start();
     try {
       api.apply(gatewayApiCrds());
