@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { selfSignedCert } from '../support/certs';
+import { selfSignedCert, tlsSecretYaml } from '../support/certs';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { startCli, tempDir } from '../support/processes';
@@ -30,13 +30,7 @@ spec:
   - { name: web, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: All } } }
   - { name: websecure, port: 443, protocol: HTTPS, tls: { certificateRefs: [{ name: web-tls }] }, allowedRoutes: { namespaces: { from: All } } }
 ---
-apiVersion: v1
-kind: Secret
-metadata: { name: web-tls, namespace: infra }
-type: kubernetes.io/tls
-data:
-  tls.crt: ${Buffer.from(cert.cert).toString('base64')}
-  tls.key: ${Buffer.from(cert.key).toString('base64')}
+${tlsSecretYaml('infra', 'web-tls', cert)}
 ---
 apiVersion: v1
 kind: Service

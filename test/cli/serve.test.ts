@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
-import { selfSignedCert, TestCert } from '../support/certs';
+import { selfSignedCert, TestCert, tlsSecretYaml } from '../support/certs';
 import { RunningEcho, startEchoServers } from '../support/echo';
 import { request } from '../support/http';
 import { CLI_JS, Spawned, startCli, tempDir } from '../support/processes';
@@ -40,13 +40,7 @@ spec:
     tls: { certificateRefs: [{ name: store-tls }] }
     allowedRoutes: { namespaces: { from: All } }
 ---
-apiVersion: v1
-kind: Secret
-metadata: { name: store-tls, namespace: infra }
-type: kubernetes.io/tls
-data:
-  tls.crt: ${Buffer.from(cert.cert).toString('base64')}
-  tls.key: ${Buffer.from(cert.key).toString('base64')}
+${tlsSecretYaml('infra', 'store-tls', cert)}
 ---
 apiVersion: v1
 kind: Service

@@ -93,3 +93,14 @@ export function writeCaBundle(configMapsDir: string, ref: string, pem: string): 
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'ca.crt'), pem);
 }
+
+/** A kubernetes.io/tls Secret holding `cert`, as a YAML document (for manifests written inline in tests). */
+export function tlsSecretYaml(namespace: string, name: string, cert: TestCert): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: ${name}, namespace: ${namespace} }
+type: kubernetes.io/tls
+data:
+  tls.crt: ${Buffer.from(cert.cert).toString('base64')}
+  tls.key: ${Buffer.from(cert.key).toString('base64')}`;
+}
