@@ -44,6 +44,8 @@ export interface ParserOwner {
   ): number;
   parserBody(chunk: Buffer): void;
   parserMessageComplete(): void;
+  /** The first byte of a message arrived. */
+  parserMessageBegin?(): void;
   /** After each read of a consumed handle: bytes parsed, or the parse error. */
   parserExecute?(ret: number | ParseError): void;
 }
@@ -84,6 +86,10 @@ function onMessageComplete(this: NativeParser): void {
   this.owner?.parserMessageComplete();
 }
 
+function onMessageBegin(this: NativeParser): void {
+  this.owner?.parserMessageBegin!();
+}
+
 function onExecute(this: NativeParser, ret: number | ParseError): void {
   this.owner?.parserExecute?.(ret);
 }
@@ -101,10 +107,10 @@ export function createParser(type: number, owner: ParserOwner, maxHeaderSize: nu
     p[HTTPParser.kOnBody] = onBody;
     p[HTTPParser.kOnMessageComplete] = onMessageComplete;
     p[HTTPParser.kOnExecute] = onExecute;
-    // Node calls into JS for a message's first byte only when this slot holds a function: neither side needs it
-    // (both notice a message's first bytes per read, in parserExecute), which saves one native-to-JS call per message
-    p[HTTPParser.kOnMessageBegin] = null;
   }
+  // Node calls into JS for a message's first byte only when this slot holds a function: an owner that does
+  // not need it (the upstream side) saves one native-to-JS call per message. Pooled parsers change owners.
+  p[HTTPParser.kOnMessageBegin] = owner.parserMessageBegin ? onMessageBegin : null;
   p.initialize(type, {}, maxHeaderSize, lenient);
   p.owner = owner;
   return p;

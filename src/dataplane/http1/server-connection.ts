@@ -60,12 +60,6 @@ export class H1ServerConnection implements ParserOwner {
   public headStart: number;
   /** Whether a byte of the current head arrived (a head never begun is not answered 408: the socket just closes). */
   private headBegun = false;
-  /**
-   * A head completed or a message ended during the current read. There is no llhttp messageBegin callback (one
-   * native-to-JS call per request less): a read that ended nothing while no request is being parsed is part of a
-   * head (see noteRead).
-   */
-  private boundary = false;
   /** When our side was ended (clock.now), 0 while it is open. */
   private endedAt = 0;
   public lastActivity: number;
@@ -195,7 +189,6 @@ export class H1ServerConnection implements ParserOwner {
   ): number {
     this.headStart = 0;
     this.headBegun = false;
-    this.boundary = true;
     if (headers === undefined) {
       headers = this.headerAcc ?? [];
       this.headerAcc = null;
@@ -270,13 +263,17 @@ export class H1ServerConnection implements ParserOwner {
     this.parsing?.onRequestBody(chunk);
   }
 
+  public parserMessageBegin(): void {
+    this.headBegun = true;
+    if (this.headStart === 0) this.headStart = this.host.clock.now;
+  }
+
   public parserExecute(ret: number | ParseError): void {
-    this.noteRead();
+    this.lastActivity = this.host.clock.now;
     this.afterExecute(ret, undefined);
   }
 
   public parserMessageComplete(): void {
-    this.boundary = true;
     const x = this.parsing;
     if (!x) return;
     this.parsing = null;
@@ -432,31 +429,13 @@ export class H1ServerConnection implements ParserOwner {
   }
 
   private onData = (chunk: Buffer): void => {
+    this.lastActivity = this.host.clock.now;
     if (this.upgradeRest) {
-      this.lastActivity = this.host.clock.now;
       this.upgradeRest.push(chunk);
       return;
     }
-    const ret = this.parser.execute(chunk);
-    this.noteRead();
-    this.afterExecute(ret, chunk);
+    this.afterExecute(this.parser.execute(chunk), chunk);
   };
-
-  /**
-   * After each parsed read: bytes that completed no head and ended no message while no request was being parsed
-   * belong to a head, which is timed from then (the header timeout). A read that ends one request and begins the next
-   * head is timed from the next read of that head (or the idle timeout closes the connection).
-   */
-  private noteRead(): void {
-    const now = this.host.clock.now;
-    this.lastActivity = now;
-    if (this.boundary) {
-      this.boundary = false;
-    } else if (this.parsing === null) {
-      this.headBegun = true;
-      if (this.headStart === 0) this.headStart = now;
-    }
-  }
 
   private afterExecute(ret: number | ParseError, chunk: Buffer | undefined): void {
     if (isParseError(ret)) {
