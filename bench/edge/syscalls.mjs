@@ -5,7 +5,7 @@
 // the process down, but a closed-loop load keeps the counts per request comparable). Each contender pinned to the
 // proxy core, load and the nginx backend on the other (as bench:edge). Needs root (perf tracepoints).
 //
-// usage: node bench/edge/syscalls.mjs [--duration <s>] [--only ours-tls,ours-http,nginx-tls,nginx-http,nodetls]
+// usage: node bench/edge/syscalls.mjs [--duration <s>] [--handshake] [--only ours-tls,ours-http,nginx-tls,nginx-http,nodetls]
 //                                     [--bundle <dataplane.js>] [--strace] [--connections 50]
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,7 +14,10 @@ import { arg, Bench, cpuUs, ensureBundle, freePort, LOAD_CORE, NGINX, nodeBinary
 import { dataPlaneArgs, nginxProxyHttp, routesConfig } from '../http/routes.mjs';
 
 const DURATION = arg('duration', 4);
-const CONNECTIONS = arg('connections', 50);
+// --handshake: one request per connection (Connection: close, wrk -c32), as bench:edge's `handshake` row
+const HANDSHAKE = process.argv.includes('--handshake');
+const CONNECTIONS = arg('connections', HANDSHAKE ? 32 : 50);
+const EXTRA = HANDSHAKE ? ['Connection: close'] : [];
 const strArg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : dflt;
@@ -119,10 +122,10 @@ async function main() {
     delete process.env.NODE_OPTIONS;
     await waitForPort(port);
     const url = `${c.scheme}://127.0.0.1:${port}/`;
-    wrk(url, { seconds: 2, connections: CONNECTIONS, headers: [`Host: ${c.host}`] });
+    wrk(url, { seconds: 2, connections: CONNECTIONS, headers: [`Host: ${c.host}`, ...EXTRA] });
     // counted over the whole measured window: the counter starts just before wrk and stops with it
     const counter = RECORD
-      ? background('perf', ['record', ...(process.argv.includes('--dwarf') ? ['--call-graph', 'dwarf,16384', '-F', '999'] : ['-g']), '-o', path.join(path.resolve(RECORD), `${c.key}.data`), '-p', String(p.pid), '--', 'sleep', String(DURATION)])
+      ? background('perf', ['record', ...(process.argv.includes('--dwarf') ? ['--call-graph', 'dwarf,16384', '-F', '999'] : ['-g']), '-o', path.join(path.resolve(RECORD), `${c.key}${HANDSHAKE ? '-handshake' : ''}.data`), '-p', String(p.pid), '--', 'sleep', String(DURATION)])
       : STRACE
       ? background('strace', ['-f', '-c', '-p', String(p.pid), '-o', path.join(tmp, `strace-${c.key}.txt`)])
       : background('perf', ['stat', '-x,', '-e', 'syscalls:sys_enter_*', '-p', String(p.pid), '--', 'sleep', String(DURATION)]);
@@ -131,7 +134,7 @@ async function main() {
     // TCP segments on loopback over the window (every process: wrk, the proxy, the backend)
     execFileSync('nstat', ['-n']);
     const before = cpuUs(p.pid);
-    const res = wrk(url, { seconds: DURATION, connections: CONNECTIONS, headers: [`Host: ${c.host}`] });
+    const res = wrk(url, { seconds: DURATION, connections: CONNECTIONS, headers: [`Host: ${c.host}`, ...EXTRA] });
     const cpu = (cpuUs(p.pid) - before) / res.requests;
     const nstat = Object.fromEntries(execFileSync('nstat', ['-z', 'TcpOutSegs', 'TcpExtTCPPureAcks', 'TcpExtDelayedACKs', 'TcpExtTCPHPAcks', 'TcpExtTCPHPHits', 'TcpExtTCPAutoCorking'], { encoding: 'utf8' })
       .split('\n').map((l) => l.trim().split(/\s+/)).filter((f) => f.length >= 2 && /^Tcp/.test(f[0])).map((f) => [f[0], Number(f[1]) / res.requests]));
@@ -165,7 +168,7 @@ async function main() {
   await bench.stop(backend);
   if (RECORD) return;
   fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
-  fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', `syscalls${STRACE ? '-strace' : ''}.json`), JSON.stringify(table, null, 2) + '\n');
+  fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', `syscalls${HANDSHAKE ? '-handshake' : ''}${STRACE ? '-strace' : ''}.json`), JSON.stringify(table, null, 2) + '\n');
 }
 
 main().then(() => process.exit(0), (e) => {
