@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { arg, Bench, cpuUs, ensureBundle, freePort, LOAD_CORE, NGINX, nodeBinary, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
 import { dataPlaneArgs, nginxProxyHttp, routesConfig } from '../http/routes.mjs';
+import { dataPlaneConfig, HOST, makeCertificate, nginxProxy } from './setup.mjs';
 
 const DURATION = arg('duration', 4);
 // --handshake: one request per connection (Connection: close, wrk -c32), as bench:edge's `handshake` row
@@ -26,33 +27,8 @@ const STRACE = process.argv.includes('--strace');
 // --record <dir>: instead of counting, `perf record -g` each contender over the window into <dir>/<contender>.data
 // (Node with --perf-basic-prof, so that JS frames have names)
 const RECORD = strArg('record', null);
-const HOST = 'edge.example.com';
 const bench = new Bench('edge-syscalls');
 const tmp = bench.tmp;
-
-function certificate() {
-  const dir = path.join(tmp, 'secrets', 'bench', 'edge-tls');
-  fs.mkdirSync(dir, { recursive: true });
-  const key = path.join(dir, 'tls.key');
-  const crt = path.join(dir, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${HOST}`,
-    '-addext', `subjectAltName=DNS:${HOST}`, '-keyout', key, '-out', crt], { stdio: 'ignore' });
-  return { key, crt, secretsDir: path.join(tmp, 'secrets') };
-}
-
-/** The edge config of bench/edge/run.mjs reduced to the HTTPS listener with one HTTPRoute. */
-function tlsConfig() {
-  const parent = { kind: 'Gateway', namespace: 'bench', name: 'gw' };
-  return {
-    apiVersion: 'dataplane.cdk8s-gateway.io/v1alpha1', kind: 'DataPlaneConfig', gateway: { namespace: 'bench', name: 'gw' },
-    ports: [{ port: 443, transport: 'TCP', kind: 'TLS', listeners: [{ id: 'https', name: 'https', parent, protocol: 'HTTPS',
-      tls: { mode: 'Terminate', certificates: [{ namespace: 'bench', name: 'edge-tls' }] },
-      httpRoutes: [{ hostnames: [HOST], path: { type: 'PathPrefix', value: '/' }, headers: [], queryParams: [], rule: 0, match: 0 }] }] }],
-    httpRules: [{ source: { kind: 'HTTPRoute', namespace: 'bench', name: 'web' }, ruleIndex: 0, grpc: false, filters: [], backends: [{ weight: 1, backend: 'bench/backend:80', filters: [] }] }],
-    backends: { 'bench/backend:80': { id: 'bench/backend:80', kind: 'Service', namespace: 'bench', name: 'backend', port: 80, protocol: 'http1' } },
-    options: { clusterDomain: 'cluster.local' },
-  };
-}
 
 /** Runs `cmd` in the background until it exits; resolves with its stdout + stderr. */
 function background(cmd, args) {
@@ -95,21 +71,20 @@ async function main() {
   if (!process.argv.includes('--bundle')) ensureBundle();
   const node = nodeBinary();
   const only = strArg('only', null)?.split(',');
-  const cert = certificate();
+  const cert = makeCertificate(tmp);
+  // bench:edge's config and nginx have a gRPC route too: it points at a port nothing listens on (never requested here)
+  const unused = await freePort();
   const backendPort = await freePort();
   const backend = bench.start(LOAD_CORE, NGINX, ['-c', bench.nginxConf('backend', { http: `server { listen 127.0.0.1:${backendPort} backlog=4096; location / { return 200 "hello world\\n"; } }` })]);
   await waitForPort(backendPort);
-  const tlsConf = bench.writeJson('tls.json', tlsConfig());
+  const tlsConf = bench.writeJson('tls.json', dataPlaneConfig());
   const httpConf = bench.writeJson('http.json', routesConfig(1));
   const contenders = [
     { key: 'ours-tls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, node, [bundle, '--config', tlsConf, '--secrets-dir', cert.secretsDir,
-      '--port-map', `443=${port}`, '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--no-tls-session-resumption', '--no-access-log', '--log-level', 'warn']) },
+      '--port-map', `443=${port}`, '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--backend', `bench/grpc:80=127.0.0.1:${unused}`, '--no-tls-session-resumption', '--no-access-log', '--log-level', 'warn']) },
     { key: 'ours-http', scheme: 'http', host: 'svc0.example.com', start: (port) => bench.start(PROXY_CORE, node, [bundle, ...dataPlaneArgs(httpConf, port, backendPort)]) },
     { key: 'nginx-tls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`tls-${port}`, {
-      http: `upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; keepalive_requests 10000000; }
-  server { listen 127.0.0.1:${port} ssl backlog=4096; ssl_certificate ${cert.crt}; ssl_certificate_key ${cert.key}; ssl_protocols TLSv1.3;
-    ssl_session_tickets off; ssl_session_cache off;
-    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection ""; } }` })]) },
+      http: nginxProxy(port, { tls: '1.3', resumption: false }, cert, { http: backendPort, grpc: unused }) })]) },
     { key: 'nginx-http', scheme: 'http', host: 'svc0.example.com', start: (port) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`http-${port}`, { http: nginxProxyHttp(port, backendPort) })]) },
     { key: 'nodetls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, node, [path.join(root, 'bench', 'edge', 'node-tls.cjs'), String(port), cert.key, cert.crt, '0']) },
   ].filter((c) => !only || only.includes(c.key));
