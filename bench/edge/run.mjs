@@ -53,9 +53,9 @@ const STREAM_MESSAGES = 10; // bench/l4/grpc-backend.cjs bench.Echo/List
 const bench = new Bench('edge');
 /**
  * The Node options of a data-plane pod with the default memory limit (512 MiB: src/deploy/sizing.ts heapMib() = 3/4
- * of it; src/deploy/pod-layout.ts containerInvocation() with SEMI_SPACE_MIB).
+ * of it; src/deploy/pod-layout.ts containerInvocation() with semiSpaceMib()).
  */
-const POD_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=4'];
+const POD_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=16'];
 const nodeFlags = (s) => s.split(' ').filter(Boolean);
 const tmp = bench.tmp;
 

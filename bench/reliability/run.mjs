@@ -458,10 +458,10 @@ async function faultsSection(backends) {
 // --- churn -------------------------------------------------------------------------------------
 
 /**
- * The Node flags a pod with the default 512 MiB limit runs the data plane with (src/deploy/pod-layout.ts); `--node-flags
+ * The Node flags a pod with the default 512 MiB limit runs the data plane with (src/deploy/pod-layout.ts semiSpaceMib()); `--node-flags
  * '<options>'` tries others (e.g. another --max-semi-space-size).
  */
-const POD_NODE_FLAGS = opt('node-flags', '--max-old-space-size=384 --max-semi-space-size=4').split(' ').filter(Boolean);
+const POD_NODE_FLAGS = opt('node-flags', '--max-old-space-size=384 --max-semi-space-size=16').split(' ').filter(Boolean);
 const POD_LIMIT_MIB = 512;
 
 /** Opens `n` connections (`concurrency` at a time) that each do `what`, then close. */
