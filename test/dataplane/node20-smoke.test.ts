@@ -28,7 +28,10 @@ beforeAll(async () => {
   b.route(web, { route: 'all', backends: [a] });
   b.route(b.listener(443, { name: 'secure', hostname: 'secure.example.com', certificates: ['default/secure'] }), { route: 'secure', backends: [a] });
   gw = await startDataPlane({
-    config: b.build(), node: process.execPath, secretsDir: secrets, backends: { [a]: echoes[0].target, [ws]: echoes[0].target, [h2]: echoes[1].target },
+    config: b.build(),
+    node: process.execPath,
+    secretsDir: secrets,
+    backends: { [a]: echoes[0].target, [ws]: echoes[0].target, [h2]: echoes[1].target },
   });
 });
 

@@ -83,8 +83,9 @@ export function upstreamHead(
   for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
     const n = lower[j];
     if (HOP_BY_HOP.has(n)) {
-      if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
-      else if (h2 !== undefined && !te && n === 'te' && raw[i + 1].trim().toLowerCase() === 'trailers') {
+      if (n === 'x-forwarded-for') {
+        xff = raw[i + 1] + ', ';
+      } else if (h2 !== undefined && !te && n === 'te' && raw[i + 1].trim().toLowerCase() === 'trailers') {
         te = true;
         h2.push('te', 'trailers');
       }
