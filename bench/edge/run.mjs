@@ -36,7 +36,7 @@ import {
   arg, Bench, cpuUs, ensureBundle, ensureTools, esc, freePort, grpcBodyFile, h2load, LOAD_CORE, machine, medianOf, NGINX, nodeBinary, PROXY_CORE,
   root, waitForPort, writeResults, wrk,
 } from '../lib.mjs';
-import { dataPlaneConfig, GRPC_HOST, HOST, makeCertificate, nginxProxy } from './setup.mjs';
+import { dataPlaneConfig, GRPC_HOST, HOST, makeCertificate, nginxProxy, POD_NODE_FLAGS } from './setup.mjs';
 
 const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
@@ -50,11 +50,6 @@ const strArg = (name, dflt) => {
 };
 const STREAM_MESSAGES = 10; // bench/l4/grpc-backend.cjs bench.Echo/List
 const bench = new Bench('edge');
-/**
- * The Node options of a data-plane pod with the default memory limit (512 MiB: src/deploy/sizing.ts heapMib() = 3/4
- * of it; src/deploy/pod-layout.ts containerInvocation() with semiSpaceMib()).
- */
-const POD_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=16'];
 const nodeFlags = (s) => s.split(' ').filter(Boolean);
 const tmp = bench.tmp;
 
