@@ -20,6 +20,9 @@
 //
 // usage: node bench/edge/run.mjs [--duration <s>] [--rounds <n>] [--rows https1,h2,...] [--only ours,nginx,haproxy,nodetls]
 //                                [--bundle <dataplane.js>] [--bundle-b <dataplane.js>[,...]] [--out <name>]
+//                                [--flags '<node options>'] [--flags-b '<node options>'[,...]]
+//   ours runs as a pod with the default memory limit does (POD_NODE_FLAGS); --flags replaces those Node options for
+//   ours (A), --flags-b gives the B side its own (a list: one B per entry, the same bundle under other V8 flags)
 //   --rows alone replaces those rows in bench/results/edge.json (a full run in several shorter lock holds);
 //   --only or --out write bench/results/tmp/<name>.json instead
 //        node bench/edge/run.mjs --profile <row> [--duration <s>] [--top 30]
@@ -33,7 +36,7 @@ import {
   arg, Bench, cpuUs, ensureBundle, ensureTools, esc, freePort, grpcBodyFile, h2load, LOAD_CORE, machine, medianOf, NGINX, nodeBinary, PROXY_CORE,
   root, waitForPort, writeResults, wrk,
 } from '../lib.mjs';
-import { dataPlaneConfig, GRPC_HOST, HOST, makeCertificate, nginxProxy } from './setup.mjs';
+import { dataPlaneConfig, GRPC_HOST, HOST, makeCertificate, nginxProxy, POD_NODE_FLAGS } from './setup.mjs';
 
 const DURATION = arg('duration', 10);
 const ROUNDS = arg('rounds', 3);
@@ -47,6 +50,7 @@ const strArg = (name, dflt) => {
 };
 const STREAM_MESSAGES = 10; // bench/l4/grpc-backend.cjs bench.Echo/List
 const bench = new Bench('edge');
+const nodeFlags = (s) => s.split(' ').filter(Boolean);
 const tmp = bench.tmp;
 
 /** The rows: how each loads a proxy on `port`, and which TLS settings the proxies need for it. */
@@ -143,17 +147,26 @@ async function main() {
   const backends = { http: httpPort, grpc: grpcPort };
   const config = bench.writeJson('edge.json', dataPlaneConfig());
 
-  const ourStart = (file) => (port, row) => bench.start(PROXY_CORE, node, [...(row.tls === '1.2' ? ['--tls-max-v1.2'] : []), file,
+  const flagsA = process.argv.includes('--flags') ? nodeFlags(strArg('flags', '')) : POD_NODE_FLAGS;
+  const ourStart = (file, flags = flagsA) => (port, row) => bench.start(PROXY_CORE, node, [...flags, ...(row.tls === '1.2' ? ['--tls-max-v1.2'] : []), file,
       '--config', config, '--secrets-dir', cert.secretsDir, '--port-map', `443=${port}`, '--address', '127.0.0.1',
       '--backend', `bench/backend:80=127.0.0.1:${httpPort}`, '--backend', `bench/grpc:80=127.0.0.1:${grpcPort}`,
       ...(row.resumption ? [] : ['--no-tls-session-resumption']), '--no-access-log', '--log-level', 'warn']);
-  // --bundle-b a.js[,b.js...]: other builds of ours in the same interleaved rounds (paired A/B); one is named B,
-  // several B:<file name>
-  const bundleB = listArg('bundle-b') ?? [];
-  const nameB = (f) => (bundleB.length === 1 ? 'B' : `B:${path.basename(f, '.js')}`);
+  // --bundle-b a.js[,b.js...] and/or --flags-b 'opts'[,'opts'...]: other builds of ours, or ours under other Node
+  // options, in the same interleaved rounds (paired A/B); one is named B, several B:<file name> or B:<options>
+  const flagsList = listArg('flags-b')?.map(nodeFlags);
+  const bundleList = listArg('bundle-b');
+  const sides = bundleList || flagsList
+    ? (bundleList ?? [bundle]).flatMap((f) => (flagsList ?? [flagsA]).map((flags) => ({ file: path.resolve(f), flags })))
+    : [];
+  const nameB = (side) => (sides.length === 1 ? 'B'
+    : `B:${(bundleList?.length ?? 0) > 1 ? path.basename(side.file, '.js') : ''}${(flagsList?.length ?? 0) > 1 ? side.flags.join(' ').replace(/--max-old-space-size=\d+ ?/, '') : ''}`);
+  for (const s of sides) s.name = nameB(s);
+  const bundleB = sides.map((s) => s.name);
+  console.log(`ours: ${bundle} ${flagsA.join(' ')}${sides.map((s) => `; ${s.name}: ${s.file} ${s.flags.join(' ')}`).join('')}`);
   const contenders = [
     { name: 'cdk8s-gateway', key: 'ours', start: ourStart(bundle) },
-    ...bundleB.map((f) => ({ name: nameB(f), key: 'ours', start: ourStart(path.resolve(f)) })),
+    ...sides.map((s) => ({ name: s.name, key: 'ours', start: ourStart(s.file, s.flags) })),
     { name: 'nginx', key: 'nginx', start: (port, row) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`proxy-${port}`, { http: nginxProxy(port, row, cert, backends) })]) },
     // the floor under any Node TLS server: bench/edge/node-tls.cjs answers itself (HTTP/1.1 rows only)
     { name: 'bare node tls', key: 'nodetls', rows: ['https1', 'handshake', 'handshake12', 'resumed'],
@@ -249,7 +262,7 @@ async function main() {
     settings: {
       durationSeconds: DURATION, rounds: ROUNDS, certificate: 'ECDSA P-256, self-signed, one for all contenders', tls: 'TLS 1.3 (handshake12: TLS 1.2)',
       backend: 'nginx `return 200 "hello world\\n"` (HTTP/1.1 keep-alive) and the @grpc/grpc-js echo server of bench/l4 (h2c), on the load core',
-      accessLog: 'off for every contender', haproxy: 'nbthread 1, http-reuse always', nginx: '1 worker, upstream keepalive',
+      accessLog: 'off for every contender', oursNodeOptions: flagsA.join(' '), haproxy: 'nbthread 1, http-reuse always', nginx: '1 worker, upstream keepalive',
       resumption: 'off (no tickets, no session cache) except in the `resumed` row', resumptionOnTheWire: resumption,
     },
     results, ratios,
@@ -268,6 +281,17 @@ async function main() {
         `${(x.cpuUsPerRequest === null ? '-' : x.cpuUsPerRequest.toFixed(1)).padStart(10)}   ${q ? `${q.rate.toFixed(2)}, ${q.perCore === null ? '-' : q.perCore.toFixed(2)}` : ''}`);
     }
   }
+  // the paired A/B: each B's CPU per request ÷ A's in the same round, and their median
+  for (const r of Object.keys(runs)) {
+    const a = runs[r]['cdk8s-gateway'];
+    for (const name of bundleB) {
+      const b = runs[r][name];
+      if (!a || !b) continue;
+      const q = b.map((x, i) => x.cpuUsPerRequest / a[i].cpuUsPerRequest);
+      console.log(`paired ${r} ${name} ÷ A, CPU µs/req per round: A ${a.map((x) => x.cpuUsPerRequest.toFixed(1)).join(' / ')}, ` +
+        `B ${b.map((x) => x.cpuUsPerRequest.toFixed(1)).join(' / ')}; B÷A ${q.map((x) => x.toFixed(3)).join(', ')} (median ${medianOf(q).toFixed(3)})`);
+    }
+  }
   console.log('\ngoals (rate ratio in this run):');
   for (const [k, v] of Object.entries(report.goals)) if (v) console.log(`  ${v.met ? 'met    ' : 'NOT MET'}  ${k}: ${v.rate.toFixed(2)} (per core ${v.perCore === null ? '-' : v.perCore.toFixed(2)})`);
   if (out === 'edge' && !only) {
@@ -276,9 +300,9 @@ async function main() {
       fs.mkdirSync(path.join(root, 'bench', 'results', 'tmp'), { recursive: true });
       fs.writeFileSync(path.join(root, 'bench', 'results', 'tmp', 'edge-ab.json'), JSON.stringify(report, null, 2) + '\n');
       for (const r of Object.keys(results)) {
-        for (const f of bundleB) {
-          delete results[r].contenders[nameB(f)];
-          delete ratios[r]?.[nameB(f)];
+        for (const name of bundleB) {
+          delete results[r].contenders[name];
+          delete ratios[r]?.[name];
         }
       }
     }

@@ -5,6 +5,11 @@ import * as path from 'node:path';
 
 export const HOST = 'edge.example.com';
 export const GRPC_HOST = 'grpc.example.com';
+/**
+ * The Node options of a data-plane pod with the default memory limit (512 MiB: src/deploy/sizing.ts heapMib() = 3/4
+ * of it; src/deploy/pod-layout.ts containerInvocation() with semiSpaceMib()).
+ */
+export const POD_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=16'];
 
 /** One self-signed ECDSA P-256 certificate for edge.example.com and grpc.example.com, in the layouts each proxy reads. */
 export function makeCertificate(tmp) {

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { arg, Bench, cpuUs, ensureBundle, freePort, LOAD_CORE, NGINX, nodeBinary, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
 import { dataPlaneArgs, nginxProxyHttp, routesConfig } from '../http/routes.mjs';
-import { dataPlaneConfig, HOST, makeCertificate, nginxProxy } from './setup.mjs';
+import { dataPlaneConfig, HOST, makeCertificate, nginxProxy, POD_NODE_FLAGS } from './setup.mjs';
 
 const DURATION = arg('duration', 4);
 // --handshake: one request per connection (Connection: close, wrk -c32), as bench:edge's `handshake` row
@@ -80,9 +80,9 @@ async function main() {
   const tlsConf = bench.writeJson('tls.json', dataPlaneConfig());
   const httpConf = bench.writeJson('http.json', routesConfig(1));
   const contenders = [
-    { key: 'ours-tls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, node, [bundle, '--config', tlsConf, '--secrets-dir', cert.secretsDir,
+    { key: 'ours-tls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, node, [...POD_NODE_FLAGS, bundle, '--config', tlsConf, '--secrets-dir', cert.secretsDir,
       '--port-map', `443=${port}`, '--address', '127.0.0.1', '--backend', `bench/backend:80=127.0.0.1:${backendPort}`, '--backend', `bench/grpc:80=127.0.0.1:${unused}`, '--no-tls-session-resumption', '--no-access-log', '--log-level', 'warn']) },
-    { key: 'ours-http', scheme: 'http', host: 'svc0.example.com', start: (port) => bench.start(PROXY_CORE, node, [bundle, ...dataPlaneArgs(httpConf, port, backendPort)]) },
+    { key: 'ours-http', scheme: 'http', host: 'svc0.example.com', start: (port) => bench.start(PROXY_CORE, node, [...POD_NODE_FLAGS, bundle, ...dataPlaneArgs(httpConf, port, backendPort)]) },
     { key: 'nginx-tls', scheme: 'https', host: HOST, start: (port) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`tls-${port}`, {
       http: nginxProxy(port, { tls: '1.3', resumption: false }, cert, { http: backendPort, grpc: unused }) })]) },
     { key: 'nginx-http', scheme: 'http', host: 'svc0.example.com', start: (port) => bench.start(PROXY_CORE, NGINX, ['-c', bench.nginxConf(`http-${port}`, { http: nginxProxyHttp(port, backendPort) })]) },

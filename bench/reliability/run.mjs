@@ -10,7 +10,7 @@
 //   soak    (only with --soak <minutes>) mixed traffic on every port kind with config reloads and backend churn;
 //           fd count and RSS flat, no unexplained error
 //
-//   npx projen bench:reliability [-- --only slow,floods,faults,churn] [--churn-rounds 10] [--churn-size 50000] [--soak 30]
+//   npx projen bench:reliability [-- --only slow,floods,faults,churn] [--churn-rounds 10] [--churn-size 50000] [--soak 30] [--node-flags "<node options>"]
 //                         [--flood-seconds 20] [--flood-kinds rapid-reset,continuation,settings,ping,connections]
 //
 // Run it under the machine's heavy lock: flock /tmp/heavy.lock npx projen bench:reliability
@@ -457,8 +457,11 @@ async function faultsSection(backends) {
 
 // --- churn -------------------------------------------------------------------------------------
 
-/** The Node flags a pod with the default 512 MiB limit runs the data plane with (src/deploy/pod-layout.ts). */
-const POD_NODE_FLAGS = ['--max-old-space-size=384', '--max-semi-space-size=4'];
+/**
+ * The Node flags a pod with the default 512 MiB limit runs the data plane with (src/deploy/pod-layout.ts semiSpaceMib()); `--node-flags
+ * '<options>'` tries others (e.g. another --max-semi-space-size).
+ */
+const POD_NODE_FLAGS = opt('node-flags', '--max-old-space-size=384 --max-semi-space-size=16').split(' ').filter(Boolean);
 const POD_LIMIT_MIB = 512;
 
 /** Opens `n` connections (`concurrency` at a time) that each do `what`, then close. */

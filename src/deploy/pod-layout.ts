@@ -81,18 +81,24 @@ export interface InvocationOptions {
 }
 
 /**
- * V8's young generation in a pod with a memory limit: 4 MiB semi-spaces (Node 24's default is 16 MiB) scavenge often
- * enough that the native memory of closed TLS sockets (~45 KiB each, freed when their JS objects are collected) goes
- * back before the next burst; with the default, rounds of 5,000 stalled handshakes crept up 30 MiB a round (measured
- * with bench/reliability, issue 17). The throughput cost was within noise (bench/http/ab.mjs: --max-semi-space-size=1
- * made no difference either).
+ * V8's young generation (`--max-semi-space-size`, MiB) for a pod whose heap is `heapMib`. Every HTTP/2 stream leaves
+ * a few KiB of short-lived objects on each side (Node's Http2Stream, header objects, ticks): with 4 MiB semi-spaces
+ * the scavenger ran often enough to take a third of the CPU of a gRPC call, and 16 MiB cut the CPU per request by
+ * ~6% (HTTP/2) and ~13% (gRPC) (bench/edge/run.mjs --flags-b, issue 21). The cost is memory: the young generation is
+ * up to three semi-spaces, and closed TLS sockets' native memory (~45 KiB each) waits for the scavenge that collects
+ * their JS objects (issue 17). Measured with bench/reliability's churn section (--node-flags), RSS still levels off
+ * with 16 MiB, ~30 MiB higher than with 4 (246 vs 214 MiB under a 512 MiB limit). A heap under 384 MiB (a memory
+ * limit under 512 MiB) keeps 4 MiB: there 48 MiB of young generation would eat most of the quarter of the limit
+ * left outside the heap.
  */
-export const SEMI_SPACE_MIB = 4;
+export function semiSpaceMib(heapMib: number): number {
+  return heapMib >= 384 ? 16 : 4;
+}
 
 /** The container's command and args. */
 export function containerInvocation(o: InvocationOptions): ContainerInvocation {
   const command = ['node'];
-  if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`, `--max-semi-space-size=${SEMI_SPACE_MIB}`);
+  if (o.heapMib) command.push(`--max-old-space-size=${o.heapMib}`, `--max-semi-space-size=${semiSpaceMib(o.heapMib)}`);
   command.push(`${BUNDLE_DIR}/${BOOT_FILE}`);
 
   const args: string[] = [];

@@ -273,7 +273,12 @@ describe('sizing and exposure', () => {
     const c = mainContainer(objects);
     expect(c).toMatchObject({ image: 'registry.example.com/node:24.3-alpine', imagePullPolicy: 'Always' });
     expect(c.resources).toEqual({ limits: { memory: '2048Mi' }, requests: { cpu: '500m', memory: '1024Mi' } });
-    expect(c.command).toEqual(['node', '--max-old-space-size=1536', '--max-semi-space-size=4', '/opt/cdk8s-gateway/bundle/boot.js']);
+    expect(c.command).toEqual(['node', '--max-old-space-size=1536', '--max-semi-space-size=16', '/opt/cdk8s-gateway/bundle/boot.js']);
+  });
+
+  test('a memory limit under 512 MiB keeps the young generation at 4 MiB semi-spaces', () => {
+    const { objects } = render(baseProps({ resources: { memoryLimit: Size.mebibytes(256) } }));
+    expect(mainContainer(objects).command).toEqual(['node', '--max-old-space-size=192', '--max-semi-space-size=4', '/opt/cdk8s-gateway/bundle/boot.js']);
   });
 
   test('the metrics Service exposes only the admin port, inside the cluster, and peers can be let in', () => {

@@ -3,7 +3,7 @@ import type { BackendConfig } from '../../config/dataplane-config';
 import type { GatewayErrorCode } from '../errors';
 import type { ProxyContext } from './context';
 import type { Endpoint } from '../upstream/h1-pool';
-import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
+import type { UpstreamConnection, UpstreamHead, UpstreamSink } from '../upstream/sink';
 
 /** Body bytes a mirror buffers while its connection is not ready; beyond, the mirror is dropped. */
 const MAX_MIRROR_BUFFER = 256 * 1024;
@@ -22,7 +22,7 @@ export class MirrorRequest implements UpstreamSink {
 
   constructor(
     private readonly ctx: ProxyContext, private readonly backend: BackendConfig, clusterDomain: string,
-    private readonly head: string | Record<string, string | string[]>, private readonly chunked: boolean, private readonly hasBody: boolean,
+    private readonly head: UpstreamHead, private readonly chunked: boolean, private readonly hasBody: boolean,
     /** A HEAD request: the answer has no body to read, whatever its Content-Length says. */
     public readonly upstreamHeadRequest = false,
   ) {

@@ -4,8 +4,11 @@ import type { BackendChoice } from './rule-plan';
 import type { PathMatchConfig } from '../../config/dataplane-config';
 import { rewritePath } from '../../router';
 
-/** An HTTP/2 request head for a backend: pseudo-headers and lower-case names. */
-export type H2Head = Record<string, string | string[]>;
+/**
+ * An HTTP/2 request head for a backend: a flat [name, value, ...] list, pseudo-headers first, lower-case names (Node 24
+ * takes it as it is; see H2Attempt.writeHead).
+ */
+export type H2Head = string[];
 
 /** Changes an ExternalAuth server made to the request it allowed. */
 export interface RequestHeaderChanges {
@@ -46,7 +49,7 @@ const FORWARDED_HTTPS = '\r\nx-forwarded-proto: https\r\nx-forwarded-host: ';
 
 /**
  * The request head a backend (or a mirror) gets, in one walk over the headers as received, for either protocol:
- * an HTTP/1.1 head as one string, or an HTTP/2 header object. On the way hop-by-hop headers and those the
+ * an HTTP/1.1 head as one string, or an HTTP/2 header list. On the way hop-by-hop headers and those the
  * Connection header lists are dropped, the backend's RequestHeaderModifier (folded with the rule's) and the
  * ExternalAuth server's changes applied, the client-certificate header taken from the TLS handshake only (never from
  * the client), and X-Forwarded-For (extended), -Proto and -Host set. HTTP/2 keeps `te: trailers` (gRPC needs it) and
@@ -73,29 +76,34 @@ export function upstreamHead(
   // before it (lineStart), constants join the lines around the values
   let head = '';
   let h2: H2Head | undefined;
-  if (http2) h2 = { ':method': x.method, ':path': path, ':authority': host, ':scheme': choice.backend?.tls ? 'https' : 'http' };
+  let te = false;
+  if (http2) h2 = [':method', x.method, ':path', path, ':authority', host, ':scheme', choice.backend?.tls ? 'https' : 'http'];
   else head = `${x.method} ${path} HTTP/1.1\r\nhost: ${host}`;
   let xff = '';
   for (let i = 0, j = 0; i < raw.length; i += 2, j++) {
     const n = lower[j];
     if (HOP_BY_HOP.has(n)) {
-      if (n === 'x-forwarded-for') xff = raw[i + 1] + ', ';
-      else if (h2 !== undefined && n === 'te' && raw[i + 1].trim().toLowerCase() === 'trailers') h2.te = 'trailers';
+      if (n === 'x-forwarded-for') {
+        xff = raw[i + 1] + ', ';
+      } else if (h2 !== undefined && !te && n === 'te' && raw[i + 1].trim().toLowerCase() === 'trailers') {
+        te = true;
+        h2.push('te', 'trailers');
+      }
       continue;
     }
     if (listed?.has(n) || ops?.remove.has(n) || n === certHeader || skip?.has(n)) continue;
     if (h2 === undefined) head += lineStart(raw[i]) + raw[i + 1];
-    else if (n !== 'expect') addH2(h2, n, raw[i + 1]);
+    else if (n !== 'expect') h2.push(n, raw[i + 1]);
   }
   const append = ops?.append;
   const added = auth === null ? null : auth.add;
   if (h2 !== undefined) {
-    if (append) for (let i = 0; i < append.length; i += 2) addH2(h2, append[i].toLowerCase(), append[i + 1]);
-    if (added) for (let i = 0; i < added.length; i += 2) addH2(h2, added[i], added[i + 1]);
-    if (certHeader && x.clientCert) h2[certHeader] = x.clientCert;
-    h2['x-forwarded-for'] = xff + x.clientIp;
-    h2['x-forwarded-proto'] = x.secure ? 'https' : 'http';
-    h2['x-forwarded-host'] = x.hostHeader;
+    // the client certificate's header, when there is one, replaces any added under its name (as X-Forwarded-*)
+    const sets = certHeader && x.clientCert ? certHeader : undefined;
+    if (append) for (let i = 0; i < append.length; i += 2) addH2(h2, append[i].toLowerCase(), append[i + 1], sets);
+    if (added) for (let i = 0; i < added.length; i += 2) addH2(h2, added[i], added[i + 1], sets);
+    if (certHeader && x.clientCert) h2.push(certHeader, x.clientCert);
+    h2.push('x-forwarded-for', xff + x.clientIp, 'x-forwarded-proto', x.secure ? 'https' : 'http', 'x-forwarded-host', x.hostHeader);
     return h2;
   }
   if (append) for (let i = 0; i < append.length; i += 2) head += '\r\n' + append[i] + ': ' + append[i + 1];
@@ -119,8 +127,8 @@ export function hasBody(x: { readonly contentLength: number; readonly bodyChunke
   return x.contentLength > 0 || x.bodyChunked;
 }
 
-/** A repeated name becomes a list (Node's http2 sends each value as its own field). */
-function addH2(out: H2Head, n: string, v: string): void {
-  const prev = out[n];
-  out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+/** An added header, unless the gateway sets that name itself (the client certificate, X-Forwarded-*). */
+function addH2(out: H2Head, n: string, v: string, certHeader: string | undefined): void {
+  if (n === certHeader || n === 'x-forwarded-for' || n === 'x-forwarded-proto' || n === 'x-forwarded-host') return;
+  out.push(n, v);
 }

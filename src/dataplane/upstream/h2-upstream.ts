@@ -1,6 +1,6 @@
 import * as http2 from 'node:http2';
 import type { Endpoint } from './h1-pool';
-import { UpstreamConnection, UpstreamSink } from './sink';
+import type { H2HeadList, UpstreamConnection, UpstreamHead, UpstreamSink } from './sink';
 
 /**
  * HTTP/2 to a backend: cleartext with prior knowledge (appProtocol kubernetes.io/h2c) or TLS with ALPN h2.
@@ -47,60 +47,48 @@ export class H2Upstream {
   }
 }
 
+/** Whether session.request() takes a flat [name, value, ...] list (Node >= 24; see H2Attempt.writeHead). */
+let rawRequestHeaders = true;
+
 /** One request/response stream on an H2Upstream session. */
 class H2Attempt implements UpstreamConnection {
   public readonly http2 = true;
-  private stream: http2.ClientHttp2Stream | null = null;
-  private sink: UpstreamSink | null;
-  private gotResponse = false;
-  private trailers: string[] | undefined;
+  private stream: AttemptStream | null = null;
+  /** @internal read by the stream listeners below */
+  public sink: UpstreamSink | null;
+  /** @internal */
+  public gotResponse = false;
+  /** @internal */
+  public trailers: string[] | undefined;
+  /** @internal the session the stream was opened on */
+  public session: http2.ClientHttp2Session | null = null;
 
-  constructor(private readonly upstream: H2Upstream, sink: UpstreamSink) {
+  constructor(public readonly upstream: H2Upstream, sink: UpstreamSink) {
     this.sink = sink;
   }
 
-  public writeHead(head: string | Record<string, string | string[]>, endStream: boolean): boolean {
-    let session: http2.ClientHttp2Session;
+  /**
+   * Opens the stream. `head` is the flat [name, value, ...] list upstreamHead() builds; Node 24 takes it as it is
+   * (nodejs/node#59455), older releases only a headers object, which is built from it once they refused the list.
+   */
+  public writeHead(head: UpstreamHead, endStream: boolean): boolean {
+    let st: AttemptStream;
     try {
-      session = this.upstream.getSession();
-      this.stream = session.request(head as http2.OutgoingHttpHeaders, { endStream });
+      const session = this.session = this.upstream.getSession();
+      st = this.stream = request(session, head, endStream) as AttemptStream;
     } catch (e) {
       this.fail(`request failed: ${(e as Error).message}`, true);
       return false;
     }
-    const st = this.stream;
-    st.on('response', (headers, flags) => {
-      this.gotResponse = true;
-      const status = Number(headers[':status']);
-      const flat = flatten(headers);
-      if (status < 200) {
-        this.sink?.onUpstreamInterim(status, flat);
-        return;
-      }
-      // END_STREAM on the response HEADERS: a gRPC trailers-only answer, passed on as one frame
-      this.sink?.onUpstreamHead(status, '', flat, endsStream(flags));
-      this.sink?.onUpstreamFlush();
-    });
-    st.on('data', (chunk: Buffer) => this.sink?.onUpstreamBody(chunk));
-    st.on('trailers', (headers) => {
-      this.trailers = flatten(headers);
-    });
-    st.on('end', () => {
-      const sink = this.sink;
-      this.sink = null;
-      sink?.onUpstreamEnd(this.trailers);
-    });
-    st.on('drain', () => this.sink?.onUpstreamDrain());
-    st.on('error', (err: NodeJS.ErrnoException) => this.fail(`${err.code ?? 'error'}: ${err.message}`, !this.upstream.isConnected(session)));
-    st.on('close', () => {
-      if (this.sink) {
-        const code = st.rstCode;
-        // never connected, or REFUSED_STREAM: the backend did not see the request
-        const connected = this.upstream.isConnected(session);
-        this.fail(connected ? `stream closed (code ${code})` : 'connection to the backend failed',
-          !connected || code === http2.constants.NGHTTP2_REFUSED_STREAM);
-      }
-    });
+    // one shared function per event (`this` is the stream, ATTEMPT its attempt): no closures per stream
+    st[ATTEMPT] = this;
+    st.on('response', onResponse);
+    st.on('data', onData);
+    st.on('trailers', onTrailers);
+    st.on('end', onEnd);
+    st.on('drain', onDrain);
+    st.on('error', onError);
+    st.on('close', onClose);
     return true;
   }
 
@@ -125,7 +113,8 @@ class H2Attempt implements UpstreamConnection {
     if (this.stream && !this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
   }
 
-  private fail(detail: string, nothingSent: boolean): void {
+  /** @internal */
+  public fail(detail: string, nothingSent: boolean): void {
     const sink = this.sink;
     if (!sink) return;
     this.sink = null;
@@ -135,13 +124,89 @@ class H2Attempt implements UpstreamConnection {
   }
 }
 
-function flatten(headers: http2.IncomingHttpHeaders): string[] {
+function request(session: http2.ClientHttp2Session, head: UpstreamHead, endStream: boolean): http2.ClientHttp2Stream {
+  if (Array.isArray(head)) {
+    if (rawRequestHeaders) {
+      try {
+        return session.request(head as unknown as http2.OutgoingHttpHeaders, { endStream });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE') throw e;
+        rawRequestHeaders = false;
+      }
+    }
+    return session.request(headersObject(head), { endStream });
+  }
+  return session.request(head as http2.OutgoingHttpHeaders, { endStream });
+}
+
+/** A flat list as Node's headers object (a repeated name becomes a list: http2 sends each value as its own field). */
+function headersObject(list: H2HeadList): http2.OutgoingHttpHeaders {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < list.length; i += 2) {
+    const n = list[i];
+    const prev = out[n];
+    const v = list[i + 1];
+    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+const ATTEMPT = Symbol('h2-attempt');
+type AttemptStream = http2.ClientHttp2Stream & { [ATTEMPT]: H2Attempt };
+
+function onResponse(this: AttemptStream, headers: http2.IncomingHttpHeaders, flags: number, raw: string[]): void {
+  const a = this[ATTEMPT];
+  a.gotResponse = true;
+  const status = Number(headers[':status']);
+  const flat = withoutPseudo(raw);
+  if (status < 200) {
+    a.sink?.onUpstreamInterim(status, flat);
+    return;
+  }
+  // END_STREAM on the response HEADERS: a gRPC trailers-only answer, passed on as one frame
+  a.sink?.onUpstreamHead(status, '', flat, endsStream(flags));
+  a.sink?.onUpstreamFlush();
+}
+
+function onData(this: AttemptStream, chunk: Buffer): void {
+  this[ATTEMPT].sink?.onUpstreamBody(chunk);
+}
+
+function onTrailers(this: AttemptStream, _headers: http2.IncomingHttpHeaders, _flags: number, raw: string[]): void {
+  this[ATTEMPT].trailers = withoutPseudo(raw);
+}
+
+function onEnd(this: AttemptStream): void {
+  const a = this[ATTEMPT];
+  const sink = a.sink;
+  a.sink = null;
+  sink?.onUpstreamEnd(a.trailers);
+}
+
+function onDrain(this: AttemptStream): void {
+  this[ATTEMPT].sink?.onUpstreamDrain();
+}
+
+function onError(this: AttemptStream, err: NodeJS.ErrnoException): void {
+  const a = this[ATTEMPT];
+  a.fail(`${err.code ?? 'error'}: ${err.message}`, !a.upstream.isConnected(a.session!));
+}
+
+function onClose(this: AttemptStream): void {
+  const a = this[ATTEMPT];
+  if (!a.sink) return;
+  const code = this.rstCode;
+  // never connected, or REFUSED_STREAM: the backend did not see the request
+  const connected = a.upstream.isConnected(a.session!);
+  a.fail(connected ? `stream closed (code ${code})` : 'connection to the backend failed',
+    !connected || code === http2.constants.NGHTTP2_REFUSED_STREAM);
+}
+
+/** A received header block's raw [name, value, ...] list without its pseudo-headers (`:status`). */
+function withoutPseudo(raw: string[]): string[] {
   const out: string[] = [];
-  for (const name of Object.keys(headers)) {
-    if (name.charCodeAt(0) === 58 /* : */) continue;
-    const v = headers[name];
-    if (Array.isArray(v)) for (const x of v) out.push(name, x);
-    else if (v !== undefined) out.push(name, String(v));
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].charCodeAt(0) !== 58 /* : */) out.push(raw[i], raw[i + 1]);
   }
   return out;
 }

@@ -36,12 +36,18 @@ export interface UpstreamSink {
   onUpstreamUpgrade(status: number, reason: string, headers: string[], socket: net.Socket, head: Buffer): void;
 }
 
+/** An HTTP/2 request head as a flat [name, value, ...] list: pseudo-headers first, lower-case names. */
+export type H2HeadList = readonly string[];
+
+/** A request head: HTTP/1.1 serialised, or HTTP/2 as a flat list or Node's headers object. */
+export type UpstreamHead = string | H2HeadList | Record<string, string | string[]>;
+
 /** One attempt's transport: an HTTP/1.1 keep-alive connection or an HTTP/2 stream. */
 export interface UpstreamConnection {
   /** HTTP/1.1: a pre-serialised head. */
   readonly http2: boolean;
   /** Writes the head (and an optional first body part). Returns false under backpressure. */
-  writeHead(head: string | Record<string, string | string[]>, endStream: boolean): boolean;
+  writeHead(head: UpstreamHead, endStream: boolean): boolean;
   /** Body bytes; `chunked` frames them for HTTP/1.1 Transfer-Encoding: chunked. */
   writeBody(chunk: Buffer, chunked: boolean): boolean;
   endBody(chunked: boolean): void;
