@@ -211,6 +211,30 @@ describe('HTTP clients that do not send a request head are closed after --header
     expect(Date.now() - start).toBeLessThan(HEADER_TIMEOUT * 1000 + SLACK_MS);
   });
 
+  // later heads are timed from their first byte (the sweep asks llhttp whether a head is in progress)
+  test.each([
+    ['after an answered request', false],
+    ['pipelined behind a request in the same write', true],
+  ])('a keep-alive client that sends part of its next head %s gets 408 after the header timeout', async (_, pipelined) => {
+    const s = net.connect({ port: gw.ports.get(HTTP)!, host: '127.0.0.1' });
+    s.on('error', () => undefined);
+    let got = '';
+    s.on('data', (d) => { got += d.toString('latin1'); });
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    const first = 'GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n';
+    const partial = 'GET / HTTP/1.1\r\nHost: a';
+    s.write(pipelined ? first + partial : first);
+    await eventually(() => got, (v) => /^HTTP\/1\.1 200 /.test(v) && v.includes('\r\n\r\n'), 5000);
+    const start = Date.now();
+    if (!pipelined) s.write(partial);
+    await new Promise<void>((r) => s.once('close', () => r()));
+    const elapsed = Date.now() - start;
+    expect(got).toMatch(/HTTP\/1\.1 408 [^]*x-gateway-error: GW_CLIENT_TIMEOUT/);
+    // the header timeout (1 s), well before --idle-timeout (10 s)
+    expect(elapsed).toBeGreaterThanOrEqual(HEADER_TIMEOUT * 1000 - 600);
+    expect(elapsed).toBeLessThan(HEADER_TIMEOUT * 1000 + SLACK_MS);
+  });
+
   test('a keep-alive connection between requests is kept for --idle-timeout, not the header timeout', async () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const res = await request(`http://127.0.0.1:${gw.ports.get(HTTP)}/`, { agent });

@@ -55,11 +55,12 @@ export class H1ServerConnection implements ParserOwner {
    * For the port's sweep: when the current request's head started arriving (0: not reading a head). A new
    * connection's first head is timed from when the connection was accepted, so a client that sends nothing, or a
    * few bytes, is closed at the header timeout; later heads are timed from their first byte (before it, the
-   * connection is idle and the idle timeout applies).
+   * connection is idle and the idle timeout applies), as the coarse clock tells it: the sweep finds such a head
+   * (headInProgress) and dates it to the sweep before, the clock's value when its first byte came.
    */
   public headStart: number;
-  /** Whether a byte of the current head arrived (a head never begun is not answered 408: the socket just closes). */
-  private headBegun = false;
+  /** The clock's value at the previous sweep (or when the connection was accepted). */
+  private sweptAt: number;
   /** When our side was ended (clock.now), 0 while it is open. */
   private endedAt = 0;
   public lastActivity: number;
@@ -98,6 +99,7 @@ export class H1ServerConnection implements ParserOwner {
     acceptedAt: number,
   ) {
     this.lastActivity = host.clock.now;
+    this.sweptAt = host.clock.now;
     this.headStart = acceptedAt;
     this.clientCert = secure ? clientIdentity(socket) : undefined;
     this.parser = createParser(REQUEST, this, host.limits.maxHeaderBytes, LENIENT_VERSION);
@@ -140,11 +142,15 @@ export class H1ServerConnection implements ParserOwner {
   public sweep(now: number): void {
     if (this.endedAt && now - this.endedAt > LINGER_MS && this.socket.writableFinished) return this.destroy();
     const lim = this.host.limits;
+    const before = this.sweptAt;
+    this.sweptAt = now;
+    // a head begun since the last sweep read something (lastActivity is the clock's value at each read)
+    if (this.headStart === 0 && this.lastActivity >= before && this.headInProgress()) this.headStart = before;
     if (this.headStart && now - this.headStart > lim.headersTimeoutMs) {
       this.headStart = 0;
       this.host.closedBecause('header_timeout').inc();
       // nothing asked, nothing to answer
-      if (!this.headBegun && !this.current && !this.parsing) return this.destroy();
+      if (!this.current && !this.parsing && !this.headInProgress()) return this.destroy();
       return this.rejectAndClose('GW_CLIENT_TIMEOUT', 'request head not received within the header timeout');
     }
     if (now - this.lastActivity > lim.idleTimeoutMs) {
@@ -160,6 +166,17 @@ export class H1ServerConnection implements ParserOwner {
         this.destroy();
       }
     }
+  }
+
+  /**
+   * Whether bytes of a request head arrived and the head is not complete. Asked of llhttp at the sweep, not
+   * followed per message (a JS callback at each message's first byte cost ~2 µs per request): its finish()
+   * fails exactly while a message is in progress, and changes nothing; a message whose head is complete is
+   * `parsing` until its body ends.
+   */
+  private headInProgress(): boolean {
+    if (this.parsing !== null || this.closed || this.upgradeRest || this.parser.owner !== this) return false;
+    return isParseError(this.parser.finish());
   }
 
   /** Closes the socket now, also one already ended that still waits for the client to read (or for its FIN). */
@@ -188,7 +205,6 @@ export class H1ServerConnection implements ParserOwner {
     _status: number, _msg: string | undefined, upgrade: boolean, keepAlive: boolean,
   ): number {
     this.headStart = 0;
-    this.headBegun = false;
     if (headers === undefined) {
       headers = this.headerAcc ?? [];
       this.headerAcc = null;
@@ -261,11 +277,6 @@ export class H1ServerConnection implements ParserOwner {
 
   public parserBody(chunk: Buffer): void {
     this.parsing?.onRequestBody(chunk);
-  }
-
-  public parserMessageBegin(): void {
-    this.headBegun = true;
-    if (this.headStart === 0) this.headStart = this.host.clock.now;
   }
 
   public parserExecute(ret: number | ParseError): void {

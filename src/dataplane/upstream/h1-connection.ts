@@ -163,9 +163,10 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     return sink.upstreamHeadRequest || statusCode === 204 || statusCode === 304 ? 1 : 0;
   }
 
-  // No parserMessageBegin: a response's first bytes are noticed per read instead (parserExecute; onData for
-  // TLS), which spares a native-to-JS call per response. A read that ended a response may already have handed
-  // the connection to the next request (release → assign): its bytes are not that request's answer.
+  // No message-begin callback (native-parser.ts): a response's first bytes are noticed per read instead
+  // (parserExecute; onData for TLS), which spares a native-to-JS call per response. A read that ended a response
+  // may already have handed the connection to the next request (release → assign): its bytes are not that
+  // request's answer.
 
   public parserExecute(ret: number | ParseError): void {
     if (this.messageEnded) this.messageEnded = false;
