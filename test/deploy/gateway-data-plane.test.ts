@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as fc from 'fast-check';
@@ -279,6 +281,16 @@ describe('sizing and exposure', () => {
   test('a memory limit under 512 MiB keeps the young generation at 4 MiB semi-spaces', () => {
     const { objects } = render(baseProps({ resources: { memoryLimit: Size.mebibytes(256) } }));
     expect(mainContainer(objects).command).toEqual(['node', '--max-old-space-size=192', '--max-semi-space-size=4', '/opt/cdk8s-gateway/bundle/boot.js']);
+  });
+
+  test('the benchmarks run the data plane with the Node options of a pod with the default memory limit', () => {
+    // bench:edge and bench:reliability measure ours as the pods run it; a change of the pod's heap flags must reach them
+    const podFlags = mainContainer(render(baseProps()).objects).command.filter((a: string) => a.startsWith('--'));
+    const root = join(__dirname, '..', '..');
+    const edge = fs.readFileSync(join(root, 'bench', 'edge', 'setup.mjs'), 'utf8');
+    const reliability = fs.readFileSync(join(root, 'bench', 'reliability', 'run.mjs'), 'utf8');
+    expect(JSON.parse(/POD_NODE_FLAGS = (\[[^\]]*\])/.exec(edge)![1].replace(/'/g, '"'))).toEqual(podFlags);
+    expect(/opt\('node-flags', '([^']*)'\)/.exec(reliability)![1].split(' ')).toEqual(podFlags);
   });
 
   test('the metrics Service exposes only the admin port, inside the cluster, and peers can be let in', () => {
