@@ -3,9 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { GatewayErrorCode } from '../errors';
 import type { ProxyContext } from './context';
 import type { BackendChoice, RulePlan } from './rule-plan';
-import type { H2Head } from './upstream-head';
 import type { Endpoint } from '../upstream/h1-pool';
-import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
+import type { UpstreamConnection, UpstreamHead, UpstreamSink } from '../upstream/sink';
 
 /** Transparent re-sends when a connection was refused or a reused keep-alive connection turned out to be closed. */
 const MAX_STALE_RETRIES = 3;
@@ -25,7 +24,7 @@ export interface AttemptingExchange {
   /** The endpoint (`address:port`) the request's session token pins, when it names one. */
   readonly pinnedEndpoint: string | undefined;
   /** The request head for a backend (see upstream-head.ts). */
-  upstreamHeadFor(choice: BackendChoice): string | H2Head;
+  upstreamHeadFor(choice: BackendChoice): UpstreamHead;
   /** Another attempt: the choice it goes to (a retry may pick another backend of the rule). */
   choiceChanged(choice: BackendChoice): void;
   /** The attempt's connection is ready and has the head: the body (kept so far, and what follows) goes to it. */
@@ -69,7 +68,7 @@ export class Attempts implements UpstreamSink {
   private endpoint: Endpoint | null = null;
   /** Endpoints a retry should avoid (they failed this request). */
   private tried: Set<string> | null = null;
-  private head: string | H2Head;
+  private head: UpstreamHead;
   private resends = 0;
   private startedAt = 0;
   private backendTimer: NodeJS.Timeout | undefined = undefined;

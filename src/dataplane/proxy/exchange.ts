@@ -18,8 +18,8 @@ import { MirrorRequest } from './mirror';
 import { BodyChunk, MAX_PENDING_BYTES, RequestBody } from './request-body';
 import { responseHeaders, responseLength, ResponseShaping, upgradeOf } from './response-headers';
 import type { BackendChoice, RulePlan } from './rule-plan';
-import { ForwardedRequest, H2Head, hasBody, RequestHeaderChanges, speaksHttp2, upstreamHead } from './upstream-head';
-import type { UpstreamConnection } from '../upstream/sink';
+import { ForwardedRequest, hasBody, RequestHeaderChanges, speaksHttp2, upstreamHead } from './upstream-head';
+import type { UpstreamConnection, UpstreamHead } from '../upstream/sink';
 
 /** Where an exchange is. Each state's work is a stage of its own module, named next to it. */
 export const ExchangeState = {
@@ -332,7 +332,7 @@ export abstract class Exchange implements RouteRequest, ShareChooser, ForwardedR
   }
 
   /** The request head for `choice`'s backend (or, with `http2` given, for a mirror of it). */
-  public upstreamHeadFor(choice: BackendChoice, http2 = speaksHttp2(choice.backend)): string | H2Head {
+  public upstreamHeadFor(choice: BackendChoice, http2 = speaksHttp2(choice.backend)): UpstreamHead {
     return upstreamHead(this, choice, this.decision!.route!.entry.path, this.gen.clientCertHeader, http2);
   }
 

@@ -19,7 +19,7 @@ import {
   CHECK_PATH, CheckRequestFields, decodeCheckResponse, encodeCheckRequest, grpcFrame, grpcMessages, HeaderAction, HeaderOption, ProtoError,
 } from './ext-authz-proto';
 import type { Endpoint } from '../upstream/h1-pool';
-import type { UpstreamConnection, UpstreamSink } from '../upstream/sink';
+import type { UpstreamConnection, UpstreamHead, UpstreamSink } from '../upstream/sink';
 
 /** Request body bytes buffered for the auth server at most, whatever forwardBody.maxSize says. */
 export const MAX_AUTH_BODY = 1024 * 1024;
@@ -96,7 +96,7 @@ export class ExtAuthCall implements UpstreamSink {
   public readonly upstreamHeadRequest: boolean;
   private conn: UpstreamConnection | null = null;
   private endpoint: Endpoint | null = null;
-  private readonly head: string | Record<string, string | string[]>;
+  private readonly head: UpstreamHead;
   private readonly payload: Buffer;
   private status = 0;
   private headers: string[] = [];
@@ -115,15 +115,15 @@ export class ExtAuthCall implements UpstreamSink {
     if (plan.grpc) {
       this.upstreamHeadRequest = false;
       this.payload = grpcFrame(encodeCheckRequest(checkRequest(plan, subject, body)));
-      this.head = {
-        ':method': 'POST',
-        ':path': CHECK_PATH,
-        ':authority': `${backend.name}.${backend.namespace}:${backend.port}`,
-        ':scheme': backend.tls ? 'https' : 'http',
-        'content-type': 'application/grpc',
-        'te': 'trailers',
-        'grpc-timeout': `${timeoutMs}m`,
-      };
+      this.head = [
+        ':method', 'POST',
+        ':path', CHECK_PATH,
+        ':authority', `${backend.name}.${backend.namespace}:${backend.port}`,
+        ':scheme', backend.tls ? 'https' : 'http',
+        'content-type', 'application/grpc',
+        'te', 'trailers',
+        'grpc-timeout', `${timeoutMs}m`,
+      ];
     } else {
       this.upstreamHeadRequest = subject.method === 'HEAD';
       this.payload = body;
@@ -280,7 +280,7 @@ function authTimeoutFired(call: ExtAuthCall): void {
 /** The HTTP auth request head: method, prefixed path, Host, Authorization, the allowed headers, Content-Length. */
 function httpHead(
   plan: ExtAuthPlan, s: AuthSubject, bodyLength: number, h2: boolean, backend: BackendConfig,
-): string | Record<string, string | string[]> {
+): UpstreamHead {
   const target = plan.pathPrefix + s.path + (s.query ? `?${s.query}` : '');
   const allowed = plan.allowedHeaders!;
   const pairs: string[] = [];
@@ -295,14 +295,8 @@ function httpHead(
   if (allowed.has('x-forwarded-proto')) pairs.push('x-forwarded-proto', s.secure ? 'https' : 'http');
   if (allowed.has('x-forwarded-host')) pairs.push('x-forwarded-host', s.hostHeader);
   if (h2) {
-    const out: Record<string, string | string[]> = {
-      ':method': s.method, ':path': target, ':authority': s.hostHeader, ':scheme': backend.tls ? 'https' : 'http', 'content-length': String(bodyLength),
-    };
-    for (let i = 0; i < pairs.length; i += 2) {
-      const prev = out[pairs[i]];
-      out[pairs[i]] = prev === undefined ? pairs[i + 1] : [...(Array.isArray(prev) ? prev : [prev]), pairs[i + 1]];
-    }
-    return out;
+    return [':method', s.method, ':path', target, ':authority', s.hostHeader, ':scheme', backend.tls ? 'https' : 'http',
+      'content-length', String(bodyLength), ...pairs];
   }
   let head = `${s.method} ${target} HTTP/1.1\r\nhost: ${s.hostHeader}\r\n`;
   for (let i = 0; i < pairs.length; i += 2) head += `${pairs[i]}: ${pairs[i + 1]}\r\n`;

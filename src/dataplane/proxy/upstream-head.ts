@@ -3,12 +3,7 @@ import { connectionTokens, HOP_BY_HOP } from './hop-by-hop';
 import type { BackendChoice } from './rule-plan';
 import type { PathMatchConfig } from '../../config/dataplane-config';
 import { rewritePath } from '../../router';
-
-/**
- * An HTTP/2 request head for a backend: a flat [name, value, ...] list, pseudo-headers first, lower-case names (Node 24
- * takes it as it is; see H2Attempt.writeHead).
- */
-export type H2Head = string[];
+import type { UpstreamHead } from '../upstream/sink';
 
 /** Changes an ExternalAuth server made to the request it allowed. */
 export interface RequestHeaderChanges {
@@ -60,7 +55,7 @@ const FORWARDED_HTTPS = '\r\nx-forwarded-proto: https\r\nx-forwarded-host: ';
  */
 export function upstreamHead(
   x: ForwardedRequest, choice: BackendChoice, matched: PathMatchConfig, certHeader: string | undefined, http2: boolean,
-): string | H2Head {
+): UpstreamHead {
   const raw = x.rawHeaders;
   const lower = x.lowerNames;
   const ops = choice.requestOps;
@@ -75,7 +70,8 @@ export function upstreamHead(
   // HTTP/1.1: few pieces (each + is a new string on this path); each line starts with the CRLF that ends the line
   // before it (lineStart), constants join the lines around the values
   let head = '';
-  let h2: H2Head | undefined;
+  // HTTP/2: a flat [name, value, ...] list, pseudo-headers first, lower-case names (see H2Attempt.writeHead)
+  let h2: string[] | undefined;
   let te = false;
   if (http2) h2 = [':method', x.method, ':path', path, ':authority', host, ':scheme', choice.backend?.tls ? 'https' : 'http'];
   else head = `${x.method} ${path} HTTP/1.1\r\nhost: ${host}`;
@@ -128,7 +124,7 @@ export function hasBody(x: { readonly contentLength: number; readonly bodyChunke
 }
 
 /** An added header, unless the gateway sets that name itself (the client certificate, X-Forwarded-*). */
-function addH2(out: H2Head, n: string, v: string, certHeader: string | undefined): void {
+function addH2(out: string[], n: string, v: string, certHeader: string | undefined): void {
   if (n === certHeader || n === 'x-forwarded-for' || n === 'x-forwarded-proto' || n === 'x-forwarded-host') return;
   out.push(n, v);
 }

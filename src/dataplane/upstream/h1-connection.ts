@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { GatewayErrorCode } from '../errors';
 import type { H1Pool } from './h1-pool';
-import { UpstreamConnection, UpstreamSink } from './sink';
+import { UpstreamConnection, UpstreamHead, UpstreamSink } from './sink';
 import { consumableHandle, createParser, isParseError, NativeParser, ParseError, ParserOwner, releaseParser, RESPONSE, StreamHandle } from '../http1/native-parser';
 
 const CRLF = '\r\n';
@@ -65,7 +65,7 @@ export class H1Connection implements ParserOwner, UpstreamConnection {
     if (this.paused) this.resume();
   }
 
-  public writeHead(head: string | Record<string, string | string[]>, endStream: boolean): boolean {
+  public writeHead(head: UpstreamHead, endStream: boolean): boolean {
     if (endStream) this.requestSent = true;
     return this.socket.write(head as string, 'latin1');
   }

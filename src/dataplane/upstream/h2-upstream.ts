@@ -75,7 +75,8 @@ class H2Attempt implements UpstreamConnection {
     let st: AttemptStream;
     try {
       const session = this.session = this.upstream.getSession();
-      st = this.stream = request(session, head, endStream) as AttemptStream;
+      // an HTTP/2 connection (`http2` true) is given the list upstreamHead() builds, never an HTTP/1.1 string
+      st = this.stream = request(session, head as H2HeadList, endStream) as AttemptStream;
     } catch (e) {
       this.fail(`request failed: ${(e as Error).message}`, true);
       return false;
@@ -124,19 +125,16 @@ class H2Attempt implements UpstreamConnection {
   }
 }
 
-function request(session: http2.ClientHttp2Session, head: UpstreamHead, endStream: boolean): http2.ClientHttp2Stream {
-  if (Array.isArray(head)) {
-    if (rawRequestHeaders) {
-      try {
-        return session.request(head as unknown as http2.OutgoingHttpHeaders, { endStream });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE') throw e;
-        rawRequestHeaders = false;
-      }
+function request(session: http2.ClientHttp2Session, head: H2HeadList, endStream: boolean): http2.ClientHttp2Stream {
+  if (rawRequestHeaders) {
+    try {
+      return session.request(head as unknown as http2.OutgoingHttpHeaders, { endStream });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE') throw e;
+      rawRequestHeaders = false;
     }
-    return session.request(headersObject(head), { endStream });
   }
-  return session.request(head as http2.OutgoingHttpHeaders, { endStream });
+  return session.request(headersObject(head), { endStream });
 }
 
 /** A flat list as Node's headers object (a repeated name becomes a list: http2 sends each value as its own field). */

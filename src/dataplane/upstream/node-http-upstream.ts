@@ -8,7 +8,7 @@ import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { GatewayErrorCode } from '../errors';
 import type { Endpoint } from './h1-pool';
-import type { UpstreamConnection, UpstreamSink } from './sink';
+import type { UpstreamConnection, UpstreamHead, UpstreamSink } from './sink';
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -26,7 +26,7 @@ export class NodeHttpUpstream implements UpstreamConnection {
 
   constructor(private readonly endpoint: Endpoint, private readonly agent: http.Agent, private readonly sink: UpstreamSink) {}
 
-  public writeHead(head: string | Record<string, string | string[]>, endStream: boolean): boolean {
+  public writeHead(head: UpstreamHead, endStream: boolean): boolean {
     const lines = String(head).split('\r\n');
     const [method, path] = lines[0].split(' ');
     const headers: string[] = [];

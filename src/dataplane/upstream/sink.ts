@@ -39,8 +39,8 @@ export interface UpstreamSink {
 /** An HTTP/2 request head as a flat [name, value, ...] list: pseudo-headers first, lower-case names. */
 export type H2HeadList = readonly string[];
 
-/** A request head: HTTP/1.1 serialised, or HTTP/2 as a flat list or Node's headers object. */
-export type UpstreamHead = string | H2HeadList | Record<string, string | string[]>;
+/** A request head: HTTP/1.1 serialised (for connections with `http2` false), HTTP/2 as a flat list. */
+export type UpstreamHead = string | H2HeadList;
 
 /** One attempt's transport: an HTTP/1.1 keep-alive connection or an HTTP/2 stream. */
 export interface UpstreamConnection {
