@@ -2,6 +2,7 @@ import * as http2 from 'node:http2';
 import type * as net from 'node:net';
 import type { ListenerConfig } from '../../config/dataplane-config';
 import type { Generation, PortRuntime } from '../generation';
+import { addToHeadersObject, refusesFlatList } from './flat-headers';
 import type { ProxyContext } from '../proxy/context';
 import { Exchange } from '../proxy/exchange';
 import { clientIdentity } from '../tls/client-identity';
@@ -19,10 +20,7 @@ function headersObject(status: number, headers: string[], length: number): http2
   const out: http2.OutgoingHttpHeaders = { ':status': status };
   for (let i = 0; i < headers.length; i += 2) {
     const n = headers[i].toLowerCase();
-    if (H2_FORBIDDEN.has(n)) continue;
-    const prev = out[n];
-    const v = headers[i + 1];
-    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [String(prev), v];
+    if (!H2_FORBIDDEN.has(n)) addToHeadersObject(out, n, headers[i + 1]);
   }
   if (length >= 0) out['content-length'] = length;
   return out;
@@ -168,7 +166,7 @@ export class H2Exchange extends Exchange {
         this.stream.respond(out as unknown as http2.OutgoingHttpHeaders, options);
         return;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE' || this.stream.headersSent) throw e;
+        if (!refusesFlatList(e) || this.stream.headersSent) throw e;
         rawResponseHeaders = false;
       }
     }

@@ -1,6 +1,7 @@
 import * as http2 from 'node:http2';
 import type { Endpoint } from './h1-pool';
 import type { H2HeadList, UpstreamConnection, UpstreamHead, UpstreamSink } from './sink';
+import { addToHeadersObject, refusesFlatList } from '../http2/flat-headers';
 
 /**
  * HTTP/2 to a backend: cleartext with prior knowledge (appProtocol kubernetes.io/h2c) or TLS with ALPN h2.
@@ -130,22 +131,17 @@ function request(session: http2.ClientHttp2Session, head: H2HeadList, endStream:
     try {
       return session.request(head as unknown as http2.OutgoingHttpHeaders, { endStream });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_TYPE') throw e;
+      if (!refusesFlatList(e)) throw e;
       rawRequestHeaders = false;
     }
   }
   return session.request(headersObject(head), { endStream });
 }
 
-/** A flat list as Node's headers object (a repeated name becomes a list: http2 sends each value as its own field). */
+/** A flat list as Node's headers object. */
 function headersObject(list: H2HeadList): http2.OutgoingHttpHeaders {
-  const out: Record<string, string | string[]> = {};
-  for (let i = 0; i < list.length; i += 2) {
-    const n = list[i];
-    const prev = out[n];
-    const v = list[i + 1];
-    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
+  const out: http2.OutgoingHttpHeaders = {};
+  for (let i = 0; i < list.length; i += 2) addToHeadersObject(out, list[i], list[i + 1]);
   return out;
 }
 
