@@ -217,6 +217,20 @@ export function cpuUserSysUs(pid) {
   return [(Number(f[11]) * 1e6) / CLK_TCK, (Number(f[12]) * 1e6) / CLK_TCK];
 }
 
+/**
+ * System calls by name from `perf stat -x,` output over the syscalls tracepoints (nonzero only; the
+ * `raw_syscalls:sys_enter` event, when counted, as `all`).
+ */
+export function perfSyscallCounts(text) {
+  const counts = {};
+  for (const line of text.split('\n')) {
+    const [v, , ev] = line.split(',');
+    const m = /^(?:raw_)?syscalls:sys_enter_?(\w*)$/.exec(ev ?? '');
+    if (m && Number(v) > 0) counts[m[1] || 'all'] = Number(v);
+  }
+  return counts;
+}
+
 /** CPU time (user + system, µs) a process has used so far. */
 export function cpuUs(pid) {
   const [user, sys] = cpuUserSysUs(pid);

@@ -10,7 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { arg, Bench, cpuUs, ensureBundle, freePort, LOAD_CORE, NGINX, nodeBinary, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
+import { arg, Bench, cpuUs, ensureBundle, freePort, LOAD_CORE, NGINX, nodeBinary, perfSyscallCounts, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
 import { dataPlaneArgs, nginxProxyHttp, routesConfig } from '../http/routes.mjs';
 import { dataPlaneConfig, HOST, makeCertificate, nginxProxy, POD_NODE_FLAGS } from './setup.mjs';
 
@@ -39,17 +39,6 @@ function background(cmd, args) {
     p.stderr.on('data', (d) => { out += d; });
     p.on('exit', () => resolve(out));
   });
-}
-
-/** Per-syscall counts from `perf stat -x,` output (nonzero only). */
-function perfCounts(text) {
-  const counts = {};
-  for (const line of text.split('\n')) {
-    const f = line.split(',');
-    const m = /syscalls:sys_enter_(\w+)/.exec(f[2] ?? '');
-    if (m && Number(f[0]) > 0) counts[m[1]] = Number(f[0]);
-  }
-  return counts;
 }
 
 /** Per-syscall calls and errors from `strace -c` output. */
@@ -124,7 +113,7 @@ async function main() {
       await bench.stop(p);
       continue;
     }
-    const { counts, errors } = STRACE ? straceCounts(fs.readFileSync(path.join(tmp, `strace-${c.key}.txt`), 'utf8')) : { counts: perfCounts(out), errors: {} };
+    const { counts, errors } = STRACE ? straceCounts(fs.readFileSync(path.join(tmp, `strace-${c.key}.txt`), 'utf8')) : { counts: perfSyscallCounts(out), errors: {} };
     const perReq = {};
     let total = 0;
     for (const [k, v] of Object.entries(counts).sort((a, b) => b[1] - a[1])) {

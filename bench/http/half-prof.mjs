@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { arg, Bench, cpuUs, freePort, nodeBinary, openLoop, openLoopBinary, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
+import { arg, Bench, cpuUs, freePort, nodeBinary, openLoop, openLoopBinary, perfSyscallCounts, PROXY_CORE, root, waitForPort, wrk } from '../lib.mjs';
 import { dataPlaneArgs, routesConfig, startBackend } from './routes.mjs';
 
 const rate = Number(process.argv[2]);
@@ -68,11 +68,8 @@ async function window(name, profOut) {
     await new Promise((r) => setTimeout(r, 200));
   }
   const counts = {};
-  for (const line of fs.readFileSync(statOut, 'utf8').split('\n')) {
-    const [v, , ev] = line.split(',');
-    if (ev && Number(v) > 0) counts[ev.replace(/^(raw_)?syscalls:sys_enter_?/, '') || 'all'] = Number(v) / o.requests;
-    if (ev === 'syscalls:sys_enter_connect') console.log(`${name}: ${v} connect(2) in the window`);
-  }
+  for (const [call, n] of Object.entries(perfSyscallCounts(fs.readFileSync(statOut, 'utf8')))) counts[call] = n / o.requests;
+  console.log(`${name}: ${(counts.connect ?? 0) * o.requests} connect(2) in the window`);
   await bench.stop(p);
   return { o, cpu, cs, counts };
 }
